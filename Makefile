@@ -1,0 +1,35 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench generate clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q -e '.[all,test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/qobserve demo
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check qobserve tests benchmarks examples
+	$(VENV)/bin/ruff format --check qobserve tests benchmarks examples
+	$(VENV)/bin/mypy
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+generate: $(STAMP)
+	$(VENV)/bin/qobserve generate
+
+clean:
+	rm -rf $(VENV) .qobserve build *.egg-info .pytest_cache .mypy_cache .ruff_cache

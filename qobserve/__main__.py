@@ -1,0 +1,5 @@
+import sys
+
+from qobserve.cli import main
+
+sys.exit(main())

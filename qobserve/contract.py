@@ -1,0 +1,193 @@
+"""The telemetry contract: every metric name, help text, label set and bucket layout.
+
+This module is the single source of the names in ``DESIGN.md``. Instrumentation, the exporter,
+rule and dashboard generators and the report all import names from here, so a rename happens
+in one place.
+
+Example::
+
+    from qobserve.contract import JOBS_TOTAL, DURATION_BUCKETS
+    JOBS_TOTAL.name        # 'quantum_jobs_total'
+    JOBS_TOTAL.labels      # ('backend', 'backend_type', 'experiment', 'outcome', 'error_type')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+MetricType = Literal["counter", "gauge", "histogram"]
+
+#: Buckets for every duration histogram, in seconds. A latency SLO threshold must be one of
+#: them, because Prometheus can only count "jobs faster than X" at a bucket boundary.
+DURATION_BUCKETS: tuple[float, ...] = (
+    0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400,
+)  # fmt: skip
+#: Buckets for fidelity, a ratio from 0 to 1.
+RATIO_BUCKETS: tuple[float, ...] = (0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99, 1.0)
+
+#: Values of the ``outcome`` label.
+OUTCOMES: tuple[str, ...] = ("success", "error", "cancelled", "invalid")
+#: Values of the ``error_type`` label; ``none`` on success.
+ERROR_TYPES: tuple[str, ...] = (
+    "none", "auth", "rate_limited", "quota_exceeded", "backend_unavailable", "timeout",
+    "job_failed", "cancelled", "invalid_input", "network", "invalid_result", "internal",
+)  # fmt: skip
+#: Values of the ``backend_type`` label.
+BACKEND_TYPES: tuple[str, ...] = ("qpu", "emulator", "simulator")
+#: Values of the ``verdict`` label of result checks.
+VERDICTS: tuple[str, ...] = ("pass", "diverged")
+#: Label value that absorbs values past the cardinality cap.
+OVERFLOW_VALUE = "__other__"
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One metric of the contract: what it is called, what it means and how it is labelled."""
+
+    name: str
+    type: MetricType
+    help: str
+    labels: tuple[str, ...] = ()
+    buckets: tuple[float, ...] | None = None
+
+    @property
+    def sample_name(self) -> str:
+        """The name of the main exposed series (``_total`` counters keep their suffix)."""
+        return self.name
+
+    @property
+    def base_name(self) -> str:
+        """The name prometheus_client wants: counters without their ``_total`` suffix."""
+        if self.type == "counter" and self.name.endswith("_total"):
+            return self.name[: -len("_total")]
+        return self.name
+
+
+def _m(
+    name: str,
+    type_: MetricType,
+    help_: str,
+    labels: tuple[str, ...] = (),
+    buckets: tuple[float, ...] | None = None,
+) -> MetricSpec:
+    if type_ == "histogram" and buckets is None:
+        buckets = DURATION_BUCKETS
+    return MetricSpec(name, type_, help_, labels, buckets)
+
+
+_B, _BT, _E = "backend", "backend_type", "experiment"
+
+# --- emitted in-process by instrumentation -----------------------------------------------------
+JOBS_TOTAL = _m("quantum_jobs_total", "counter", "Quantum jobs finished, by outcome and error type.",
+                (_B, _BT, _E, "outcome", "error_type"))  # fmt: skip
+JOB_DURATION = _m("quantum_job_duration_seconds", "histogram",
+                  "Time from job submission until its result was available.", (_B, _BT, _E))  # fmt: skip
+JOB_QUEUE = _m("quantum_job_queue_seconds", "histogram",
+               "Time a job waited before execution started.", (_B, _BT))  # fmt: skip
+JOB_EXECUTION = _m("quantum_job_execution_seconds", "histogram",
+                   "Time a job spent executing.", (_B, _BT))  # fmt: skip
+TRANSPILE_DURATION = _m("quantum_transpile_duration_seconds", "histogram",
+                        "Time spent transpiling circuits for a backend.", (_B,))  # fmt: skip
+JOBS_IN_FLIGHT = _m("quantum_jobs_in_flight", "gauge",
+                    "Jobs submitted and not yet finished.", (_B,))  # fmt: skip
+SHOTS_TOTAL = _m("quantum_shots_total", "counter", "Shots executed.", (_B, _BT, _E))
+QPU_SECONDS_TOTAL = _m("quantum_qpu_seconds_total", "counter",
+                       "Billed QPU time in seconds.", (_B, _E))  # fmt: skip
+COST_USD_TOTAL = _m("quantum_cost_usd_total", "counter",
+                    "Cost in US dollars from the configured price model.", (_B, _E))  # fmt: skip
+JOB_DUPLICATES_TOTAL = _m("quantum_job_duplicates_total", "counter",
+                          "Submissions whose idempotency key was already seen.", (_B, _E))  # fmt: skip
+RESULT_CHECKS_TOTAL = _m("quantum_result_checks_total", "counter",
+                         "Results compared with a reference, by verdict.",
+                         (_B, _BT, _E, "verdict"))  # fmt: skip
+RESULT_FIDELITY = _m("quantum_result_fidelity_ratio", "histogram",
+                     "Fidelity of a result against its reference, 0 to 1.", (_B, _E),
+                     RATIO_BUCKETS)  # fmt: skip
+EXPERIMENTS_TOTAL = _m("quantum_experiments_total", "counter",
+                       "Decorated experiment runs, by outcome.", (_E, "outcome"))  # fmt: skip
+EXPERIMENT_DURATION = _m("quantum_experiment_duration_seconds", "histogram",
+                         "Wall time of decorated experiment runs.", (_E,))  # fmt: skip
+TELEMETRY_INCOMPLETE_TOTAL = _m("quantum_telemetry_incomplete_total", "counter",
+                                "Jobs whose telemetry could not be completed.",
+                                ("reason",))  # fmt: skip
+# --- the library's own health ------------------------------------------------------------------
+INTERNAL_ERRORS_TOTAL = _m("qobserve_internal_errors_total", "counter",
+                           "Failures inside qobserve, swallowed so user code never sees them.",
+                           ("component",))  # fmt: skip
+LABEL_OVERFLOW_TOTAL = _m("qobserve_label_overflow_total", "counter",
+                          "Label values folded into __other__ by the cardinality guard.",
+                          ("label",))  # fmt: skip
+EVENTS_DROPPED_TOTAL = _m("qobserve_events_dropped_total", "counter",
+                          "Events dropped because the event store queue was full.")  # fmt: skip
+
+#: Everything instrumentation registers in a process, in exposition order.
+INSTRUMENTATION_METRICS: tuple[MetricSpec, ...] = (
+    JOBS_TOTAL, JOB_DURATION, JOB_QUEUE, JOB_EXECUTION, TRANSPILE_DURATION, JOBS_IN_FLIGHT,
+    SHOTS_TOTAL, QPU_SECONDS_TOTAL, COST_USD_TOTAL, JOB_DUPLICATES_TOTAL, RESULT_CHECKS_TOTAL,
+    RESULT_FIDELITY, EXPERIMENTS_TOTAL, EXPERIMENT_DURATION, TELEMETRY_INCOMPLETE_TOTAL,
+    INTERNAL_ERRORS_TOTAL, LABEL_OVERFLOW_TOTAL, EVENTS_DROPPED_TOTAL,
+)  # fmt: skip
+
+# --- emitted by the exporter (collectors) ------------------------------------------------------
+_Q = "quantum_backend_"
+BACKEND_UP = _m(_Q + "up", "gauge", "1 when the backend is operational, 0 when not.", (_B,))
+BACKEND_PENDING_JOBS = _m(_Q + "pending_jobs", "gauge", "Provider queue length.", (_B,))
+BACKEND_CALIBRATION_TIMESTAMP = _m(_Q + "calibration_timestamp_seconds", "gauge",
+                                   "Unix time of the backend's last calibration.", (_B,))  # fmt: skip
+BACKEND_QUBITS = _m(_Q + "qubits", "gauge", "Number of qubits.", (_B,))
+BACKEND_T1 = _m(_Q + "t1_seconds", "gauge", "T1 across the backend's qubits.", (_B, "quantile"))
+BACKEND_T2 = _m(_Q + "t2_seconds", "gauge", "T2 across the backend's qubits.", (_B, "quantile"))
+BACKEND_READOUT_ERROR = _m(_Q + "readout_error_ratio", "gauge",
+                           "Readout error across the backend's qubits.", (_B, "quantile"))  # fmt: skip
+BACKEND_GATE_ERROR = _m(_Q + "gate_error_ratio", "gauge",
+                        "Gate error across the gate's qubit sets.", (_B, "gate", "quantile"))  # fmt: skip
+QUBIT_T1 = _m("quantum_qubit_t1_seconds", "gauge", "T1 of one qubit.", (_B, "qubit"))
+QUBIT_T2 = _m("quantum_qubit_t2_seconds", "gauge", "T2 of one qubit.", (_B, "qubit"))
+QUBIT_READOUT_ERROR = _m("quantum_qubit_readout_error_ratio", "gauge",
+                         "Readout error of one qubit.", (_B, "qubit"))  # fmt: skip
+USAGE_CONSUMED = _m("quantum_usage_consumed_seconds", "gauge",
+                    "Provider usage consumed in the current period.", ("instance",))  # fmt: skip
+USAGE_LIMIT = _m("quantum_usage_limit_seconds", "gauge",
+                 "Provider usage limit for the current period.", ("instance",))  # fmt: skip
+BACKEND_INFO = _m(_Q + "info", "gauge", "Backend description; the value is always 1.",
+                  (_B, "provider", "processor_type", "version"))  # fmt: skip
+COLLECTOR_UP = _m("qobserve_collector_up", "gauge",
+                  "1 when the collector's last poll of the backend succeeded.",
+                  ("collector", _B))  # fmt: skip
+COLLECTOR_ERRORS_TOTAL = _m("qobserve_collector_errors_total", "counter",
+                            "Failed collector polls.", ("collector", _B))  # fmt: skip
+COLLECTOR_DURATION = _m("qobserve_collector_duration_seconds", "gauge",
+                        "Duration of the collector's last poll.", ("collector", _B))  # fmt: skip
+COLLECTOR_LAST_SUCCESS = _m("qobserve_collector_last_success_timestamp_seconds", "gauge",
+                            "Unix time of the collector's last successful poll.",
+                            ("collector", _B))  # fmt: skip
+
+EXPORTER_METRICS: tuple[MetricSpec, ...] = (
+    BACKEND_UP, BACKEND_PENDING_JOBS, BACKEND_CALIBRATION_TIMESTAMP, BACKEND_QUBITS, BACKEND_T1,
+    BACKEND_T2, BACKEND_READOUT_ERROR, BACKEND_GATE_ERROR, QUBIT_T1, QUBIT_T2, QUBIT_READOUT_ERROR,
+    USAGE_CONSUMED, USAGE_LIMIT, BACKEND_INFO, COLLECTOR_UP, COLLECTOR_ERRORS_TOTAL,
+    COLLECTOR_DURATION, COLLECTOR_LAST_SUCCESS,
+)  # fmt: skip
+
+ALL_METRICS: tuple[MetricSpec, ...] = INSTRUMENTATION_METRICS + EXPORTER_METRICS
+
+#: Columns of a job event, in order (see "Job events" in DESIGN.md).
+JOB_EVENT_COLUMNS: tuple[str, ...] = (
+    "job_id", "experiment", "run_id", "backend", "backend_type", "primitive", "outcome",
+    "error_type", "submitted_at", "started_at", "finished_at", "queue_seconds",
+    "execution_seconds", "duration_seconds", "shots", "num_circuits", "num_qubits", "depth",
+    "qpu_seconds", "cost_usd", "fidelity", "duplicate", "trace_id", "idempotency_key",
+)  # fmt: skip
+
+
+def spec(name: str) -> MetricSpec:
+    """Look a metric of the contract up by its Prometheus name.
+
+    >>> spec("quantum_jobs_total").labels[-1]
+    'error_type'
+    """
+    for m in ALL_METRICS:
+        if m.name == name:
+            return m
+    raise KeyError(name)

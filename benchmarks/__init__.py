@@ -1,0 +1,1 @@
+"""Performance harness for qobserve; run with ``make bench`` (``python -m benchmarks``)."""

@@ -1,0 +1,53 @@
+"""Fixtures of the dashboard tests: an SLO catalog and Grafana's strict dashboard schema."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from qobserve import contract as C
+from qobserve.slo.model import SLO, EventSLI, TimeSliceSLI
+
+W = "{{.window}}"
+SCHEMA = Path(__file__).resolve().parents[1] / "data" / "grafana-dashboard.jsonschema.json"
+
+
+def _jobs(matchers: str = "") -> str:
+    return f"sum(rate({C.JOBS_TOTAL.name}{{{matchers}}}[{W}]))"
+
+
+@pytest.fixture(scope="session")
+def slos() -> list[SLO]:
+    """A small catalog with each SLI shape and two periods (30d and 28d)."""
+    return [
+        SLO("qpu-job-success", "quantum-jobs", 0.95, timedelta(days=28),
+            EventSLI("job_success", bad=_jobs('backend_type="qpu",outcome!="success"'),
+                     total=_jobs('backend_type="qpu"')),
+            runbook_url="https://runbooks.example/qpu-job-success"),
+        SLO("queue-wait", "quantum-jobs", 0.95, timedelta(days=30),
+            EventSLI("queue_wait", params={"threshold_seconds": 600}),
+            description="95% of jobs wait at most 10 minutes."),
+        SLO("result-divergence", "quantum-jobs", 0.9, timedelta(days=30),
+            EventSLI("divergence")),
+        SLO("calibration-freshness", "backends", 0.99, timedelta(days=30),
+            TimeSliceSLI("freshness", good="1", params={"threshold_seconds": 43200})),
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def validate() -> Callable[[Any], list[str]]:
+    """Validate a dashboard dict against the vendored strict schema; returns the errors."""
+    schema = json.loads(SCHEMA.read_text())
+    validator = jsonschema.Draft7Validator(schema)
+
+    def run(board: Any) -> list[str]:
+        return [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:300]}"
+                for e in validator.iter_errors(board)]  # fmt: skip
+
+    return run

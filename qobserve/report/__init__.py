@@ -1,0 +1,104 @@
+"""The weekly SLO report: from the event store, an events file or Prometheus, to Markdown,
+HTML, JSON and CSV.
+
+Needs the ``report`` extra (pandas, pyarrow). Typical use::
+
+    from qobserve.report import build_report, write_report
+    from qobserve.report.period import Window
+
+    report = build_report(slos, Window.iso_week("2026-W47", "Europe/Zurich"),
+                          source="events", path="jobs.parquet")
+    write_report(report, "reports/")   # slo-report-2026-W47.{md,html,json,csv}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from qobserve.exceptions import InputError
+from qobserve.report.model import Report
+from qobserve.report.period import Window
+from qobserve.slo.model import SLO
+
+FORMATS: tuple[str, ...] = ("md", "html", "json", "csv")
+SOURCES: tuple[str, ...] = ("store", "events", "prometheus")
+
+
+def build_report(
+    slos: Sequence[SLO],
+    window: Window,
+    *,
+    source: str = "store",
+    path: str | Path | None = None,
+    now: datetime | None = None,
+) -> Report:
+    """Compute the report for ``window``.
+
+    ``source`` is ``store`` (``path``: the SQLite store, default ``.qobserve/events.db``),
+    ``events`` (``path``: a CSV or Parquet file) or ``prometheus`` (``path``: its URL).
+    """
+    if source == "prometheus":
+        from qobserve.report.sources.prometheus import report_from_prometheus
+
+        if not path:
+            raise InputError("needs the Prometheus URL", field="--source")
+        return report_from_prometheus(str(path), slos, window, now=now)
+    from qobserve.report.build import events_range, report_from_events
+
+    span = events_range(window, slos)
+    if source == "store":
+        from qobserve.report.sources.store import DEFAULT_STORE, read_store
+
+        events = read_store(path or DEFAULT_STORE, window=span)
+        label = f"event store {path or DEFAULT_STORE}"
+    elif source == "events":
+        from qobserve.report.sources.files import read_events_file
+
+        if not path:
+            raise InputError("needs the events file", field="--source")
+        events = read_events_file(path, window=span)
+        label = f"events file {path}"
+    else:
+        raise InputError(
+            f"unknown source {source!r}; use one of {', '.join(SOURCES)}", field="--source"
+        )
+    return report_from_events(events, slos, window, source=label, now=now)
+
+
+def write_report(report: Report, out: str | Path, formats: Iterable[str] = FORMATS) -> list[Path]:
+    """Write the report in each format into ``out``; returns the files written."""
+    from qobserve.report.render_data import render_csv, render_daily_csv, render_json
+    from qobserve.report.render_html import render_html
+    from qobserve.report.render_markdown import render_markdown
+
+    chosen = list(dict.fromkeys(formats))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown:
+        raise InputError(
+            f"unknown format {unknown[0]!r}; use {','.join(FORMATS)}", field="--format"
+        )
+    folder = Path(out)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(
+            f"cannot create the output folder: {err.strerror}", path=str(folder)
+        ) from None
+    renderers: dict[str, list[tuple[str, Callable[[Report], str]]]] = {
+        "md": [(".md", render_markdown)],
+        "html": [(".html", render_html)],
+        "json": [(".json", render_json)],
+        "csv": [(".csv", render_csv), ("-daily.csv", render_daily_csv)],
+    }
+    written = []
+    for fmt in chosen:
+        for suffix, render in renderers[fmt]:
+            target = folder / f"{report.file_stem}{suffix}"
+            target.write_text(render(report), encoding="utf-8")
+            written.append(target)
+    return written
+
+
+__all__ = ["FORMATS", "SOURCES", "Report", "Window", "build_report", "write_report"]

@@ -1,0 +1,65 @@
+"""Assemble a :class:`~qobserve.report.model.Report` from job events or from Prometheus.
+
+Example::
+
+    window = Window.iso_week("2026-W47", "Europe/Zurich")
+    events = read_store(".qobserve/events.db", window=events_range(window, slos))
+    report = report_from_events(events, slos, window)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from qobserve.report.events import EventData
+from qobserve.report.model import Report
+from qobserve.report.operations import event_operations
+from qobserve.report.period import Window
+from qobserve.report.sli import EventIndex, boundaries, compute_event_slo
+from qobserve.slo.model import SLO, EventSLI
+
+
+def events_range(window: Window, slos: Sequence[SLO]) -> tuple[datetime, datetime]:
+    """The span of events the report needs: the previous week and each SLO's period."""
+    edges = boundaries(window, window.previous(), [s.period for s in slos])
+    return edges[0], edges[-1]
+
+
+def divergence_threshold(slos: Sequence[SLO]) -> float | None:
+    """The fidelity threshold of the first divergence SLO, for the operations table."""
+    for s in slos:
+        if isinstance(s.sli, EventSLI) and s.sli.kind == "divergence":
+            value = s.sli.params.get("fidelity_threshold")
+            if isinstance(value, int | float):
+                return float(value)
+    return None
+
+
+def report_from_events(
+    events: EventData,
+    slos: Sequence[SLO],
+    window: Window,
+    *,
+    source: str = "",
+    now: datetime | None = None,
+) -> Report:
+    """Compute every SLO and the operations section for ``window`` from ``events``."""
+    previous = window.previous()
+    index = EventIndex(events.frame, boundaries(window, previous, [s.period for s in slos]))
+    results = [compute_event_slo(s, index, window, previous) for s in slos]
+    notes = []
+    if events.missing_time:
+        notes.append(f"{events.missing_time} events have no finished_at and were left out.")
+    unavailable = [r.name for r in results if not r.available]
+    if unavailable:
+        notes.append(
+            f"Not computable from job events (needs Prometheus): {', '.join(unavailable)}."
+        )
+    for r in results:
+        if r.available and r.period_counts.total == 0:
+            notes.append(f"{r.name}: no events in its period; nothing to measure.")
+    ops = event_operations(index, window, previous, divergence_threshold(slos))
+    return Report(
+        window, previous, now or datetime.now(UTC), source or events.source, results, ops, notes
+    )

@@ -1,0 +1,236 @@
+"""Job events as one typed pandas frame, whatever they were read from (store, CSV, Parquet).
+
+Every source hands an Arrow table with contract columns to :func:`normalise`, which checks
+types, parses timestamps and returns the frame the SLI code works on: label columns as
+categoricals (so selectors run once per distinct value, not once per row), ``finished_at`` as
+UTC ``datetime64[ns]``, numbers as ``float64`` and ``duplicate`` as ``bool``.
+
+Example::
+
+    table = pa.table({"finished_at": ["2026-11-16T10:00:00Z"], ...})
+    events = normalise(table, path="jobs.csv", window=(start, end))
+    events.frame["outcome"].cat.categories
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from qobserve.contract import JOB_EVENT_COLUMNS
+from qobserve.exceptions import InputError
+
+#: label-like columns a selector may match (categoricals in the frame)
+LABEL_COLUMNS: tuple[str, ...] = ("experiment", "backend", "backend_type", "primitive",
+                                  "outcome", "error_type")  # fmt: skip
+NUMERIC_COLUMNS: tuple[str, ...] = ("queue_seconds", "execution_seconds", "duration_seconds",
+                                    "qpu_seconds", "cost_usd", "fidelity")  # fmt: skip
+TIME_COLUMN = "finished_at"
+FLAG_COLUMN = "duplicate"
+#: what the report reads; the other contract columns (ids, other timestamps) are not needed
+REPORT_COLUMNS: tuple[str, ...] = (*LABEL_COLUMNS, TIME_COLUMN, *NUMERIC_COLUMNS, FLAG_COLUMN)
+_TEXT_COLUMNS = frozenset(JOB_EVENT_COLUMNS) - set(NUMERIC_COLUMNS) - {FLAG_COLUMN} - {
+    "shots", "num_circuits", "num_qubits", "depth"}  # fmt: skip
+
+
+@dataclass
+class EventData:
+    """Events of the report's time range plus what had to be left out, for the data notes."""
+
+    frame: pd.DataFrame
+    source: str
+    #: events with no (or an empty) ``finished_at``: they cannot be placed in a week
+    missing_time: int = 0
+
+
+def check_columns(names: list[str] | tuple[str, ...], path: str) -> None:
+    """Raise an :class:`InputError` naming the first contract column absent from ``names``."""
+    missing = [c for c in JOB_EVENT_COLUMNS if c not in names]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise InputError(
+            f"missing column{more}; job events need the columns {', '.join(JOB_EVENT_COLUMNS)}",
+            path=path,
+            field=missing[0],
+        )
+
+
+def check_schema_types(schema: pa.Schema, path: str) -> None:
+    """Reject columns whose stored type cannot hold the contract's values (Parquet metadata)."""
+    for f in schema:
+        t = f.type
+        if pa.types.is_dictionary(t):
+            t = t.value_type
+        if f.name in NUMERIC_COLUMNS or f.name in (
+            "shots",
+            "num_circuits",
+            "num_qubits",
+            "depth",
+            FLAG_COLUMN,
+        ):
+            ok = (
+                pa.types.is_integer(t)
+                or pa.types.is_floating(t)
+                or pa.types.is_boolean(t)
+                or pa.types.is_null(t)
+                or pa.types.is_string(t)
+                or pa.types.is_large_string(t)
+            )
+        elif f.name in ("submitted_at", "started_at", TIME_COLUMN):
+            ok = (
+                pa.types.is_timestamp(t)
+                or pa.types.is_string(t)
+                or pa.types.is_large_string(t)
+                or pa.types.is_null(t)
+            )
+        elif f.name in _TEXT_COLUMNS:
+            ok = not (pa.types.is_nested(t) or pa.types.is_binary(t))
+        else:
+            continue
+        if not ok:
+            raise InputError(
+                f"has type {f.type}, which cannot hold this column's values",
+                path=path,
+                field=f.name,
+            )
+
+
+def normalise(
+    table: pa.Table,
+    *,
+    path: str,
+    window: tuple[datetime, datetime] | None = None,
+    row_offset: int = 1,
+) -> EventData:
+    """Type-check ``table`` and turn it into the report's frame, keeping ``[start, end)``.
+
+    ``row_offset`` is the number of the first data row in the file (CSV: 2, after the header)
+    so errors point at the right line.
+    """
+    finished = _timestamps(table.column(TIME_COLUMN), path, TIME_COLUMN, row_offset)
+    missing_time = finished.null_count
+    keep = pc.is_valid(finished)
+    if window is not None:
+        lo = pa.scalar(window[0], pa.timestamp("ns", tz="UTC"))
+        hi = pa.scalar(window[1], pa.timestamp("ns", tz="UTC"))
+        keep = pc.and_(keep, pc.and_(pc.greater_equal(finished, lo), pc.less(finished, hi)))
+    keep = pc.fill_null(keep, False)
+    data: dict[str, object] = {
+        TIME_COLUMN: pd.Series(
+            finished.filter(keep).to_numpy(zero_copy_only=False), dtype="datetime64[ns, UTC]"
+        )
+    }
+    for name in LABEL_COLUMNS:
+        data[name] = _labels(table.column(name).filter(keep))
+    for name in NUMERIC_COLUMNS:
+        col = _numbers(table.column(name), path, name, row_offset)
+        data[name] = col.filter(keep).to_numpy(zero_copy_only=False)
+    flag = _numbers(table.column(FLAG_COLUMN), path, FLAG_COLUMN, row_offset, flag=True)
+    data[FLAG_COLUMN] = flag.filter(keep).to_numpy(zero_copy_only=False) == 1.0
+    frame = pd.DataFrame(data)
+    return EventData(frame, path, int(missing_time))
+
+
+def empty_frame() -> pd.DataFrame:
+    """A frame with the report's columns and no rows."""
+    schema = {name: pa.string() for name in LABEL_COLUMNS}
+    schema |= {name: pa.float64() for name in NUMERIC_COLUMNS}
+    schema |= {TIME_COLUMN: pa.string(), FLAG_COLUMN: pa.float64()}
+    table = pa.table({k: pa.array([], t) for k, t in schema.items()})
+    return normalise(table, path="").frame
+
+
+def _labels(col: pa.ChunkedArray) -> pd.Categorical:
+    if pa.types.is_dictionary(col.type) or not (
+        pa.types.is_string(col.type) or pa.types.is_large_string(col.type)
+    ):
+        col = col.cast(pa.string())
+    # empty strings mean "unknown" in the contract, like SQL NULL
+    col = pc.if_else(pc.equal(col, ""), pa.scalar(None, col.type), col)
+    enc = pc.dictionary_encode(col).combine_chunks()
+    cats = pd.Index(enc.dictionary.to_pylist(), dtype=object)
+    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int32)
+    return pd.Categorical.from_codes(codes, categories=cats)
+
+
+def _timestamps(col: pa.ChunkedArray, path: str, name: str, row_offset: int) -> pa.ChunkedArray:
+    t = col.type
+    target = pa.timestamp("ns", tz="UTC")
+    if pa.types.is_null(t):
+        return pa.chunked_array([pa.nulls(len(col), target)])
+    if pa.types.is_timestamp(t):
+        # a naive timestamp is UTC by the contract
+        return col.cast(pa.timestamp("ns", tz=t.tz or "UTC")).cast(target)
+    if pa.types.is_dictionary(t):
+        col, t = col.cast(t.value_type), t.value_type
+    if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+        raise InputError(f"has type {t}; expected ISO 8601 timestamps", path=path, field=name)
+    col = pc.if_else(pc.equal(pc.utf8_trim_whitespace(col), ""), pa.scalar(None, t), col)
+    try:
+        return col.cast(target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    # slow path: mixed forms (some without offset, which the contract says are UTC)
+    values = pd.Series(col.to_pandas(), dtype=object)
+    parsed = pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce")
+    bad = parsed.isna() & values.notna()
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"row {i + row_offset}: {values.iloc[i]!r} is not an ISO 8601 timestamp",
+            path=path,
+            field=name,
+        )
+    return pa.chunked_array([pa.array(parsed.dt.as_unit("ns"), target)])
+
+
+_FLAG_WORDS = {"true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0, "": np.nan}
+
+
+def _numbers(
+    col: pa.ChunkedArray, path: str, name: str, row_offset: int, flag: bool = False
+) -> pa.ChunkedArray:
+    t = col.type
+    if pa.types.is_dictionary(t):
+        col, t = col.cast(t.value_type), t.value_type
+    if pa.types.is_null(t):
+        return pa.chunked_array([pa.nulls(len(col), pa.float64())])
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t):
+        out = col.cast(pa.float64())
+    elif pa.types.is_string(t) or pa.types.is_large_string(t):
+        out = _parse_numbers(col, path, name, row_offset, flag)
+    else:
+        raise InputError(f"has type {t}; expected numbers", path=path, field=name)
+    if flag:
+        bad = pc.and_(pc.is_valid(out), pc.invert(pc.is_in(out, pa.array([0.0, 1.0]))))
+        if pc.any(bad).as_py():
+            i = int(np.flatnonzero(bad.to_numpy(zero_copy_only=False))[0])
+            raise InputError(
+                f"row {i + row_offset}: {col[i].as_py()!r} is not 0/1 or true/false",
+                path=path,
+                field=name,
+            )
+    return out
+
+
+def _parse_numbers(
+    col: pa.ChunkedArray, path: str, name: str, row_offset: int, flag: bool
+) -> pa.ChunkedArray:
+    values = pd.Series(col.to_pandas(), dtype=object).str.strip()
+    if flag:
+        parsed = values.str.lower().map(_FLAG_WORDS)
+    else:
+        parsed = pd.to_numeric(values.replace("", None), errors="coerce")
+    bad = parsed.isna() & values.notna() & (values != "")
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        what = "0/1 or true/false" if flag else "a number"
+        raise InputError(
+            f"row {i + row_offset}: {values.iloc[i]!r} is not {what}", path=path, field=name
+        )
+    return pa.chunked_array([pa.array(parsed.astype("float64"), pa.float64())])

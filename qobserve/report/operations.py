@@ -1,0 +1,227 @@
+"""The operations section from job events: volume, latency, cost, divergence, duplicates.
+
+All figures are pandas group-bys over the week's rows. Percentiles are exact sample
+quantiles (linear interpolation); from Prometheus they are histogram estimates instead.
+
+Example::
+
+    ops = event_operations(index, window, previous, divergence_threshold=0.9)
+    ops.table("cost").rows
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from qobserve.report.model import DailyOps, Operations, Table
+from qobserve.report.period import Window
+from qobserve.report.sli import NEEDS_PROMETHEUS, EventIndex
+
+QUANTILES = (0.5, 0.95, 0.99)
+
+
+def _ratio(a: pd.Series, b: pd.Series) -> pd.Series:
+    return (a / b.where(b > 0)).astype("float64")
+
+
+def _rows(frame: pd.DataFrame) -> list[list[object]]:
+    """Rows with NaN as None, so renderers print a dash and JSON has null."""
+    clean = frame.astype(object).where(frame.notna(), None)
+    return [
+        [None if v is None else (v.item() if hasattr(v, "item") else v) for v in row]
+        for row in clean.itertuples(index=False, name=None)
+    ]
+
+
+def event_operations(
+    index: EventIndex, window: Window, previous: Window, divergence_threshold: float | None = None
+) -> Operations:
+    """Operations tables for ``window`` from the events in ``index``."""
+    f = index.frame
+    week = f[index.in_window(window.start, window.end)]
+    prev = f[index.in_window(previous.start, previous.end)]
+    ok = week["outcome"] == "success"
+    w = week.assign(success=ok.astype("int64"), failed=(~ok).astype("int64"))
+    ops = Operations()
+    ops.tables.append(_volume(w, prev))
+    ops.tables.append(_backends(w))
+    ops.tables.append(_error_types(w))
+    ops.tables.append(_cost(w))
+    ops.tables.append(_divergence(w, divergence_threshold))
+    ops.tables.append(_duplicates(w))
+    for key, title in (
+        ("calibration", "Calibration freshness per backend"),
+        ("coverage", "Observability coverage"),
+        ("alerts", "Alerts that fired"),
+    ):
+        ops.tables.append(Table(key, title, [], note=NEEDS_PROMETHEUS.split(":")[0]))
+    ops.daily = _daily(index, w, window)
+    return ops
+
+
+def _volume(w: pd.DataFrame, prev: pd.DataFrame) -> Table:
+    this = w.groupby("backend_type", observed=True).agg(
+        jobs=("success", "size"), success=("success", "sum")
+    )
+    before = prev.groupby("backend_type", observed=True).size().rename("previous_jobs")
+    t = this.join(before, how="outer").fillna(0).astype("int64")
+    t.index = t.index.astype(str)
+    t = t.reset_index()
+    t.loc[len(t)] = ["all", t["jobs"].sum(), t["success"].sum(), t["previous_jobs"].sum()]
+    t["success_ratio"] = _ratio(t["success"], t["jobs"])
+    t["change"] = _ratio(t["jobs"] - t["previous_jobs"], t["previous_jobs"])
+    t = t[["backend_type", "jobs", "previous_jobs", "change", "success_ratio"]]
+    return Table(
+        "volume",
+        "Job volume",
+        ["backend type", "jobs", "previous week", "change", "success ratio"],
+        _rows(t),
+        formats=["text", "num", "num", "pct", "pct"],
+    )
+
+
+def _percentiles(w: pd.DataFrame, by: str, column: str, qs: tuple[float, ...]) -> pd.DataFrame:
+    q = w.groupby(by, observed=True)[column].quantile(list(qs)).unstack()
+    return q.reindex(columns=list(qs)).rename(columns=lambda p: f"{column}_p{round(p * 100)}")
+
+
+def _backends(w: pd.DataFrame) -> Table:
+    g = w.groupby("backend", observed=True)
+    t = g.agg(
+        backend_type=("backend_type", "first"), jobs=("success", "size"), success=("success", "sum")
+    )
+    t["success_ratio"] = _ratio(t["success"], t["jobs"])
+    t = t.join(_percentiles(w, "backend", "duration_seconds", QUANTILES))
+    t = t.join(_percentiles(w, "backend", "queue_seconds", QUANTILES[:2]))
+    t = t.reset_index().sort_values(["jobs", "backend"], ascending=[False, True])
+    return Table(
+        "backends",
+        "Jobs, latency and queue wait per backend",
+        [
+            "backend",
+            "type",
+            "jobs",
+            "success",
+            "success ratio",
+            "p50",
+            "p95",
+            "p99",
+            "queue p50",
+            "queue p95",
+        ],
+        _rows(t),
+        formats=["text", "text", "num", "num", "pct", "s", "s", "s", "s", "s"],
+    )
+
+
+def _error_types(w: pd.DataFrame) -> Table:
+    failed = w[w["failed"] == 1]
+    t = failed.groupby("error_type", observed=True).size().rename("jobs").reset_index()
+    t["share"] = _ratio(t["jobs"], pd.Series(len(failed), index=t.index))
+    t = t.sort_values(["jobs", "error_type"], ascending=[False, True])
+    return Table(
+        "error_types",
+        "Failures by error type",
+        ["error type", "jobs", "share of failures"],
+        _rows(t),
+        formats=["text", "num", "pct"],
+    )
+
+
+def _cost(w: pd.DataFrame) -> Table:
+    t = w.groupby("experiment", observed=True).agg(
+        jobs=("success", "size"),
+        success=("success", "sum"),
+        qpu_seconds=("qpu_seconds", "sum"),
+        cost_usd=("cost_usd", "sum"),
+    )
+    t.index = t.index.astype(str)
+    t.loc["all"] = t.sum()
+    t["cost_per_job"] = _ratio(t["cost_usd"], t["jobs"])
+    t["cost_per_success"] = _ratio(t["cost_usd"], t["success"])
+    t = t.reset_index()
+    return Table(
+        "cost",
+        "QPU time and cost per experiment",
+        [
+            "experiment",
+            "jobs",
+            "successful",
+            "QPU s",
+            "cost USD",
+            "USD per job",
+            "USD per successful job",
+        ],
+        _rows(t),
+        formats=["text", "num", "num", "num", "usd", "usd", "usd"],
+    )
+
+
+def _divergence(w: pd.DataFrame, threshold: float | None) -> Table:
+    checks = w[w["fidelity"].notna()]
+    t = checks.groupby("backend", observed=True)["fidelity"].agg(["size", "mean", "min"])
+    if threshold is None:
+        t.insert(1, "diverged", np.nan)
+        note = "no divergence SLO: no threshold to count diverged checks"
+    else:
+        t.insert(
+            1,
+            "diverged",
+            (checks["fidelity"] < threshold).groupby(checks["backend"], observed=True).sum(),
+        )
+        note = f"diverged: fidelity below {threshold:g}"
+    return Table(
+        "divergence",
+        "Simulator-vs-hardware divergence",
+        ["backend", "checks", "diverged", "mean fidelity", "min fidelity"],
+        _rows(t.reset_index()),
+        note=note if len(t) else "no result checks this week",
+        formats=["text", "num", "num", "ratio", "ratio"],
+    )
+
+
+def _duplicates(w: pd.DataFrame) -> Table:
+    t = w.groupby("experiment", observed=True).agg(
+        jobs=("duplicate", "size"), duplicates=("duplicate", "sum")
+    )
+    t.index = t.index.astype(str)
+    t.loc["all"] = t.sum()
+    t["ratio"] = _ratio(t["duplicates"], t["jobs"])
+    return Table(
+        "duplicates",
+        "Duplicate submissions",
+        ["experiment", "jobs", "duplicates", "ratio"],
+        _rows(t.reset_index()),
+        formats=["text", "num", "num", "pct"],
+    )
+
+
+def _daily(index: EventIndex, w: pd.DataFrame, window: Window) -> list[DailyOps]:
+    days = window.days()
+    day_of_bin = np.full(len(index.edges), -1)
+    for i, d in enumerate(days):
+        day_of_bin[index.edges.index(d.start) : index.edges.index(d.end)] = i
+    day = pd.Series(day_of_bin[index.bins[w.index.to_numpy()]], index=w.index, name="day")
+    g = w.groupby(day)
+    t = g.agg(jobs=("success", "size"), success=("success", "sum"), cost=("cost_usd", "sum"))
+    q = g["duration_seconds"].quantile([0.5, 0.95]).unstack().reindex(columns=[0.5, 0.95])
+    t = t.join(q).reindex(range(len(days)))
+    out = []
+    for i, d in enumerate(days):
+        jobs = float(np.nan_to_num(t["jobs"].iloc[i]))
+        out.append(
+            DailyOps(
+                d.date,
+                jobs,
+                float(t["success"].iloc[i]) / jobs if jobs else None,
+                _opt(t[0.5].iloc[i]),
+                _opt(t[0.95].iloc[i]),
+                float(np.nan_to_num(t["cost"].iloc[i])),
+            )
+        )
+    return out
+
+
+def _opt(v: object) -> float | None:
+    return None if v is None or pd.isna(v) else float(v)  # type: ignore[arg-type]

@@ -1,0 +1,130 @@
+"""The report's tables, built once from the model and printed by every human-facing renderer.
+
+Example::
+
+    for table in slo_tables(report.slos[0], report):
+        print(table.title, table.columns)
+"""
+
+from __future__ import annotations
+
+from qobserve.report.model import Breakdown, Report, SLOResult, Table
+from qobserve.slo.model import duration_str
+
+
+def unit(r: SLOResult) -> str:
+    return "time slices" if r.time_slices else "events"
+
+
+def summary_table(report: Report) -> Table:
+    """One row per SLO: status, attainment vs objective, budget, burn and trend."""
+    rows: list[list[object]] = []
+    for r in report.slos:
+        rows.append(
+            [
+                r.name,
+                r.status,
+                r.sli_measurement,
+                r.objective,
+                r.error_budget_burn_rate,
+                r.budget_consumed,
+                r.budget_remaining,
+                r.trend,
+                r.week.total,
+            ]
+        )
+    return Table(
+        "summary",
+        "Summary",
+        [
+            "SLO",
+            "status",
+            "attainment",
+            "objective",
+            "burn rate",
+            "budget used this week",
+            "budget left (period)",
+            "trend",
+            "events",
+        ],
+        rows,
+        formats=["text", "text", "pct", "pct", "rate", "pct", "pct", "points", "num"],
+    )
+
+
+def slo_tables(r: SLOResult, report: Report) -> list[Table]:
+    """Counts by window, worst days, failure causes and breakdowns of one SLO."""
+    if not r.available:
+        return []
+    counts = Table(
+        "counts",
+        "Good and bad " + unit(r),
+        ["window", "good", "bad", "total", "attainment", "burn rate"],
+        [
+            [
+                f"week {report.window.label}",
+                r.week.good,
+                r.week.bad,
+                r.week.total,
+                r.week.sli,
+                r.error_budget_burn_rate,
+            ],
+            [
+                f"previous {report.previous.label}",
+                r.previous.good,
+                r.previous.bad,
+                r.previous.total,
+                r.previous.sli,
+                r.previous_burn_rate,
+            ],
+            [
+                f"SLO period ({duration_str(r.period)}) to week end",
+                r.period_counts.good,
+                r.period_counts.bad,
+                r.period_counts.total,
+                r.period_counts.sli,
+                None,
+            ],
+        ],
+        formats=["text", "num", "num", "num", "pct", "rate"],
+    )
+    out = [counts]
+    worst = r.worst_days()
+    if worst:
+        out.append(
+            Table(
+                "worst_days",
+                "Worst days",
+                ["day", "bad", "total", "attainment"],
+                [[d.date, d.counts.bad, d.counts.total, d.counts.sli] for d in worst],
+                formats=["text", "num", "num", "pct"],
+            )
+        )
+    if r.error_types:
+        bad = sum(c for _, c in r.error_types)
+        out.append(
+            Table(
+                "error_types",
+                "Top failure causes",
+                ["error type", "bad", "share"],
+                [[n, c, c / bad] for n, c in r.error_types[:5]],
+                formats=["text", "num", "pct"],
+            )
+        )
+    for key, title, rows in (
+        ("backends", "Per backend", r.backends),
+        ("experiments", "Per experiment", r.experiments),
+    ):
+        if rows:
+            out.append(_breakdown(key, title, rows))
+    return out
+
+
+def _breakdown(key: str, title: str, rows: list[Breakdown]) -> Table:
+    return Table(
+        key,
+        title,
+        [key[:-1], "good", "bad", "total", "attainment"],
+        [[b.name, b.counts.good, b.counts.bad, b.counts.total, b.counts.sli] for b in rows],
+        formats=["text", "num", "num", "num", "pct"],
+    )

@@ -1,0 +1,180 @@
+"""``qobserve report`` end to end: options, output files, exit 2 with file and field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from qobserve.cli import main
+from qobserve.cli import report as cli_report
+from qobserve.slo.model import SLO
+
+from .helpers import freshness_slo, latency_slo, success_slo, write_csv, write_parquet, write_store
+from .test_sli import JOBS
+
+SLOS = [success_slo(selectors={"backend_type": "qpu|emulator"}), latency_slo(), freshness_slo()]
+
+
+@pytest.fixture
+def catalog(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """An SLO folder; the loader is the SLO package's, so here the folder's content is given
+    directly (the loader has its own tests)."""
+    folder = tmp_path / "slo"
+    folder.mkdir()
+
+    def load(path: str) -> list[SLO]:
+        assert Path(path) == folder
+        return SLOS
+
+    monkeypatch.setattr(cli_report, "load_slos", load)
+    return folder
+
+
+def test_report_from_an_events_file(
+    tmp_path: Path, catalog: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = write_parquet(JOBS, tmp_path / "jobs.parquet")
+    out = tmp_path / "reports"
+    code = main(
+        [
+            "report",
+            "--week",
+            "2026-W46",
+            "--source",
+            "events",
+            str(events),
+            "--slo-dir",
+            str(catalog),
+            "--format",
+            "json,md",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out.split()
+    assert printed == [str(out / "slo-report-2026-W46.json"), str(out / "slo-report-2026-W46.md")]
+    doc = json.loads((out / "slo-report-2026-W46.json").read_text())
+    assert [s["status"] for s in doc["slos"]] == ["breached", "at risk", "unavailable"]
+    assert doc["source"] == f"events file {events}"
+
+
+def test_report_from_the_store_for_one_slo_in_a_time_zone(tmp_path: Path, catalog: Path) -> None:
+    store = write_store(JOBS, tmp_path / ".qobserve" / "events.db")
+    code = main(
+        [
+            "report",
+            "--from",
+            "2026-11-09",
+            "--to",
+            "2026-11-16",
+            "--tz",
+            "Europe/Zurich",
+            "--store",
+            str(store),
+            "--slo-dir",
+            str(catalog),
+            "--slo",
+            "latency",
+            "--format",
+            "json",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert code == 0
+    doc = json.loads((tmp_path / "slo-report-2026-11-09..2026-11-16.json").read_text())
+    assert [s["name"] for s in doc["slos"]] == ["latency"]
+    assert doc["window"]["start"] == "2026-11-08T23:00:00+00:00"
+
+
+def test_default_is_last_full_week_from_the_store_in_every_format(
+    tmp_path: Path, catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_store([], tmp_path / ".qobserve" / "events.db")
+    assert main(["report", "--slo-dir", str(catalog)]) == 0
+    names = sorted(p.suffix for p in (tmp_path / "reports").iterdir())
+    assert names == [".csv", ".csv", ".html", ".json", ".md"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--source", "events", "{tmp}/missing.csv"], "{tmp}/missing.csv: no such file"),
+        (["--source", "events", "{tmp}/bad.csv"], "{tmp}/bad.csv: shots: missing column"),
+        (["--slo", "nope"], "{slo}: --slo: unknown SLO 'nope'"),
+        (["--week", "2026-W99"], "--week: '2026-W99'"),
+        (["--format", "pdf"], "--format: unknown format 'pdf'"),
+        (["--source", "ftp", "x"], "--source: expected"),
+        (["--from", "2026-11-01"], "--from: --from and --to go together"),
+        (["--tz", "Nowhere/City"], "--tz: unknown time zone"),
+    ],
+)
+def test_bad_input_exits_2_naming_file_and_field(
+    argv: list[str],
+    expected: str,
+    tmp_path: Path,
+    catalog: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    write_csv(JOBS, tmp_path / "bad.csv", [c for c in JOBS[0] if c != "shots"])
+    write_store(JOBS, tmp_path / "s.db")
+    argv = [a.format(tmp=tmp_path) for a in argv]
+    code = main(
+        [
+            "report",
+            "--store",
+            str(tmp_path / "s.db"),
+            "--slo-dir",
+            str(catalog),
+            "--out",
+            str(tmp_path / "out"),
+            *argv,
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("qobserve report: error: ")
+    assert expected.format(tmp=tmp_path, slo=catalog) in err
+    assert "Traceback" not in err
+
+
+def test_default_catalog_through_the_real_loader(tmp_path: Path, repo_root: Path) -> None:
+    """Every SLO of ``slo/`` gets a row: event kinds with figures, the rest marked."""
+    import os
+
+    from qobserve import slo
+
+    if getattr(slo, "load", None) is None or not any((repo_root / "slo").glob("*.y*ml")):
+        if os.environ.get("CI"):
+            pytest.fail("qobserve.slo.load and the slo/ catalog must exist in CI")
+        pytest.skip("the SLO loader and catalog are not merged into this tree yet")
+    store = write_store(JOBS, tmp_path / "events.db")
+    assert (
+        main(
+            [
+                "report",
+                "--week",
+                "2026-W46",
+                "--store",
+                str(store),
+                "--slo-dir",
+                str(repo_root / "slo"),
+                "--format",
+                "json",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
+    doc = json.loads((tmp_path / "slo-report-2026-W46.json").read_text())
+    loaded = slo.load([str(repo_root / "slo")])
+    assert [s["name"] for s in doc["slos"]] == [s.name for s in loaded]
+    for s, spec in zip(doc["slos"], loaded, strict=True):
+        assert s["available"] == (
+            spec.sli.kind in ("job_success", "latency", "queue_wait", "duplicates", "divergence")
+        )

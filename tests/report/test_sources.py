@@ -1,0 +1,168 @@
+"""Reading job events from CSV, Parquet and the SQLite store; bad input names file and column."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from qobserve.contract import JOB_EVENT_COLUMNS
+from qobserve.exceptions import InputError
+from qobserve.report import build_report
+from qobserve.report.period import Window
+from qobserve.report.sources.files import read_events_file
+from qobserve.report.sources.store import read_store
+
+from .helpers import events_table, job, success_slo, write_csv, write_parquet, write_store
+from .test_sli import JOBS, WEEK
+
+SLOS = [success_slo(selectors={"backend_type": "qpu|emulator"})]
+
+
+def figures(source: str, path: Path) -> tuple[object, ...]:
+    r = build_report(SLOS, WEEK, source=source, path=path).slos[0]
+    return (
+        r.week,
+        r.previous,
+        r.period_counts,
+        [d.counts for d in r.daily],
+        [(b.name, b.counts) for b in r.backends],
+        r.error_types,
+    )
+
+
+def test_csv_parquet_and_store_give_the_same_figures(tmp_path: Path) -> None:
+    csv = figures("events", write_csv(JOBS, tmp_path / "jobs.csv"))
+    parquet = figures("events", write_parquet(JOBS, tmp_path / "jobs.parquet"))
+    store = figures("store", write_store(JOBS, tmp_path / ".qobserve" / "events.db"))
+    assert csv == parquet == store
+    # and they are the hand-computed ones of test_sli
+    assert (csv[0].good, csv[0].bad) == (5, 3)
+
+
+def test_csv_accepts_true_false_duplicates_and_mixed_timestamp_forms(tmp_path: Path) -> None:
+    rows = [
+        job(finished_at="2026-11-10T10:00:00Z", outcome="success", duplicate="true"),
+        job(finished_at="2026-11-10 11:00:00", outcome="success", duplicate="false"),
+        job(finished_at="2026-11-10T13:00:00.5+01:00", outcome="error", duplicate=""),
+    ]
+    events = read_events_file(write_csv(rows, tmp_path / "e.csv"))
+    assert events.frame["duplicate"].tolist() == [True, False, False]
+    # the naive one is UTC by the contract; +01:00 is converted
+    assert [t.isoformat() for t in events.frame["finished_at"]] == [
+        "2026-11-10T10:00:00+00:00",
+        "2026-11-10T11:00:00+00:00",
+        "2026-11-10T12:00:00.500000+00:00",
+    ]
+
+
+def test_store_leaves_out_events_without_finished_at(tmp_path: Path) -> None:
+    events = read_store(write_store(JOBS, tmp_path / "s.db"), window=(WEEK.start, WEEK.end))
+    # W46 holds jobs 1-9; job 11 has no finished_at
+    assert len(events.frame) == 9 and events.missing_time == 1
+
+
+def test_timestamp_typed_parquet(tmp_path: Path) -> None:
+    table = events_table([job(finished_at="2026-11-10T10:00:00Z", outcome="success")])
+    i = table.schema.get_field_index("finished_at")
+    table = table.set_column(
+        i,
+        "finished_at",
+        pa.array([pa.scalar(WEEK.start).as_py()], pa.timestamp("us", tz="Europe/Zurich")),
+    )
+    pq.write_table(table, tmp_path / "t.parquet")
+    events = read_events_file(tmp_path / "t.parquet")
+    assert events.frame["finished_at"].iloc[0] == WEEK.start
+
+
+# -- bad input -------------------------------------------------------------------------------
+
+
+def error_of(path: Path, source: str = "events") -> InputError:
+    with pytest.raises(InputError) as err:
+        build_report(SLOS, WEEK, source=source, path=path)
+    return err.value
+
+
+def test_missing_column(tmp_path: Path) -> None:
+    cols = [c for c in JOB_EVENT_COLUMNS if c != "outcome"]
+    err = error_of(write_csv(JOBS, tmp_path / "e.csv", cols))
+    assert (err.path, err.field) == (str(tmp_path / "e.csv"), "outcome")
+    assert "missing column" in err.message
+
+
+def test_missing_column_in_parquet_and_store(tmp_path: Path) -> None:
+    t = events_table(JOBS).drop_columns(["duration_seconds"])
+    pq.write_table(t, tmp_path / "e.parquet")
+    assert error_of(tmp_path / "e.parquet").field == "duration_seconds"
+    db = tmp_path / "s.db"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE job_events (job_id TEXT, finished_at TEXT)")
+    con.close()
+    err = error_of(db, "store")
+    assert (err.path, err.field) == (str(db), "experiment")
+
+
+def test_wrong_number(tmp_path: Path) -> None:
+    rows = [
+        job(finished_at="2026-11-10T10:00:00Z", outcome="success", duration_seconds=1.0),
+        job(finished_at="2026-11-10T10:00:00Z", outcome="success", duration_seconds="fast"),
+    ]
+    err = error_of(write_csv(rows, tmp_path / "e.csv"))
+    assert err.field == "duration_seconds"
+    assert "row 3" in err.message and "'fast'" in err.message  # header is row 1
+
+
+def test_wrong_timestamp(tmp_path: Path) -> None:
+    rows = [job(finished_at="last tuesday", outcome="success")]
+    err = error_of(write_csv(rows, tmp_path / "e.csv"))
+    assert (err.field, err.message) == (
+        "finished_at",
+        "row 2: 'last tuesday' is not an ISO 8601 timestamp",
+    )
+
+
+def test_wrong_duplicate_flag(tmp_path: Path) -> None:
+    rows = [job(finished_at="2026-11-10T10:00:00Z", outcome="success", duplicate=2)]
+    err = error_of(write_csv(rows, tmp_path / "e.csv"))
+    assert err.field == "duplicate" and "row 2" in err.message
+
+
+def test_wrong_type_in_parquet_schema(tmp_path: Path) -> None:
+    t = events_table(JOBS)
+    i = t.schema.get_field_index("cost_usd")
+    t = t.set_column(i, "cost_usd", pa.array([[1.0]] * len(JOBS), pa.list_(pa.float64())))
+    pq.write_table(t, tmp_path / "e.parquet")
+    err = error_of(tmp_path / "e.parquet")
+    assert err.field == "cost_usd" and "list<" in err.message
+
+
+def test_wrong_type_in_store(tmp_path: Path) -> None:
+    rows = [
+        *JOBS[:2],
+        job(finished_at="2026-11-10T10:00:00Z", outcome="success", queue_seconds="soon"),
+    ]
+    err = error_of(write_store(rows, tmp_path / "s.db"), "store")
+    assert err.field == "queue_seconds" and "'soon'" in err.message
+
+
+def test_unreadable_files(tmp_path: Path) -> None:
+    assert error_of(tmp_path / "nope.csv").message == "no such file"
+    (tmp_path / "x.parquet").write_text("not parquet")
+    assert "Parquet" in error_of(tmp_path / "x.parquet").message
+    (tmp_path / "x.db").write_text("not sqlite either, but long enough to look like a file")
+    assert error_of(tmp_path / "x.db", "store").path == str(tmp_path / "x.db")
+    assert "no event store" in error_of(tmp_path / "missing.db", "store").message
+    (tmp_path / "bin.csv").write_bytes(b"\xff\xfe\x00garbage")
+    assert error_of(tmp_path / "bin.csv").path == str(tmp_path / "bin.csv")
+
+
+def test_week_window_is_applied_when_reading(tmp_path: Path) -> None:
+    events = read_events_file(
+        write_parquet(JOBS, tmp_path / "e.parquet"),
+        window=(Window.iso_week("2026-W45").start, WEEK.start),
+    )
+    assert len(events.frame) == 2  # jobs 12 and 13

@@ -11,8 +11,11 @@ from benchmarks.harness import Result
 
 
 def main(argv: list[str]) -> int:
-    names = sorted(m.name[len("bench_"):] for m in pkgutil.iter_modules(benchmarks.__path__)
-                   if m.name.startswith("bench_"))
+    names = sorted(
+        m.name[len("bench_") :]
+        for m in pkgutil.iter_modules(benchmarks.__path__)
+        if m.name.startswith("bench_")
+    )
     chosen = [n for n in names if not argv or n in argv]
     results: list[Result] = []
     for name in chosen:
@@ -21,8 +24,10 @@ def main(argv: list[str]) -> int:
         for r in module.run():
             results.append(r)
             mark = "ok " if r.ok else "MISS"
-            print(f"  {mark} {r.name}: {r.value:.4g} {r.unit} (target {r.target}) {r.detail}",
-                  flush=True)
+            print(
+                f"  {mark} {r.name}: {r.value:.4g} {r.unit} (target {r.target}) {r.detail}",
+                flush=True,
+            )
     missed = [r for r in results if not r.ok]
     print(f"{len(results) - len(missed)} of {len(results)} targets met")
     return 1 if missed else 0

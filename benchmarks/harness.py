@@ -34,8 +34,9 @@ def per_call_seconds(fn: Callable[[], object], *, number: int, repeat: int = 5) 
     return best
 
 
-def interleaved_ratio(candidate: Callable[[], object], baseline: Callable[[], object], *,
-                      number: int, rounds: int = 7) -> tuple[float, float, float]:
+def interleaved_ratio(
+    candidate: Callable[[], object], baseline: Callable[[], object], *, number: int, rounds: int = 7
+) -> tuple[float, float, float]:
     """Median ratio candidate/baseline over ``rounds`` alternating runs, so drift in machine
     load hits both alike. Returns (ratio, candidate s/call, baseline s/call)."""
     ratios, cands, bases = [], [], []

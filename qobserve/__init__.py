@@ -1,3 +1,63 @@
-"""qobserve: observability and SLOs for quantum workloads."""
+"""qobserve: observability and SLOs for quantum workloads.
+
+Example::
+
+    import qobserve
+
+    qobserve.configure(service_name="vqe-team")
+
+    @qobserve.experiment("bell-state")
+    def bell() -> dict[str, int]:
+        ...
+
+The public surface is what ``__all__`` lists; Qiskit instrumentation lives in
+:mod:`qobserve.instrument` and is imported only when used.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qobserve.context import current_run
+from qobserve.errors import classify
+from qobserve.exceptions import InputError
+from qobserve.experiment import experiment
+from qobserve.telemetry import Telemetry, configure, get_telemetry
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "InputError",
+    "Telemetry",
+    "__version__",
+    "classify",
+    "configure",
+    "current_run",
+    "experiment",
+    "flush",
+    "get_telemetry",
+    "push",
+]
+
+
+def flush(timeout: float = 30.0) -> bool:
+    """Commit queued events and export finished spans now; True when all made it in time."""
+    return get_telemetry().flush(timeout)
+
+
+def push(job: str | None = None, grouping_key: dict[str, str] | None = None) -> bool:
+    """Push this process's metrics to the Pushgateway set by ``configure(push_gateway=...)``.
+
+    For batch jobs that end before Prometheus could scrape them; also done at exit. Returns
+    False (and counts an internal error) when the push fails.
+    """
+    return get_telemetry().push(job, grouping_key)
+
+
+def __getattr__(name: str) -> Any:
+    # heavy, optional parts load on first use so ``import qobserve`` needs only the core deps
+    if name == "compare":
+        from qobserve.instrument.compare import compare
+
+        return compare
+    raise AttributeError(f"module 'qobserve' has no attribute {name!r}")

@@ -79,47 +79,101 @@ def _m(
 _B, _BT, _E = "backend", "backend_type", "experiment"
 
 # --- emitted in-process by instrumentation -----------------------------------------------------
-JOBS_TOTAL = _m("quantum_jobs_total", "counter", "Quantum jobs finished, by outcome and error type.",
-                (_B, _BT, _E, "outcome", "error_type"))  # fmt: skip
-JOB_DURATION = _m("quantum_job_duration_seconds", "histogram",
-                  "Time from job submission until its result was available.", (_B, _BT, _E))  # fmt: skip
-JOB_QUEUE = _m("quantum_job_queue_seconds", "histogram",
-               "Time a job waited before execution started.", (_B, _BT))  # fmt: skip
-JOB_EXECUTION = _m("quantum_job_execution_seconds", "histogram",
-                   "Time a job spent executing.", (_B, _BT))  # fmt: skip
-TRANSPILE_DURATION = _m("quantum_transpile_duration_seconds", "histogram",
-                        "Time spent transpiling circuits for a backend.", (_B,))  # fmt: skip
-JOBS_IN_FLIGHT = _m("quantum_jobs_in_flight", "gauge",
-                    "Jobs submitted and not yet finished.", (_B,))  # fmt: skip
+JOBS_TOTAL = _m(
+    "quantum_jobs_total",
+    "counter",
+    "Quantum jobs finished, by outcome and error type.",
+    (_B, _BT, _E, "outcome", "error_type"),
+)
+JOB_DURATION = _m(
+    "quantum_job_duration_seconds",
+    "histogram",
+    "Time from job submission until its result was available.",
+    (_B, _BT, _E),
+)
+JOB_QUEUE = _m(
+    "quantum_job_queue_seconds",
+    "histogram",
+    "Time a job waited before execution started.",
+    (_B, _BT),
+)
+JOB_EXECUTION = _m(
+    "quantum_job_execution_seconds", "histogram", "Time a job spent executing.", (_B, _BT)
+)
+TRANSPILE_DURATION = _m(
+    "quantum_transpile_duration_seconds",
+    "histogram",
+    "Time spent transpiling circuits for a backend.",
+    (_B,),
+)
+JOBS_IN_FLIGHT = _m(
+    "quantum_jobs_in_flight", "gauge", "Jobs submitted and not yet finished.", (_B,)
+)
 SHOTS_TOTAL = _m("quantum_shots_total", "counter", "Shots executed.", (_B, _BT, _E))
-QPU_SECONDS_TOTAL = _m("quantum_qpu_seconds_total", "counter",
-                       "Billed QPU time in seconds.", (_B, _E))  # fmt: skip
-COST_USD_TOTAL = _m("quantum_cost_usd_total", "counter",
-                    "Cost in US dollars from the configured price model.", (_B, _E))  # fmt: skip
-JOB_DUPLICATES_TOTAL = _m("quantum_job_duplicates_total", "counter",
-                          "Submissions whose idempotency key was already seen.", (_B, _E))  # fmt: skip
-RESULT_CHECKS_TOTAL = _m("quantum_result_checks_total", "counter",
-                         "Results compared with a reference, by verdict.",
-                         (_B, _BT, _E, "verdict"))  # fmt: skip
-RESULT_FIDELITY = _m("quantum_result_fidelity_ratio", "histogram",
-                     "Fidelity of a result against its reference, 0 to 1.", (_B, _E),
-                     RATIO_BUCKETS)  # fmt: skip
-EXPERIMENTS_TOTAL = _m("quantum_experiments_total", "counter",
-                       "Decorated experiment runs, by outcome.", (_E, "outcome"))  # fmt: skip
-EXPERIMENT_DURATION = _m("quantum_experiment_duration_seconds", "histogram",
-                         "Wall time of decorated experiment runs.", (_E,))  # fmt: skip
-TELEMETRY_INCOMPLETE_TOTAL = _m("quantum_telemetry_incomplete_total", "counter",
-                                "Jobs whose telemetry could not be completed.",
-                                ("reason",))  # fmt: skip
+QPU_SECONDS_TOTAL = _m(
+    "quantum_qpu_seconds_total", "counter", "Billed QPU time in seconds.", (_B, _E)
+)
+COST_USD_TOTAL = _m(
+    "quantum_cost_usd_total",
+    "counter",
+    "Cost in US dollars from the configured price model.",
+    (_B, _E),
+)
+JOB_DUPLICATES_TOTAL = _m(
+    "quantum_job_duplicates_total",
+    "counter",
+    "Submissions whose idempotency key was already seen.",
+    (_B, _E),
+)
+RESULT_CHECKS_TOTAL = _m(
+    "quantum_result_checks_total",
+    "counter",
+    "Results compared with a reference, by verdict.",
+    (_B, _BT, _E, "verdict"),
+)
+RESULT_FIDELITY = _m(
+    "quantum_result_fidelity_ratio",
+    "histogram",
+    "Fidelity of a result against its reference, 0 to 1.",
+    (_B, _E),
+    RATIO_BUCKETS,
+)
+EXPERIMENTS_TOTAL = _m(
+    "quantum_experiments_total",
+    "counter",
+    "Decorated experiment runs, by outcome.",
+    (_E, "outcome"),
+)
+EXPERIMENT_DURATION = _m(
+    "quantum_experiment_duration_seconds",
+    "histogram",
+    "Wall time of decorated experiment runs.",
+    (_E,),
+)
+TELEMETRY_INCOMPLETE_TOTAL = _m(
+    "quantum_telemetry_incomplete_total",
+    "counter",
+    "Jobs whose telemetry could not be completed.",
+    ("reason",),
+)
 # --- the library's own health ------------------------------------------------------------------
-INTERNAL_ERRORS_TOTAL = _m("qobserve_internal_errors_total", "counter",
-                           "Failures inside qobserve, swallowed so user code never sees them.",
-                           ("component",))  # fmt: skip
-LABEL_OVERFLOW_TOTAL = _m("qobserve_label_overflow_total", "counter",
-                          "Label values folded into __other__ by the cardinality guard.",
-                          ("label",))  # fmt: skip
-EVENTS_DROPPED_TOTAL = _m("qobserve_events_dropped_total", "counter",
-                          "Events dropped because the event store queue was full.")  # fmt: skip
+INTERNAL_ERRORS_TOTAL = _m(
+    "qobserve_internal_errors_total",
+    "counter",
+    "Failures inside qobserve, swallowed so user code never sees them.",
+    ("component",),
+)
+LABEL_OVERFLOW_TOTAL = _m(
+    "qobserve_label_overflow_total",
+    "counter",
+    "Label values folded into __other__ by the cardinality guard.",
+    ("label",),
+)
+EVENTS_DROPPED_TOTAL = _m(
+    "qobserve_events_dropped_total",
+    "counter",
+    "Events dropped because the event store queue was full.",
+)
 
 #: Everything instrumentation registers in a process, in exposition order.
 INSTRUMENTATION_METRICS: tuple[MetricSpec, ...] = (
@@ -133,35 +187,71 @@ INSTRUMENTATION_METRICS: tuple[MetricSpec, ...] = (
 _Q = "quantum_backend_"
 BACKEND_UP = _m(_Q + "up", "gauge", "1 when the backend is operational, 0 when not.", (_B,))
 BACKEND_PENDING_JOBS = _m(_Q + "pending_jobs", "gauge", "Provider queue length.", (_B,))
-BACKEND_CALIBRATION_TIMESTAMP = _m(_Q + "calibration_timestamp_seconds", "gauge",
-                                   "Unix time of the backend's last calibration.", (_B,))  # fmt: skip
+BACKEND_CALIBRATION_TIMESTAMP = _m(
+    _Q + "calibration_timestamp_seconds",
+    "gauge",
+    "Unix time of the backend's last calibration.",
+    (_B,),
+)
 BACKEND_QUBITS = _m(_Q + "qubits", "gauge", "Number of qubits.", (_B,))
 BACKEND_T1 = _m(_Q + "t1_seconds", "gauge", "T1 across the backend's qubits.", (_B, "quantile"))
 BACKEND_T2 = _m(_Q + "t2_seconds", "gauge", "T2 across the backend's qubits.", (_B, "quantile"))
-BACKEND_READOUT_ERROR = _m(_Q + "readout_error_ratio", "gauge",
-                           "Readout error across the backend's qubits.", (_B, "quantile"))  # fmt: skip
-BACKEND_GATE_ERROR = _m(_Q + "gate_error_ratio", "gauge",
-                        "Gate error across the gate's qubit sets.", (_B, "gate", "quantile"))  # fmt: skip
+BACKEND_READOUT_ERROR = _m(
+    _Q + "readout_error_ratio",
+    "gauge",
+    "Readout error across the backend's qubits.",
+    (_B, "quantile"),
+)
+BACKEND_GATE_ERROR = _m(
+    _Q + "gate_error_ratio",
+    "gauge",
+    "Gate error across the gate's qubit sets.",
+    (_B, "gate", "quantile"),
+)
 QUBIT_T1 = _m("quantum_qubit_t1_seconds", "gauge", "T1 of one qubit.", (_B, "qubit"))
 QUBIT_T2 = _m("quantum_qubit_t2_seconds", "gauge", "T2 of one qubit.", (_B, "qubit"))
-QUBIT_READOUT_ERROR = _m("quantum_qubit_readout_error_ratio", "gauge",
-                         "Readout error of one qubit.", (_B, "qubit"))  # fmt: skip
-USAGE_CONSUMED = _m("quantum_usage_consumed_seconds", "gauge",
-                    "Provider usage consumed in the current period.", ("instance",))  # fmt: skip
-USAGE_LIMIT = _m("quantum_usage_limit_seconds", "gauge",
-                 "Provider usage limit for the current period.", ("instance",))  # fmt: skip
-BACKEND_INFO = _m(_Q + "info", "gauge", "Backend description; the value is always 1.",
-                  (_B, "provider", "processor_type", "version"))  # fmt: skip
-COLLECTOR_UP = _m("qobserve_collector_up", "gauge",
-                  "1 when the collector's last poll of the backend succeeded.",
-                  ("collector", _B))  # fmt: skip
-COLLECTOR_ERRORS_TOTAL = _m("qobserve_collector_errors_total", "counter",
-                            "Failed collector polls.", ("collector", _B))  # fmt: skip
-COLLECTOR_DURATION = _m("qobserve_collector_duration_seconds", "gauge",
-                        "Duration of the collector's last poll.", ("collector", _B))  # fmt: skip
-COLLECTOR_LAST_SUCCESS = _m("qobserve_collector_last_success_timestamp_seconds", "gauge",
-                            "Unix time of the collector's last successful poll.",
-                            ("collector", _B))  # fmt: skip
+QUBIT_READOUT_ERROR = _m(
+    "quantum_qubit_readout_error_ratio", "gauge", "Readout error of one qubit.", (_B, "qubit")
+)
+USAGE_CONSUMED = _m(
+    "quantum_usage_consumed_seconds",
+    "gauge",
+    "Provider usage consumed in the current period.",
+    ("instance",),
+)
+USAGE_LIMIT = _m(
+    "quantum_usage_limit_seconds",
+    "gauge",
+    "Provider usage limit for the current period.",
+    ("instance",),
+)
+BACKEND_INFO = _m(
+    _Q + "info",
+    "gauge",
+    "Backend description; the value is always 1.",
+    (_B, "provider", "processor_type", "version"),
+)
+COLLECTOR_UP = _m(
+    "qobserve_collector_up",
+    "gauge",
+    "1 when the collector's last poll of the backend succeeded.",
+    ("collector", _B),
+)
+COLLECTOR_ERRORS_TOTAL = _m(
+    "qobserve_collector_errors_total", "counter", "Failed collector polls.", ("collector", _B)
+)
+COLLECTOR_DURATION = _m(
+    "qobserve_collector_duration_seconds",
+    "gauge",
+    "Duration of the collector's last poll.",
+    ("collector", _B),
+)
+COLLECTOR_LAST_SUCCESS = _m(
+    "qobserve_collector_last_success_timestamp_seconds",
+    "gauge",
+    "Unix time of the collector's last successful poll.",
+    ("collector", _B),
+)
 
 EXPORTER_METRICS: tuple[MetricSpec, ...] = (
     BACKEND_UP, BACKEND_PENDING_JOBS, BACKEND_CALIBRATION_TIMESTAMP, BACKEND_QUBITS, BACKEND_T1,

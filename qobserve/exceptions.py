@@ -18,8 +18,9 @@ import os
 class InputError(ValueError):
     """Bad input from a user: a file, a field in it, and what is wrong."""
 
-    def __init__(self, message: str, *, path: str | os.PathLike[str] | None = None,
-                 field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, path: str | os.PathLike[str] | None = None, field: str | None = None
+    ) -> None:
         self.message = message
         self.path = os.fspath(path) if path is not None else None
         self.field = field

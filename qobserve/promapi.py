@@ -55,14 +55,18 @@ class PrometheusAPI:
             return [{"metric": {}, "value": data["result"]}]
         return list(data["result"])
 
-    def query_range(self, expr: str, start: datetime | float, end: datetime | float,
-                    step: str | float) -> list[dict[str, Any]]:
+    def query_range(
+        self, expr: str, start: datetime | float, end: datetime | float, step: str | float
+    ) -> list[dict[str, Any]]:
         """Evaluate a range query; returns the matrix."""
+
         def ts(t: datetime | float) -> str:
             return str(t.timestamp() if isinstance(t, datetime) else t)
 
-        data = self._get("/api/v1/query_range",
-                         {"query": expr, "start": ts(start), "end": ts(end), "step": str(step)})
+        data = self._get(
+            "/api/v1/query_range",
+            {"query": expr, "start": ts(start), "end": ts(end), "step": str(step)},
+        )
         return list(data["result"])
 
     def scalar(self, expr: str, at: datetime | float | None = None) -> float | None:

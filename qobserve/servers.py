@@ -70,15 +70,23 @@ class Server:
 
 
 @contextlib.contextmanager
-def start_server(kind: str, args: Sequence[str], *, port: int | None = None,
-                 ready_path: str = "/-/ready", timeout: float = 30.0,
-                 workdir: Path | None = None) -> Iterator[Server]:
+def start_server(
+    kind: str,
+    args: Sequence[str],
+    *,
+    port: int | None = None,
+    ready_path: str = "/-/ready",
+    timeout: float = 30.0,
+    workdir: Path | None = None,
+) -> Iterator[Server]:
     """Run the ``kind`` binary with ``args`` (``{port}`` and ``{dir}`` are substituted)."""
     binary = find_binary(kind)
     if binary is None:
         names = " or ".join(BINARIES[kind])
-        raise ServerNotInstalled(f"{names} is not installed (Debian: apt-get install "
-                                 f"prometheus prometheus-alertmanager prometheus-pushgateway)")
+        raise ServerNotInstalled(
+            f"{names} is not installed (Debian: apt-get install "
+            f"prometheus prometheus-alertmanager prometheus-pushgateway)"
+        )
     port = port or free_port()
     with contextlib.ExitStack() as stack:
         if workdir is None:
@@ -86,8 +94,9 @@ def start_server(kind: str, args: Sequence[str], *, port: int | None = None,
         argv = [binary, *(a.format(port=port, dir=workdir) for a in args)]
         log = open(workdir / "server.log", "wb")  # noqa: SIM115 - closed by the ExitStack
         stack.callback(log.close)
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=workdir,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            argv, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True
+        )
         server = Server(kind, f"http://127.0.0.1:{port}", workdir, proc)
         try:
             _wait_ready(server, ready_path, timeout)
@@ -105,8 +114,9 @@ def _wait_ready(server: Server, path: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(f"{server.kind} exited with {server.process.returncode}:\n"
-                               f"{server.log[-3000:]}")
+            raise RuntimeError(
+                f"{server.kind} exited with {server.process.returncode}:\n{server.log[-3000:]}"
+            )
         try:
             with urllib.request.urlopen(server.url + path, timeout=1) as resp:
                 if resp.status == 200:
@@ -117,17 +127,23 @@ def _wait_ready(server: Server, path: str, timeout: float) -> None:
     raise RuntimeError(f"{server.kind} not ready after {timeout}s:\n{server.log[-3000:]}")
 
 
-def start_prometheus(config: str, *, rule_files: dict[str, str] | None = None,
-                     extra_args: Sequence[str] = ()) -> contextlib.AbstractContextManager[Server]:
+def start_prometheus(
+    config: str, *, rule_files: dict[str, str] | None = None, extra_args: Sequence[str] = ()
+) -> contextlib.AbstractContextManager[Server]:
     """Prometheus with ``config`` (YAML text) and ``rule_files`` (name -> YAML text) in its
     working folder; ``{dir}`` in the config is replaced by that folder."""
     workdir = Path(tempfile.mkdtemp(prefix="qo-prometheus-"))
     for name, text in (rule_files or {}).items():
         (workdir / name).write_text(text)
     (workdir / "prometheus.yml").write_text(config.replace("{dir}", str(workdir)))
-    args = ["--config.file={dir}/prometheus.yml", "--storage.tsdb.path={dir}/data",
-            "--web.listen-address=127.0.0.1:{port}", "--web.enable-lifecycle",
-            "--web.enable-admin-api", *extra_args]
+    args = [
+        "--config.file={dir}/prometheus.yml",
+        "--storage.tsdb.path={dir}/data",
+        "--web.listen-address=127.0.0.1:{port}",
+        "--web.enable-lifecycle",
+        "--web.enable-admin-api",
+        *extra_args,
+    ]
     return _cleanup_after(start_server("prometheus", args, workdir=workdir), workdir)
 
 
@@ -135,8 +151,12 @@ def start_alertmanager(config: str) -> contextlib.AbstractContextManager[Server]
     """Alertmanager with ``config`` (YAML text), clustering off."""
     workdir = Path(tempfile.mkdtemp(prefix="qo-alertmanager-"))
     (workdir / "alertmanager.yml").write_text(config)
-    args = ["--config.file={dir}/alertmanager.yml", "--storage.path={dir}/data",
-            "--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="]
+    args = [
+        "--config.file={dir}/alertmanager.yml",
+        "--storage.path={dir}/data",
+        "--web.listen-address=127.0.0.1:{port}",
+        "--cluster.listen-address=",
+    ]
     return _cleanup_after(start_server("alertmanager", args, workdir=workdir), workdir)
 
 
@@ -146,8 +166,9 @@ def start_pushgateway() -> contextlib.AbstractContextManager[Server]:
 
 
 @contextlib.contextmanager
-def _cleanup_after(cm: contextlib.AbstractContextManager[Server], workdir: Path
-                   ) -> Iterator[Server]:
+def _cleanup_after(
+    cm: contextlib.AbstractContextManager[Server], workdir: Path
+) -> Iterator[Server]:
     try:
         with cm as server:
             yield server
@@ -155,11 +176,13 @@ def _cleanup_after(cm: contextlib.AbstractContextManager[Server], workdir: Path
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def promtool(*args: str, cwd: str | os.PathLike[str] | None = None,
-             timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def promtool(
+    *args: str, cwd: str | os.PathLike[str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run promtool with ``args``; the caller checks ``returncode`` and output."""
     binary = find_binary("promtool")
     if binary is None:
         raise ServerNotInstalled("promtool is not installed (Debian package prometheus)")
-    return subprocess.run([binary, *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=timeout, check=False)
+    return subprocess.run(
+        [binary, *args], capture_output=True, text=True, cwd=cwd, timeout=timeout, check=False
+    )

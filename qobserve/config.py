@@ -1,0 +1,121 @@
+"""Settings of :func:`qobserve.configure`, from keyword arguments and ``QOBSERVE_*`` variables.
+
+Keyword arguments win over environment variables, which win over defaults.
+
+| setting | variable | default |
+|---|---|---|
+| ``service_name`` | ``QOBSERVE_SERVICE_NAME`` (then ``OTEL_SERVICE_NAME``) | ``qobserve`` |
+| ``tracing`` | ``QOBSERVE_TRACING`` | ``auto`` |
+| ``otlp_endpoint`` | ``QOBSERVE_OTLP_ENDPOINT`` (then ``OTEL_EXPORTER_OTLP_ENDPOINT``) | none |
+| ``store_path`` | ``QOBSERVE_STORE`` (``none`` disables) | ``.qobserve/events.db`` |
+| ``metrics_port`` | ``QOBSERVE_METRICS_PORT`` | none (no HTTP server) |
+| ``metrics_addr`` | ``QOBSERVE_METRICS_ADDR`` | ``127.0.0.1`` |
+| ``push_gateway`` | ``QOBSERVE_PUSH_GATEWAY`` | none |
+| ``max_label_values`` | ``QOBSERVE_MAX_LABEL_VALUES`` | 100 |
+| ``queue_size`` | ``QOBSERVE_QUEUE_SIZE`` | 100000 |
+| ``flush_interval`` | ``QOBSERVE_FLUSH_INTERVAL`` | 1.0 s |
+| ``price_model`` | ``QOBSERVE_PRICE_MODEL`` | none (cost 0) |
+| ``job_metrics`` | ``QOBSERVE_JOB_METRICS`` | true (one ``job.metrics()`` call per job) |
+| ``divergence_threshold`` | ``QOBSERVE_DIVERGENCE_THRESHOLD`` | 0.9 |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from qobserve.exceptions import InputError
+from qobserve.tracing import MODES
+
+DEFAULT_STORE = ".qobserve/events.db"
+_OFF = {"", "none", "off", "false", "0", "no"}
+_ON = {"1", "true", "on", "yes"}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Resolved settings; see the module docstring for each one."""
+
+    service_name: str = "qobserve"
+    tracing: str = "auto"
+    otlp_endpoint: str | None = None
+    store_path: str | None = DEFAULT_STORE
+    metrics_port: int | None = None
+    metrics_addr: str = "127.0.0.1"
+    push_gateway: str | None = None
+    max_label_values: int = 100
+    queue_size: int = 100_000
+    flush_interval: float = 1.0
+    price_model: str | None = None
+    job_metrics: bool = True
+    divergence_threshold: float = 0.9
+
+    @classmethod
+    def resolve(
+        cls, overrides: Mapping[str, Any], environ: Mapping[str, str] | None = None
+    ) -> Config:
+        """Settings from ``overrides`` (keyword arguments) over ``environ`` over defaults;
+        raises InputError naming the argument or variable that is wrong."""
+        env = os.environ if environ is None else environ
+        known = {f.name for f in fields(cls)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise InputError(
+                f"unknown setting(s): {', '.join(sorted(unknown))}", field="configure()"
+            )
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            var = f"QOBSERVE_{f.name.upper()}"
+            if f.name in overrides:
+                raw, source = overrides[f.name], f"configure({f.name}=...)"
+            elif var in env:
+                raw, source = env[var], var
+            else:
+                continue
+            values[f.name] = _convert(f.name, raw, source)
+        if "service_name" not in values and env.get("OTEL_SERVICE_NAME"):
+            values["service_name"] = env["OTEL_SERVICE_NAME"]
+        if "otlp_endpoint" not in values and env.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+            values["otlp_endpoint"] = env["OTEL_EXPORTER_OTLP_ENDPOINT"]
+        return cls(**values)
+
+
+def _convert(name: str, raw: Any, source: str) -> Any:
+    if name in ("store_path", "otlp_endpoint", "push_gateway", "price_model"):
+        if raw is None or (isinstance(raw, str) and raw.strip().lower() in _OFF):
+            return None
+        return os.fspath(raw)
+    if name == "tracing":
+        mode = str(raw).strip().lower()
+        if mode not in MODES:
+            raise InputError(f"{raw!r} is not one of {', '.join(MODES)}", field=source)
+        return mode
+    if name == "job_metrics":
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text not in _ON | _OFF:
+            raise InputError(f"{raw!r} is not a boolean", field=source)
+        return text in _ON
+    if name in ("metrics_port", "max_label_values", "queue_size"):
+        if raw is None and name == "metrics_port":
+            return None
+        try:
+            number = int(raw)
+        except (TypeError, ValueError):
+            raise InputError(f"{raw!r} is not an integer", field=source) from None
+        low = 0 if name == "metrics_port" else 1
+        if number < low or (name == "metrics_port" and number > 65535):
+            raise InputError(f"{number} is out of range", field=source)
+        return number
+    if name in ("flush_interval", "divergence_threshold"):
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            raise InputError(f"{raw!r} is not a number", field=source) from None
+        if value <= 0 or (name == "divergence_threshold" and value > 1):
+            raise InputError(f"{value} is out of range", field=source)
+        return value
+    return str(raw)

@@ -1,0 +1,129 @@
+"""Map any exception to the contract's ``error_type`` label value.
+
+Classification goes by class name along the exception's MRO and its ``__cause__`` /
+``__context__`` chain, so qiskit-ibm-runtime's exceptions are recognised without importing
+qiskit (which may not be installed) and wrapped errors are seen through.
+
+Example::
+
+    >>> classify(TimeoutError("no answer"))
+    'timeout'
+    >>> classify(None)
+    'none'
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import errno
+
+# Class names (anywhere in the MRO) -> error_type, checked in order of specificity.
+_BY_CLASS: tuple[tuple[str, str], ...] = (
+    ("InvalidResultError", "invalid_result"),
+    ("IBMNotAuthorizedError", "auth"),
+    ("InvalidAccountError", "auth"),
+    ("AccountNotFoundError", "auth"),
+    ("AuthenticationLicenseError", "auth"),
+    ("IBMAccountError", "auth"),
+    ("RuntimeJobMaxTimeoutError", "timeout"),
+    ("RuntimeJobTimeoutError", "timeout"),
+    ("UserTimeoutExceededError", "timeout"),
+    ("JobTimeoutError", "timeout"),
+    ("QiskitBackendNotFoundError", "backend_unavailable"),
+    ("IBMBackendError", "backend_unavailable"),
+    ("RuntimeJobFailureError", "job_failed"),
+    ("AerError", "job_failed"),
+    ("TranspilerError", "invalid_input"),
+    ("CircuitError", "invalid_input"),
+    ("IBMInputValueError", "invalid_input"),
+    ("ConnectTimeout", "timeout"),
+    ("ReadTimeout", "timeout"),
+    ("ConnectionError", "network"),  # requests' and the builtin
+    ("ProtocolError", "network"),
+    ("TimeoutError", "timeout"),
+    ("CancelledError", "cancelled"),
+    ("KeyboardInterrupt", "cancelled"),
+    ("ValueError", "invalid_input"),
+    ("TypeError", "invalid_input"),
+)
+_QUOTA_WORDS = ("quota", "usage limit", "exceeded the", "insufficient", "out of time")
+_NETWORK_ERRNOS = {errno.ECONNREFUSED, errno.ECONNRESET, errno.EHOSTUNREACH, errno.ENETUNREACH,
+                   errno.ECONNABORTED, errno.EPIPE}  # fmt: skip
+_MAX_CHAIN = 8
+
+
+class InvalidResultError(Exception):
+    """A run finished but its result failed the experiment's ``validate`` check."""
+
+
+def classify(exc: BaseException | None) -> str:
+    """The ``error_type`` of an exception (``none`` for ``None``); never raises."""
+    if exc is None:
+        return "none"
+    try:
+        return _classify_chain(exc)
+    except Exception:  # classification must never break the caller
+        return "internal"
+
+
+def _classify_chain(exc: BaseException) -> str:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    fallback = ""
+    while current is not None and id(current) not in seen and len(seen) < _MAX_CHAIN:
+        seen.add(id(current))
+        kind = _classify_one(current)
+        if kind and kind not in ("internal", "invalid_input"):
+            return kind
+        # a generic outer error (ValueError, QiskitError) may hide a specific cause
+        fallback = fallback or kind
+        current = current.__cause__ or current.__context__
+    return fallback or "internal"
+
+
+def _classify_one(exc: BaseException) -> str:
+    names = [cls.__name__ for cls in type(exc).__mro__]
+    message = str(exc).lower()
+    if "RequestsApiError" in names or "IBMApiError" in names:
+        kind = _http_status(getattr(exc, "status_code", -1), message)
+        if kind:
+            return kind
+        # no HTTP response at all: the wrapped requests error says why (timeout, refused)
+        inner = exc.__cause__ or exc.__context__
+        return (_classify_one(inner) if inner is not None and inner is not exc else "") or (
+            "network"
+        )
+    if "RuntimeInvalidStateError" in names:
+        return "cancelled" if "cancel" in message else "job_failed"
+    if "RuntimeJobFailureError" in names and any(w in message for w in _QUOTA_WORDS):
+        return "quota_exceeded"
+    if isinstance(exc, (asyncio.TimeoutError, concurrent.futures.TimeoutError)):
+        return "timeout"
+    if isinstance(exc, OSError) and exc.errno in _NETWORK_ERRNOS:
+        return "network"
+    for name, kind in _BY_CLASS:
+        if name in names:
+            return kind
+    return ""
+
+
+def _http_status(status: object, message: str) -> str:
+    code = status if isinstance(status, int) else -1
+    if code in (401, 403) and not any(w in message for w in _QUOTA_WORDS):
+        return "auth"
+    if code == 429:
+        return "rate_limited"
+    if code in (402, 403) or any(w in message for w in _QUOTA_WORDS):
+        return "quota_exceeded"
+    if code in (408, 504):
+        return "timeout"
+    if code == 404:
+        return "backend_unavailable" if "backend" in message else "invalid_input"
+    if code == 503 or "maintenance" in message:
+        return "backend_unavailable"
+    if 400 <= code < 500:
+        return "invalid_input"
+    if code >= 500:
+        return "backend_unavailable"
+    return ""  # -1: no response; see the caller

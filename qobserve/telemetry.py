@@ -1,0 +1,241 @@
+"""The process's telemetry: metrics registry, tracer and event store, set up once.
+
+:func:`configure` builds a :class:`Telemetry` from keyword arguments and ``QOBSERVE_*``
+variables; :func:`get_telemetry` returns it, configuring defaults on first use. Failures inside
+qobserve are counted in ``qobserve_internal_errors_total{component}`` and logged once per
+component, never raised into the observed code.
+
+Example::
+
+    import qobserve
+    qobserve.configure(service_name="vqe-team", tracing="otlp", metrics_port=9465)
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from typing import Any
+
+from opentelemetry import trace
+from prometheus_client import REGISTRY, CollectorRegistry
+
+from qobserve import contract
+from qobserve.config import Config
+from qobserve.events import JobEvent
+from qobserve.metrics import Metrics
+from qobserve.redact import redact
+from qobserve.store import EventStore
+from qobserve.tracing import TracingSetup, setup_tracing
+
+logger = logging.getLogger("qobserve")
+
+_lock = threading.Lock()
+_current: Telemetry | None = None
+
+
+class Telemetry:
+    """Everything instrumentation writes to. Create it through :func:`configure`."""
+
+    def __init__(self, config: Config, *, registry: CollectorRegistry | None = None) -> None:
+        self.config = config
+        self._warned: set[str] = set()
+        if registry is None:
+            # a batch job pushes its own registry, not the process's default collectors
+            registry = CollectorRegistry() if config.push_gateway else REGISTRY
+        self.registry = registry
+        self.metrics = Metrics(registry, max_label_values=config.max_label_values)
+        self.tracing = self._setup_tracing()
+        self.tracer: trace.Tracer | None = self.tracing.tracer
+        self.store = self._open_store()
+        self._http_server: Any = None
+        if config.metrics_port is not None:
+            self._serve_metrics()
+
+    # -- construction, each part failing alone ---------------------------------------------------
+    def _setup_tracing(self) -> TracingSetup:
+        from qobserve import __version__
+
+        try:
+            return setup_tracing(
+                self.config.tracing,
+                service_name=self.config.service_name,
+                otlp_endpoint=self.config.otlp_endpoint,
+                on_export_error=lambda e: self.internal_error("otlp", e),
+                version=__version__,
+            )
+        except Exception as exc:  # e.g. the SDK is not installed
+            self.internal_error("tracing", exc)
+            return TracingSetup("none", None)
+
+    def _open_store(self) -> EventStore | None:
+        path = self.config.store_path
+        if path is None:
+            return None
+        try:
+            return EventStore(
+                path,
+                max_queue=self.config.queue_size,
+                flush_interval=self.config.flush_interval,
+                on_error=self.internal_error,
+                on_drop=lambda n: self.metrics.inc(contract.EVENTS_DROPPED_TOTAL, (), n),
+            )
+        except Exception as exc:
+            self.internal_error("store", exc)
+            return None
+
+    def _serve_metrics(self) -> None:
+        from prometheus_client import start_http_server
+
+        try:
+            self._http_server = start_http_server(
+                self.config.metrics_port or 0, self.config.metrics_addr, self.registry
+            )
+        except Exception as exc:
+            self.internal_error("http", exc)
+
+    @property
+    def metrics_url(self) -> str | None:
+        """URL of the ``/metrics`` endpoint when ``metrics_port`` was set."""
+        if not self._http_server:
+            return None
+        host, port = self._http_server[0].server_address[:2]
+        return f"http://{host}:{port}/metrics"
+
+    # -- recording -----------------------------------------------------------------------------
+    def internal_error(self, component: str, exc: BaseException | None = None) -> None:
+        """Count (and log once per component) a failure inside qobserve. Never raises."""
+        try:
+            self.metrics.inc(contract.INTERNAL_ERRORS_TOTAL, (component,))
+            level = logging.DEBUG if component in self._warned else logging.WARNING
+            self._warned.add(component)
+            detail = redact(f"{type(exc).__name__}: {exc}") if exc is not None else "failed"
+            logger.log(level, "qobserve %s: %s (telemetry continues)", component, detail)
+        except Exception:  # the last line of defence: swallowing is the contract here
+            pass
+
+    def record_job(self, event: JobEvent, exemplar: dict[str, str] | None = None) -> None:
+        """Record a finished job: the contract's job metrics and one stored event."""
+        m = self.metrics
+        labels = (event.backend, event.backend_type, event.experiment)
+        m.inc(contract.JOBS_TOTAL, (*labels, event.outcome, event.error_type), 1, exemplar)
+        if event.duration_seconds is not None:
+            m.observe(contract.JOB_DURATION, labels, event.duration_seconds, exemplar)
+        bt = (event.backend, event.backend_type)
+        if event.queue_seconds is not None:
+            m.observe(contract.JOB_QUEUE, bt, event.queue_seconds, exemplar)
+        if event.execution_seconds is not None:
+            m.observe(contract.JOB_EXECUTION, bt, event.execution_seconds, exemplar)
+        if event.shots:
+            m.inc(contract.SHOTS_TOTAL, labels, event.shots)
+        be = (event.backend, event.experiment)
+        if event.qpu_seconds:
+            m.inc(contract.QPU_SECONDS_TOTAL, be, event.qpu_seconds)
+        if event.cost_usd:
+            m.inc(contract.COST_USD_TOTAL, be, event.cost_usd)
+        if event.duplicate:
+            m.inc(contract.JOB_DUPLICATES_TOTAL, be)
+        if self.store is not None:
+            self.store.add_job(event)
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Commit queued events and export finished spans; True when all made it in time."""
+        ok = True
+        if self.store is not None:
+            ok = self.store.flush(timeout)
+        provider = self.tracing.provider
+        if provider is not None:
+            ok = bool(provider.force_flush(int(timeout * 1000))) and ok
+        return ok
+
+    def push(self, job: str | None = None, grouping_key: dict[str, str] | None = None) -> bool:
+        """Push the registry to the configured Pushgateway; False (and counted) on failure."""
+        gateway = self.config.push_gateway
+        if not gateway:
+            return False
+        from prometheus_client import push_to_gateway
+
+        try:
+            push_to_gateway(
+                gateway,
+                job=job or self.config.service_name,
+                registry=self.registry,
+                grouping_key=grouping_key or {},
+            )
+            return True
+        except Exception as exc:
+            self.internal_error("push", exc)
+            return False
+
+    def shutdown(self) -> None:
+        """Flush and stop everything this instance started; safe to call twice."""
+        if self.config.push_gateway:
+            self.push()
+        if self.store is not None:
+            self.store.close()
+        self.tracing.shutdown()
+        if self._http_server:
+            self._http_server[0].shutdown()
+            self._http_server = None
+
+
+def configure(*, registry: CollectorRegistry | None = None, **settings: Any) -> Telemetry:
+    """Set up qobserve for this process, once; later calls return the same instance.
+
+    Keyword arguments are the settings of :class:`qobserve.config.Config` (``service_name``,
+    ``tracing``, ``otlp_endpoint``, ``store_path``, ``metrics_port``, ``push_gateway``, ...);
+    ``registry`` replaces the default prometheus_client registry. Raises
+    :class:`qobserve.exceptions.InputError` on a bad setting.
+
+    Example::
+
+        qobserve.configure(tracing="console", store_path="runs/events.db")
+    """
+    global _current
+    config = Config.resolve(settings)
+    with _lock:
+        if _current is not None:
+            if settings and config != _current.config:
+                logger.warning(
+                    "qobserve.configure() called again with other settings; "
+                    "keeping the first configuration"
+                )
+            return _current
+        _current = Telemetry(config, registry=registry)
+        atexit.register(_current.shutdown)
+        return _current
+
+
+def get_telemetry() -> Telemetry:
+    """The process's telemetry, configured from the environment on first use.
+
+    A bad ``QOBSERVE_*`` variable here does not break the caller: defaults are used and the
+    error is logged.
+    """
+    current = _current
+    if current is not None:
+        return current
+    try:
+        return configure()
+    except Exception as exc:
+        logger.warning("qobserve: %s; using defaults", redact(str(exc)))
+        with _lock:
+            if _current is None:
+                fallback = Telemetry(Config())
+                _install(fallback)
+                atexit.register(fallback.shutdown)
+        assert _current is not None
+        return _current
+
+
+def _install(telemetry: Telemetry | None) -> Telemetry | None:
+    """Replace the process's telemetry (for :mod:`qobserve.testing`); returns the old one."""
+    global _current
+    previous, _current = _current, telemetry
+    return previous
+
+
+def current_or_none() -> Telemetry | None:
+    """The configured telemetry without configuring it."""
+    return _current

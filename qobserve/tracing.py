@@ -1,0 +1,131 @@
+"""Tracer setup: OTLP, console, in-memory or none, with the OpenTelemetry SDK imported lazily.
+
+Only ``opentelemetry-api`` is needed to import qobserve; the SDK (extra ``qobserve[otel]``) is
+imported when a mode needs it. The standard ``OTEL_*`` variables are honoured: the SDK reads
+``OTEL_SERVICE_NAME``/``OTEL_RESOURCE_ATTRIBUTES`` and ``OTEL_TRACES_SAMPLER[_ARG]`` itself, and
+the OTLP exporter reads ``OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT`` and its headers.
+
+Modes: ``otlp`` (batch export over HTTP/protobuf), ``console`` (one JSON span per line on
+stdout), ``memory`` (kept in an in-memory exporter, for tests), ``global`` (the tracer provider
+the application already set), ``none`` (no spans at all: the cheapest).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from opentelemetry import trace
+
+MODES = ("auto", "otlp", "console", "memory", "global", "none")
+INSTRUMENTATION_NAME = "qobserve"
+
+
+@dataclass
+class TracingSetup:
+    """What :func:`setup_tracing` built: the tracer (None in mode ``none``) and its parts."""
+
+    mode: str
+    tracer: trace.Tracer | None
+    provider: Any = None  # the SDK TracerProvider qobserve owns, if any
+    memory: Any = None  # the InMemorySpanExporter in mode "memory"
+
+    def shutdown(self) -> None:
+        """Flush and stop what qobserve started (never the application's own provider)."""
+        if self.provider is not None:
+            self.provider.shutdown()
+
+
+def resolve_mode(mode: str, otlp_endpoint: str | None) -> str:
+    """The concrete mode for ``auto``: OTLP when an endpoint is configured, else the
+    application's own provider when it set one, else none."""
+    if mode != "auto":
+        return mode
+    if (
+        otlp_endpoint
+        or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+        or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    ):
+        return "otlp"
+    if not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+        return "global"
+    return "none"
+
+
+def setup_tracing(
+    mode: str,
+    *,
+    service_name: str | None = None,
+    otlp_endpoint: str | None = None,
+    on_export_error: Callable[[BaseException | None], None] | None = None,
+    version: str = "",
+) -> TracingSetup:
+    """Build the tracer for ``mode`` (see the module docstring); raises ImportError when the
+    SDK is needed and not installed."""
+    mode = resolve_mode(mode, otlp_endpoint)
+    if mode == "none":
+        return TracingSetup(mode, None)
+    if mode == "global":
+        return TracingSetup(mode, trace.get_tracer(INSTRUMENTATION_NAME, version))
+
+    from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import (
+        BatchSpanProcessor,
+        ConsoleSpanExporter,
+        SimpleSpanProcessor,
+    )
+
+    attrs = {SERVICE_NAME: service_name} if service_name else {}
+    provider = TracerProvider(resource=Resource.create(attrs))
+    memory = None
+    if mode == "memory":
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+        memory = InMemorySpanExporter()
+        provider.add_span_processor(SimpleSpanProcessor(memory))
+    elif mode == "console":
+        provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+    elif mode == "otlp":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        kwargs: dict[str, Any] = {"timeout": 10}
+        if otlp_endpoint:
+            kwargs["endpoint"] = otlp_endpoint.rstrip("/") + "/v1/traces"
+        exporter = _CountingExporter(OTLPSpanExporter(**kwargs), on_export_error)
+        provider.add_span_processor(BatchSpanProcessor(exporter))  # type: ignore[arg-type]
+    else:
+        raise ValueError(f"unknown tracing mode {mode!r}; one of {', '.join(MODES)}")
+    return TracingSetup(mode, provider.get_tracer(INSTRUMENTATION_NAME, version), provider, memory)
+
+
+class _CountingExporter:
+    """Wraps a span exporter so that failed exports are counted instead of only logged."""
+
+    def __init__(self, inner: Any, on_error: Callable[[BaseException | None], None] | None) -> None:
+        self._inner = inner
+        self._on_error = on_error
+
+    def export(self, spans: Sequence[Any]) -> Any:
+        from opentelemetry.sdk.trace.export import SpanExportResult
+
+        try:
+            result = self._inner.export(spans)
+        except Exception as exc:
+            self._failed(exc)
+            return SpanExportResult.FAILURE
+        if result != SpanExportResult.SUCCESS:
+            self._failed(None)
+        return result
+
+    def _failed(self, exc: BaseException | None) -> None:
+        if self._on_error is not None:
+            self._on_error(exc)
+
+    def shutdown(self) -> None:
+        self._inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return bool(self._inner.force_flush(timeout_millis))

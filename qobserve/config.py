@@ -30,6 +30,8 @@ from qobserve.exceptions import InputError
 from qobserve.tracing import MODES
 
 DEFAULT_STORE = ".qobserve/events.db"
+#: variables whose names differ from ``QOBSERVE_<SETTING>``
+_ENV_NAMES = {"store_path": "QOBSERVE_STORE"}
 _OFF = {"", "none", "off", "false", "0", "no"}
 _ON = {"1", "true", "on", "yes"}
 
@@ -67,7 +69,7 @@ class Config:
             )
         values: dict[str, Any] = {}
         for f in fields(cls):
-            var = f"QOBSERVE_{f.name.upper()}"
+            var = _ENV_NAMES.get(f.name, f"QOBSERVE_{f.name.upper()}")
             if f.name in overrides:
                 raw, source = overrides[f.name], f"configure({f.name}=...)"
             elif var in env:

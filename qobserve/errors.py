@@ -48,8 +48,14 @@ _BY_CLASS: tuple[tuple[str, str], ...] = (
     ("TypeError", "invalid_input"),
 )
 _QUOTA_WORDS = ("quota", "usage limit", "exceeded the", "insufficient", "out of time")
-_NETWORK_ERRNOS = {errno.ECONNREFUSED, errno.ECONNRESET, errno.EHOSTUNREACH, errno.ENETUNREACH,
-                   errno.ECONNABORTED, errno.EPIPE}  # fmt: skip
+_NETWORK_ERRNOS = {
+    errno.ECONNREFUSED,
+    errno.ECONNRESET,
+    errno.EHOSTUNREACH,
+    errno.ENETUNREACH,
+    errno.ECONNABORTED,
+    errno.EPIPE,
+}
 _MAX_CHAIN = 8
 
 

@@ -1,9 +1,9 @@
 """The contract's in-process metrics on a prometheus_client registry, behind a cardinality guard.
 
 Label values of user-controlled labels (``experiment``, ``backend``) are capped per label:
-past the cap, new values are folded into ``__other__`` and counted in
-``qobserve_label_overflow_total{label}``, so a bug that puts a run id in an experiment name
-cannot blow up Prometheus. Label children are cached, which keeps the hot path to a dict lookup.
+past the cap, new values are folded into ``__other__`` and each distinct folded value is
+counted once in ``qobserve_label_overflow_total{label}``, so a bug that puts a run id in an
+experiment name cannot blow up Prometheus. Label children are cached, which keeps the hot path to a dict lookup.
 
 Example::
 
@@ -40,6 +40,7 @@ class Metrics:
         }
         self._children: dict[tuple[str, tuple[str, ...]], Any] = {}
         self._seen: dict[str, set[str]] = {label: set() for label in GUARDED_LABELS}
+        self._folded: dict[str, set[str]] = {label: set() for label in GUARDED_LABELS}
         self._lock = threading.Lock()
 
     def metric(self, spec: MetricSpec) -> MetricWrapperBase:
@@ -103,6 +104,11 @@ class Metrics:
             if len(seen) < self.max_label_values:
                 seen.add(value)
                 return value
+            folded = self._folded[label]
+            if value in folded:
+                return contract.OVERFLOW_VALUE
+            if len(folded) < _CACHE_LIMIT:  # past it, repeats count again: memory stays bounded
+                folded.add(value)
         self._metrics[contract.LABEL_OVERFLOW_TOTAL.name].labels(label).inc()  # type: ignore[attr-defined]
         return contract.OVERFLOW_VALUE
 

@@ -161,8 +161,11 @@ def start_alertmanager(config: str) -> contextlib.AbstractContextManager[Server]
 
 
 def start_pushgateway() -> contextlib.AbstractContextManager[Server]:
-    """A Pushgateway with no persistence."""
-    return start_server("pushgateway", ["--web.listen-address=127.0.0.1:{port}"])
+    """A Pushgateway that keeps its metrics in memory only."""
+    # Debian's build persists to /var/lib/prometheus by default, shared by every instance
+    return start_server(
+        "pushgateway", ["--web.listen-address=127.0.0.1:{port}", "--persistence.file="]
+    )
 
 
 @contextlib.contextmanager

@@ -91,7 +91,7 @@ def setup_tracing(
     elif mode == "otlp":
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        kwargs: dict[str, Any] = {"timeout": 10}
+        kwargs: dict[str, Any] = {}  # timeout, headers: from OTEL_EXPORTER_OTLP_* variables
         if otlp_endpoint:
             kwargs["endpoint"] = otlp_endpoint.rstrip("/") + "/v1/traces"
         exporter = _CountingExporter(OTLPSpanExporter(**kwargs), on_export_error)

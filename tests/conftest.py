@@ -21,8 +21,10 @@ def require_binary(kind: str) -> str:
     if path is None:
         if os.environ.get("CI"):
             pytest.fail(f"{kind} is not installed; .ci/run installs it")
-        pytest.skip(f"{kind} is not installed (apt-get install prometheus "
-                    "prometheus-alertmanager prometheus-pushgateway)")
+        pytest.skip(
+            f"{kind} is not installed (apt-get install prometheus "
+            "prometheus-alertmanager prometheus-pushgateway)"
+        )
     return path
 
 

@@ -11,17 +11,24 @@ import sqlite3
 from qobserve.contract import JOB_EVENT_COLUMNS
 from qobserve.events import EXPERIMENT_RUN_COLUMNS, TIME_COLUMNS
 
-_REAL = {"queue_seconds", "execution_seconds", "duration_seconds", "qpu_seconds", "cost_usd",
-         "fidelity"}  # fmt: skip
+_REAL = {
+    "queue_seconds",
+    "execution_seconds",
+    "duration_seconds",
+    "qpu_seconds",
+    "cost_usd",
+    "fidelity",
+}
 _INTEGER = {"shots", "num_circuits", "num_qubits", "depth", "duplicate"}
 
 
-def _column_type(name: str) -> str:
+def column_type(name: str) -> str:
+    """The SQLite type of a store column: REAL, INTEGER or TEXT."""
     return "REAL" if name in _REAL else "INTEGER" if name in _INTEGER else "TEXT"
 
 
 def _table(name: str, columns: tuple[str, ...]) -> str:
-    cols = ", ".join(f"{c} {_column_type(c)}" for c in columns)
+    cols = ", ".join(f"{c} {column_type(c)}" for c in columns)
     return f"CREATE TABLE {name} ({cols})"
 
 
@@ -44,8 +51,9 @@ ISO_FORMAT = "%Y-%m-%dT%H:%M:%fZ"
 def _insert(table: str, columns: tuple[str, ...]) -> str:
     # times arrive as Unix seconds and are formatted by SQLite, in C, inside executemany:
     # formatting them in Python cost more than the insert itself
-    values = ", ".join(f"strftime('{ISO_FORMAT}', ?, 'unixepoch')" if c in TIME_COLUMNS
-                       else "?" for c in columns)  # fmt: skip
+    values = ", ".join(
+        f"strftime('{ISO_FORMAT}', ?, 'unixepoch')" if c in TIME_COLUMNS else "?" for c in columns
+    )
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({values})"
 
 

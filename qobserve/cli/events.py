@@ -1,0 +1,42 @@
+"""``qobserve events``: work with the embedded job event store.
+
+Example::
+
+    qobserve events export --format parquet -o events.parquet
+    qobserve events export --what runs --since 2026-11-16 > runs.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from qobserve.config import DEFAULT_STORE
+from qobserve.store.export import FORMATS, TABLES, export_events
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``qobserve events``."""
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    export = sub.add_parser("export", help="write job events (or runs) as CSV or Parquet")
+    export.add_argument("--store", default=DEFAULT_STORE, help=f"store path ({DEFAULT_STORE})")
+    export.add_argument("--format", choices=FORMATS, default="csv")
+    export.add_argument(
+        "--what",
+        choices=sorted(TABLES),
+        default="jobs",
+        help="job events (default) or experiment runs",
+    )
+    export.add_argument("-o", "--output", help="output file (CSV: stdout when omitted)")
+    export.add_argument("--since", help="only rows finished at or after (ISO 8601, UTC)")
+    export.add_argument("--until", help="only rows finished before (ISO 8601, UTC)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``qobserve events ACTION``."""
+    n = export_events(
+        args.store, args.output, fmt=args.format, what=args.what, since=args.since, until=args.until
+    )
+    if args.output:
+        print(f"wrote {n} rows to {args.output}", file=sys.stderr)
+    return 0

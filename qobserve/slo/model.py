@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 from typing import Literal
 
 #: Placeholder for the range of a PromQL range selector, as in Sloth.
@@ -30,6 +31,9 @@ SLI_WINDOWS: tuple[str, ...] = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 # carries the label ``slo``.
 SLI_ERROR_RECORD = "slo:sli_error:ratio_rate{window}"  # e.g. slo:sli_error:ratio_rate5m
 SLI_TOTAL_RECORD = "slo:sli_total:rate{window}"  # events/s over the window (event SLIs)
+#: bad events/s over the window; with SLI_TOTAL_RECORD it makes the period SLI exact on uneven
+#: traffic and lets a grouped SLO be re-aggregated: sum(bad) / sum(total)
+SLI_BAD_RECORD = "slo:sli_bad:rate{window}"
 OBJECTIVE_RECORD = "slo:objective:ratio"
 ERROR_BUDGET_RECORD = "slo:error_budget:ratio"
 PERIOD_RECORD = "slo:time_period:days"
@@ -59,6 +63,16 @@ def sli_error_record(window: str) -> str:
     return SLI_ERROR_RECORD.format(window=window)
 
 
+def sli_total_record(window: str) -> str:
+    """Name of the recorded event (or time-slice) rate over ``window``."""
+    return SLI_TOTAL_RECORD.format(window=window)
+
+
+def sli_bad_record(window: str) -> str:
+    """Name of the recorded bad event (or bad time-slice) rate over ``window``."""
+    return SLI_BAD_RECORD.format(window=window)
+
+
 @dataclass(frozen=True)
 class EventSLI:
     """An SLI that counts good and bad events (requests, jobs, checks).
@@ -67,6 +81,25 @@ class EventSLI:
     rates; the error ratio is ``bad / total``. Keeping both (not just the ratio) is what lets
     the period SLI be exact on uneven traffic and a minimum-events guard be applied.
     ``raw`` SLIs (Sloth's ``errorRatio``) set ``error_ratio`` instead and leave bad/total empty.
+
+    ``params`` of the catalog kinds (the report recomputes the kinds in :data:`EVENT_KINDS` from
+    job events with them):
+
+    - ``"selectors"``: ``{label: regex}`` for every kind; a full-match regex with the meaning of
+      PromQL ``=~``, applied to the metric label and to the job event column of the same name,
+      e.g. ``{"backend_type": "qpu|emulator", "outcome": "success|error|invalid"}``.
+    - ``job_success``: total = jobs matching the selectors, bad = those whose ``outcome`` is
+      not ``success``.
+    - ``latency`` / ``queue_wait``: ``"threshold_seconds": float`` (a bucket boundary of
+      ``contract.DURATION_BUCKETS``); total = every finished job matching the selectors, whatever
+      its outcome; good = ``duration_seconds`` (``queue_seconds``) ``<= threshold_seconds``.
+    - ``duplicates``: bad = duplicate submissions (``duplicate`` is true), total = jobs.
+    - ``divergence``: ``"fidelity_threshold": float``; total = result checks (jobs with a
+      ``fidelity``), bad = checks whose fidelity is below the threshold (Prometheus counts the
+      ``verdict="diverged"`` label that instrumentation sets with its own threshold).
+    - ``coverage``: bad = jobs whose telemetry is incomplete, total = jobs + those.
+    - ``counter_ratio``: ``"total"`` and ``"bad"`` or ``"good"``: the counters' selectors.
+    - SLIs read from OpenSLO ``good``/``total`` keep the ``"good"`` template here.
     """
 
     kind: SLIKind
@@ -130,11 +163,22 @@ class SLO:
     location: str = ""
     #: the input format: "qobserve/v1", "openslo/v1" or "prometheus/v1" (Sloth)
     format: str = "qobserve/v1"
+    #: labels the SLI is evaluated per (e.g. ``("backend",)``): every record and alert of the
+    #: SLO carries them; empty means one series per SLO
+    group_by: tuple[str, ...] = ()
 
     @property
     def error_budget(self) -> float:
-        """The fraction of events (or time slices) allowed to be bad, ``1 - objective``."""
-        return 1.0 - self.objective
+        """The fraction of events (or time slices) allowed to be bad, ``1 - objective``.
+
+        Computed in decimal so that 99.9 % gives exactly ``0.001``, not ``0.0010000000000000009``.
+        """
+        return float(Decimal(1) - Decimal(repr(self.objective)))
+
+    @property
+    def windows(self) -> tuple[str, ...]:
+        """Every window the SLI is recorded over: :data:`SLI_WINDOWS` and the period."""
+        return (*SLI_WINDOWS, self.period_str)
 
     @property
     def period_str(self) -> str:

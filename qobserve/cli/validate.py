@@ -1,0 +1,101 @@
+"""``qobserve validate``: check SLO specification files and list every mistake.
+
+Example::
+
+    qobserve validate                 # the catalog in slo/
+    qobserve validate slo team-slos/checkout.yaml sloth/
+    # qobserve validate: error: slo/jobs.yaml: job-success-qpu: slos[1].objective: must be ...
+
+Exit 0 when every spec is usable (warnings go to stderr), 2 when any is not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+from datetime import timedelta
+
+from qobserve.exceptions import InputError, InputErrors
+from qobserve.slo.model import SLO
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def add_paths(parser: argparse.ArgumentParser) -> None:
+    """The arguments every command reading SLO specs takes."""
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        default=["slo"],
+        metavar="PATH",
+        help="SLO spec files or folders of *.yaml/*.yml (default: slo)",
+    )
+    parser.add_argument("--sloth-period", default="30d", metavar="DURATION",
+                        help="period of Sloth prometheus/v1 SLOs, whose specs have none "
+                             "(default: 30d, as Sloth's --default-slo-period)")  # fmt: skip
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``qobserve validate``."""
+    add_paths(parser)
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="print nothing when everything is fine"
+    )
+
+
+def load_specs(command: str, paths: Sequence[str], sloth_period: str) -> list[SLO]:
+    """Load ``paths``, printing warnings as ``qobserve COMMAND: warning: ...`` on stderr.
+
+    Raises :class:`InputErrors` (the CLI prints each error and exits 2).
+    """
+    from qobserve.rules.alerts import alert_warnings
+    from qobserve.slo import load
+    from qobserve.slo.promql import parse_duration
+
+    try:
+        period = parse_duration(sloth_period)
+    except ValueError as err:
+        raise InputError(str(err), field="--sloth-period") from None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        slos = load(paths, sloth_period=timedelta(seconds=period.total_seconds()))
+    notes = [str(w.message) for w in caught]
+    notes += [note for slo in slos for note in alert_warnings(slo)]
+    for note in notes:
+        print(f"qobserve {command}: warning: {note}", file=sys.stderr)
+    return slos
+
+
+def print_errors(command: str, err: InputError) -> int:
+    """Print each error of ``err`` on its own line; returns the usage exit code."""
+    for one in err.errors if isinstance(err, InputErrors) else [err]:
+        print(f"qobserve {command}: error: {one}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate the specs; returns the exit code."""
+    try:
+        slos = load_specs("validate", args.paths, args.sloth_period)
+    except InputError as err:
+        return print_errors("validate", err)
+    if not slos:
+        return print_errors("validate", InputError("no SLO found", path=", ".join(args.paths)))
+    if not args.quiet:
+        width = max(len(s.name) for s in slos)
+        for s in slos:
+            alerts = [
+                a
+                for a, spec in (("page", s.page_alert), ("ticket", s.ticket_alert))
+                if spec is None or not spec.disabled
+            ]
+            print(
+                f"{s.name:<{width}}  {s.format:<13} {s.sli.kind:<13} "
+                f"{s.objective * 100:g}% over {s.period_str:<4} alerts: "
+                f"{','.join(alerts) or 'none'}  ({s.source})"
+            )
+        files = len({s.source for s in slos})
+        print(f"ok: {len(slos)} SLOs in {files} file{'s' if files > 1 else ''}")
+    return EXIT_OK

@@ -1,0 +1,128 @@
+"""Prometheus rules, promtool tests and Alertmanager config generated from SLO specs.
+
+Example::
+
+    from qobserve.slo import load
+    from qobserve.rules import rule_files, alertmanager_config, write
+
+    slos = load(["slo"])
+    files = rule_files(slos)          # {"slo-job-success-qpu.rules.yml": "...", ...}
+    write(slos, ".")                  # alert_rules/ and exporters/alertmanager.yml
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from qobserve.rules.alertmanager import alertmanager_config
+from qobserve.rules.alerts import alert_rules
+from qobserve.rules.operational import operational_group, operational_tests
+from qobserve.rules.options import AlertmanagerOptions, OperationalOptions, RuleOptions
+from qobserve.rules.recording import recording_rules
+from qobserve.rules.render import dump, is_generated
+from qobserve.rules.testgen import slo_tests
+from qobserve.slo.model import SLO
+
+__all__ = ["AlertmanagerOptions", "OperationalOptions", "RuleOptions", "alertmanager_config",
+           "groups", "prometheus_rule", "rule_files", "rules_text", "write"]  # fmt: skip
+
+RULES_DIR = "alert_rules"
+ALERTMANAGER_FILE = "exporters/alertmanager.yml"
+OPERATIONAL_RULES = "operational.rules.yml"
+KUBERNETES_RULES = "kubernetes/prometheusrule.yaml"
+
+
+def slo_group(slo: SLO, options: RuleOptions) -> dict[str, Any]:
+    """The rule group of one SLO: its recording rules, then its alerts."""
+    return {
+        "name": f"qobserve-slo-{slo.name}",
+        "rules": recording_rules(slo) + alert_rules(slo, options),
+    }
+
+
+def groups(
+    slos: Sequence[SLO], options: RuleOptions | None = None, *, operational: bool = True
+) -> list[dict[str, Any]]:
+    """Every rule group for ``slos`` (and the operational alerts), as data."""
+    options = options or RuleOptions()
+    out = [slo_group(s, options) for s in sorted(slos, key=lambda s: s.name)]
+    return out + ([operational_group(options)] if operational else [])
+
+
+def rules_text(
+    slos: Sequence[SLO], options: RuleOptions | None = None, *, operational: bool = True
+) -> str:
+    """One Prometheus rule file with every group (what ``qobserve rules`` prints)."""
+    return dump({"groups": groups(slos, options, operational=operational)})
+
+
+def prometheus_rule(slos: Sequence[SLO], options: RuleOptions | None = None) -> str:
+    """The same groups as a Kubernetes PrometheusRule (prometheus-operator)."""
+    return dump(
+        {
+            "apiVersion": "monitoring.coreos.com/v1",
+            "kind": "PrometheusRule",
+            "metadata": {
+                "name": "qobserve-slos",
+                "labels": {
+                    "app.kubernetes.io/name": "qobserve",
+                    "app.kubernetes.io/component": "alert-rules",
+                    "app.kubernetes.io/part-of": "qobserve",
+                },
+            },
+            "spec": {"groups": groups(slos, options)},
+        },
+        header="kubectl apply -f this file where prometheus-operator runs.",
+    )
+
+
+def rule_files(slos: Sequence[SLO], options: RuleOptions | None = None) -> dict[str, str]:
+    """Every file of ``alert_rules/``: path relative to it -> text. Byte-identical across runs.
+
+    ``slo-<name>.rules.yml`` and ``slo-<name>.test.yml`` per SLO, ``operational.rules.yml`` and
+    ``operational.test.yml``, and ``kubernetes/prometheusrule.yaml`` with all groups.
+    """
+    options = options or RuleOptions()
+    files: dict[str, str] = {}
+    for slo in sorted(slos, key=lambda s: s.name):
+        rules = f"slo-{slo.name}.rules.yml"
+        header = f"SLO {slo.name}: {slo.description}".rstrip(": ")
+        files[rules] = dump({"groups": [slo_group(slo, options)]}, header=header)
+        files[f"slo-{slo.name}.test.yml"] = dump(
+            slo_tests(slo, rules, options), header=f"promtool test rules for SLO {slo.name}"
+        )
+    group = operational_group(options)
+    files[OPERATIONAL_RULES] = dump({"groups": [group]}, header="Operational alerts.")
+    files["operational.test.yml"] = dump(
+        operational_tests(group, OPERATIONAL_RULES, options.operational),
+        header="promtool test rules for the operational alerts",
+    )
+    files[KUBERNETES_RULES] = prometheus_rule(slos, options)
+    return files
+
+
+def write(
+    slos: Sequence[SLO],
+    root: str | os.PathLike[str] = ".",
+    *,
+    options: RuleOptions | None = None,
+    alertmanager: AlertmanagerOptions | None = None,
+) -> list[Path]:
+    """Write ``alert_rules/`` and ``exporters/alertmanager.yml`` under ``root``; generated files
+    no longer produced (a removed SLO's) are deleted. Returns the paths written."""
+    base = Path(root)
+    target = base / RULES_DIR
+    files = {target / name: text for name, text in rule_files(slos, options).items()}
+    files[base / ALERTMANAGER_FILE] = alertmanager_config(slos, alertmanager)
+    if target.is_dir():
+        for old in sorted(target.rglob("*.y*ml")):
+            if old not in files and is_generated(old.read_text(errors="replace")):
+                old.unlink()
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+    return sorted(files)

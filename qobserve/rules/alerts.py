@@ -1,0 +1,152 @@
+"""Alerting rules of one SLO: multiwindow multi-burn-rate page and ticket, and SLI absent.
+
+The burn-rate alert's value is the burn rate over the short window of the pair that fired (the
+error ratio divided by the error budget), so ``{{ $value }}`` in the description is the current
+burn. A window pair counts only when its long window saw ``min_events`` events (or slices).
+
+Example::
+
+    rules = alert_rules(slo, RuleOptions())
+    rules[0]["labels"]["severity"]      # 'page'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qobserve.rules.options import RuleOptions
+from qobserve.rules.recording import budget_str, has_counts, record_labels, selector
+from qobserve.rules.windows import SEVERITIES, BurnWindow, max_burn, reachable
+from qobserve.slo.model import (
+    SLO,
+    AlertSpec,
+    EventSLI,
+    TimeSliceSLI,
+    sli_error_record,
+    sli_total_record,
+)
+from qobserve.slo.promql import division_operands, fmt_number, parse_duration, selectors
+
+Rule = dict[str, Any]
+
+#: The alert raised when none of the series an SLI is computed from exists.
+ABSENT_ALERT = "SLIMetricAbsent"
+#: Go template printing the alert's value (the burn rate) with one decimal.
+BURN_VALUE = '{{ printf "%.1f" $value }}'
+
+
+def alert_rules(slo: SLO, options: RuleOptions) -> list[Rule]:
+    """The SLO's alerting rules: page and ticket (unless disabled) and SLIMetricAbsent."""
+    rules = []
+    for severity, windows in SEVERITIES.items():
+        spec = slo.page_alert if severity == "page" else slo.ticket_alert
+        spec = spec or AlertSpec(name="SLOErrorBudgetBurn")
+        if not spec.disabled and reachable(windows, slo.period, slo.error_budget):
+            rules.append(_burn_alert(slo, severity, windows, spec, options))
+    absent = absent_expr(slo)
+    if absent:
+        rules.append(
+            {
+                "alert": ABSENT_ALERT,
+                "expr": absent,
+                "for": options.absent_for,
+                "labels": {"severity": "ticket", "slo": slo.name},
+                "annotations": {
+                    "summary": f"SLO {slo.name}: no data",
+                    "description": f"None of the series the SLI of {slo.name} is computed from "
+                    f"has existed for {options.absent_for}: the SLO cannot be "
+                    "evaluated (instrumentation or scrape broken, or no workload "
+                    "of this kind any more).",
+                    "runbook_url": f"{options.runbook_url}#{ABSENT_ALERT.lower()}",
+                    "dashboard_url": dashboard_url(slo, options, per_backend=False),
+                },
+            }
+        )
+    return rules
+
+
+def threshold_text(slo: SLO, windows: tuple[BurnWindow, ...]) -> str:
+    """``13.4x over 1h and 5m, or 5.6x over 6h and 30m``."""
+    return ", or ".join(f"{w.factor(slo.period):.3g}x over {w.long} and {w.short}" for w in windows)
+
+
+def dashboard_url(slo: SLO, options: RuleOptions, *, per_backend: bool = True) -> str:
+    """Link to the on-call dashboard filtered to the SLO (and the alert's backend)."""
+    url = f"{options.grafana_url.rstrip('/')}/d/{options.oncall_dashboard}?var-slo={slo.name}"
+    if per_backend and "backend" in slo.group_by:
+        url += "&var-backend={{ $labels.backend }}"
+    return url
+
+
+def _burn_alert(
+    slo: SLO, severity: str, windows: tuple[BurnWindow, ...], spec: AlertSpec, options: RuleOptions
+) -> Rule:
+    sel, budget = selector(slo), budget_str(slo)
+    branches = []
+    for w in windows:
+        factor = fmt_number(round(w.factor(slo.period), 10))
+        conds = [f"{sli_error_record(win)}{sel} / {budget} > {factor}" for win in (w.short, w.long)]
+        if slo.min_events and has_counts(slo):
+            conds.append(f"{sli_total_record(w.long)}{sel} * {w.long_seconds} >= {slo.min_events}")
+        branches.append("(\n  " + "\nand\n  ".join(conds) + "\n)")
+    where = " on {{ $labels.backend }}" if "backend" in slo.group_by else ""
+    what = slo.description.rstrip(".") if slo.description else f"SLO {slo.name}"
+    speed = "fast" if severity == "page" else "steadily"
+    annotations = {
+        "summary": f"SLO {slo.name}{where}: error budget burning {speed}",
+        "description": (
+            f"{what} ({fmt_number(round(slo.objective * 100, 10))} % over {slo.period_str}): "
+            f"the error budget burns {BURN_VALUE}x faster than sustainable. This alert fires "
+            f"above {threshold_text(slo, windows)}."
+        ),
+        "runbook_url": slo.runbook_url or f"{options.runbook_url}#{slo.name}",
+        "dashboard_url": dashboard_url(slo, options),
+        **spec.annotations,
+    }
+    labels = {**spec.labels, **record_labels(slo), "severity": severity}
+    return {
+        "alert": spec.name,
+        "expr": "\nor\n".join(branches),
+        "labels": dict(sorted(labels.items())),
+        "annotations": annotations,
+    }
+
+
+def absent_expr(slo: SLO) -> str:
+    """PromQL that is 1 when none of the series the SLI's total is computed from exists."""
+    sli = slo.sli
+    if isinstance(sli, EventSLI):
+        if sli.total:
+            source = sli.total
+        else:
+            parts = division_operands(sli.error_ratio)
+            source = parts[1] if parts else sli.error_ratio
+    else:
+        source = sli.good
+    found = list(dict.fromkeys(str(s) for s in selectors(source)))
+    if not found:
+        return ""
+    return "vector(1) unless on () (\n  " + "\nor\n  ".join(f"count({s})" for s in found) + "\n)"
+
+
+def alert_warnings(slo: SLO) -> list[str]:
+    """Why an alert of ``slo`` would never fire, in words for ``qobserve validate``."""
+    notes = []
+    for severity, windows in SEVERITIES.items():
+        spec = slo.page_alert if severity == "page" else slo.ticket_alert
+        if spec is not None and spec.disabled:
+            continue
+        if not reachable(windows, slo.period, slo.error_budget):
+            notes.append(
+                f"{slo.source}: {slo.name}: the {severity} alert can never fire and is left "
+                f"out: a total outage burns the budget at most {max_burn(slo.error_budget):.3g}x"
+                f", below {threshold_text(slo, windows)}; raise the objective or disable it"
+            )
+        if isinstance(slo.sli, TimeSliceSLI) and slo.min_events:
+            slice_seconds = parse_duration(slo.sli.slice).total_seconds()
+            if all(w.long_seconds / slice_seconds < slo.min_events for w in windows):
+                notes.append(
+                    f"{slo.source}: {slo.name}: min_events {slo.min_events} is more than the "
+                    f"{slo.sli.slice} slices of any {severity} window: it can never fire"
+                )
+    return notes

@@ -1,0 +1,138 @@
+"""Load SLO specifications in any of the three formats into the internal model.
+
+Example::
+
+    from qobserve.slo import load
+    slos = load(["slo"])                 # every *.yaml / *.yml in the folder
+    [s.name for s in slos]               # sorted by name
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+from qobserve.slo import openslo, qobserve_v1, sloth
+from qobserve.slo.model import SLO, EventSLI, duration_str
+from qobserve.slo.problems import Problems, Where
+from qobserve.slo.qobserve_v1 import LONGEST_WINDOW
+from qobserve.slo.source import find_files, read_documents
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+_LABEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: Labels qobserve sets on every record and alert itself.
+RESERVED_LABELS = ("slo",)
+#: Alert labels qobserve sets itself; a spec's value is replaced (with a warning).
+RESERVED_ALERT_LABELS = ("slo", "severity")
+_WHAT = (
+    "expected `version: qobserve/v1`, Sloth's `version: prometheus/v1`, or OpenSLO "
+    "`apiVersion: openslo/v1` with `kind: SLO`"
+)
+
+
+def load(
+    paths: Sequence[str | os.PathLike[str]], *, sloth_period: timedelta = sloth.DEFAULT_PERIOD
+) -> list[SLO]:
+    """Every SLO in the files and folders ``paths``, sorted by name.
+
+    Reads ``qobserve/v1``, OpenSLO v1 (``kind: SLO``) and Sloth ``prometheus/v1`` documents;
+    ``sloth_period`` is the period of Sloth SLOs, whose specs have none. Raises
+    :class:`~qobserve.exceptions.InputErrors` listing every problem (file, SLO name and field)
+    when anything is wrong; warns (:class:`~qobserve.slo.problems.InputWarning`) about specs
+    that work but look unintended.
+    """
+    problems = Problems()
+    docs: list[tuple[Where, Mapping[str, Any]]] = []
+    refs = openslo.Refs()
+    for path in find_files(paths, problems):
+        for index, doc in read_documents(path, problems):
+            where = Where(problems, os.fspath(path))
+            if index:
+                where = where.at(f"document[{index}]")
+            if not isinstance(doc, dict):
+                where.error(f"not an SLO specification ({_WHAT}); got a {type(doc).__name__}")
+                continue
+            refs.add(doc, where)
+            docs.append((where, doc))
+    slos: list[SLO] = []
+    for where, doc in docs:
+        slos.extend(_parse(doc, where, refs, sloth_period))
+    _check_all(slos, problems)
+    problems.raise_if_any()
+    return sorted(slos, key=lambda s: s.name)
+
+
+def _parse(
+    doc: Mapping[str, Any], where: Where, refs: openslo.Refs, sloth_period: timedelta
+) -> list[SLO]:
+    version, api, kind = doc.get("version"), doc.get("apiVersion"), doc.get("kind")
+    if version == qobserve_v1.FORMAT:
+        return qobserve_v1.parse(doc, where)
+    if version == sloth.FORMAT or (api == sloth.CRD_API_VERSION and kind == sloth.CRD_KIND):
+        return sloth.parse(doc, where, period=sloth_period)
+    if api in openslo.API_VERSIONS:
+        if kind == "SLO":
+            return openslo.parse(doc, where, refs)
+        return []  # SLI, DataSource, Service, AlertPolicy...: referenced, not SLOs themselves
+    if version is not None:
+        where.at("version").error(f"unknown version {version!r} ({_WHAT})")
+    elif api is not None:
+        where.at("apiVersion").error(f"unsupported apiVersion {api!r} with kind {kind!r} ({_WHAT})")
+    else:
+        where.error(f"not an SLO specification ({_WHAT})")
+    return []
+
+
+def _check_all(slos: list[SLO], problems: Problems) -> None:
+    """Checks that hold whatever the format: names, labels, period, guard."""
+    seen: dict[str, SLO] = {}
+    for slo in slos:
+        where = Where(problems, slo.source, slo.location, slo.name)
+        if not _NAME.match(slo.name):
+            where.at("name").error(
+                "must start with a letter or digit and hold only letters, "
+                "digits, '.', '_' and '-' (at most 128 characters)"
+            )
+        if slo.name in seen:
+            first = seen[slo.name]
+            where.at("name").error(
+                f"duplicate SLO name; first defined in {first.source}: {first.location}"
+            )
+        seen.setdefault(slo.name, slo)
+        if slo.format == sloth.FORMAT and slo.period <= LONGEST_WINDOW:
+            where.error(
+                f"the Sloth period {duration_str(slo.period)} is not longer than the "
+                f"longest alert window ({duration_str(LONGEST_WINDOW)})"
+            )
+        if slo.min_events and isinstance(slo.sli, EventSLI) and slo.sli.error_ratio:
+            where.at("min_events").error(
+                "needs event counts: give bad (or good) and total queries instead of an error ratio"
+            )
+        _check_labels(slo.labels, where.at("labels"), RESERVED_LABELS)
+        for label in slo.group_by:
+            if not _LABEL.match(label):
+                where.at("group_by").error(f"{label!r} is not a valid label name")
+        for key, alert in (("page_alert", slo.page_alert), ("ticket_alert", slo.ticket_alert)):
+            if alert is None:
+                continue
+            at = where.at("alerting").at(key)
+            if not _LABEL.match(alert.name):
+                at.at("name").error(f"{alert.name!r} is not a valid alert name")
+            _check_labels(alert.labels, at.at("labels"), ())
+            for label in RESERVED_ALERT_LABELS:
+                if label in alert.labels:
+                    at.at("labels").at(label).warn(
+                        f"qobserve sets the {label!r} label itself; {alert.labels[label]!r} "
+                        "is replaced (route on other labels)"
+                    )
+
+
+def _check_labels(labels: Mapping[str, str], where: Where, reserved: tuple[str, ...]) -> None:
+    for label in labels:
+        if not _LABEL.match(label) or label.startswith("__"):
+            where.at(label).error("is not a valid Prometheus label name")
+        elif label in reserved:
+            where.at(label).error(f"the {label!r} label is set by qobserve itself")

@@ -1,0 +1,143 @@
+"""Parser of Sloth's ``version: prometheus/v1`` specs (and its ``PrometheusServiceLevel`` CRD).
+
+A Sloth SLO is named by Sloth's ID, ``<service>-<name>``, so two services' ``availability`` SLOs
+do not collide. Sloth specs have no period; Sloth's default, 30 days, applies unless the loader
+is given another (``sloth generate --default-slo-period``).
+
+Example::
+
+    version: "prometheus/v1"
+    service: "myservice"
+    slos:
+      - name: "requests-availability"
+        objective: 99.9
+        sli:
+          events:
+            error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+            total_query: sum(rate(http_requests_total[{{.window}}]))
+        alerting:
+          name: MyServiceHighErrorRate
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from qobserve.slo.kinds import templates_sli
+from qobserve.slo.model import SLO
+from qobserve.slo.problems import Where
+from qobserve.slo.qobserve_v1 import DEFAULT_ALERT_NAME, alert_spec, objective_ratio
+
+FORMAT = "prometheus/v1"
+CRD_API_VERSION = "sloth.slok.dev/v1"
+CRD_KIND = "PrometheusServiceLevel"
+#: Sloth's default SLO period.
+DEFAULT_PERIOD = timedelta(days=30)
+
+_TOP_KEYS = ("version", "service", "labels", "slos")
+_SLO_KEYS = ("name", "description", "objective", "labels", "sli", "alerting")
+_ALERTING_KEYS = ("name", "labels", "annotations", "page_alert", "ticket_alert")
+
+
+def parse(doc: Mapping[str, Any], where: Where, *, period: timedelta = DEFAULT_PERIOD) -> list[SLO]:
+    """The SLOs of one Sloth document (``prometheus/v1`` or the Kubernetes CRD)."""
+    if doc.get("kind") == CRD_KIND:
+        where.check_keys(doc, ("apiVersion", "kind", "metadata", "spec"))
+        spec = where.at("spec").mapping(doc.get("spec"))
+        if spec is None:
+            return []
+        where, doc = where.at("spec"), spec
+        top_keys: tuple[str, ...] = ("service", "labels", "slos")
+    else:
+        top_keys = _TOP_KEYS
+    where.check_keys(doc, top_keys)
+    service = where.get(doc, "service", str, required=True, default="")
+    labels = where.string_map(doc, "labels")
+    out = []
+    for i, raw in enumerate(where.get(doc, "slos", list, required=True, default=[])):
+        at = where.at("slos").at(i)
+        item = at.mapping(raw)
+        if item is not None and service:
+            slo = _slo(item, at, service, labels, period)
+            if slo is not None:
+                out.append(slo)
+    return out
+
+
+def _slo(
+    item: Mapping[str, Any],
+    where: Where,
+    service: str,
+    file_labels: dict[str, str],
+    period: timedelta,
+) -> SLO | None:
+    name = where.get(item, "name", str, required=True)
+    if name is None:
+        return None
+    where = where.named(f"{service}-{name}")
+    n_errors = len(where.problems.errors)
+    where.check_keys(item, _SLO_KEYS)
+    objective = objective_ratio(item.get("objective"), where.at("objective"))
+    sli_map = where.get(item, "sli", dict, required=True, default={})
+    sli = None
+    at = where.at("sli")
+    kinds = [k for k in ("events", "raw", "plugin") if k in sli_map]
+    at.check_keys(sli_map, ("events", "raw", "plugin"))
+    if "plugin" in sli_map:
+        at.at("plugin").error(
+            "Sloth SLI plugins are not supported: write the plugin's "
+            "queries as events (error_query/total_query) or raw"
+        )
+    elif len(kinds) != 1:
+        if sli_map:
+            at.error("needs exactly one of events or raw")
+    elif kinds == ["events"]:
+        events = at.get(sli_map, "events", dict, default={})
+        ev = at.at("events")
+        ev.check_keys(events, ("error_query", "total_query"))
+        bad = ev.get(events, "error_query", str, required=True)
+        total = ev.get(events, "total_query", str, required=True)
+        if bad is not None and total is not None:
+            sli = templates_sli(
+                "raw", ev, bad=(bad, ev.at("error_query")), total=(total, ev.at("total_query"))
+            )
+    else:
+        raw = at.get(sli_map, "raw", dict, default={})
+        rw = at.at("raw")
+        rw.check_keys(raw, ("error_ratio_query",))
+        ratio = rw.get(raw, "error_ratio_query", str, required=True)
+        if ratio is not None:
+            sli = templates_sli("raw", rw, error_ratio=(ratio, rw.at("error_ratio_query")))
+    alerting = where.get(item, "alerting", dict, default={})
+    al = where.at("alerting")
+    al.check_keys(alerting, _ALERTING_KEYS)
+    alert_name = al.get(alerting, "name", str, default=DEFAULT_ALERT_NAME)
+    shared = (al.string_map(alerting, "labels"), al.string_map(alerting, "annotations"))
+    page, ticket = (
+        alert_spec(
+            alerting.get(key),
+            al.at(key),
+            default_name=alert_name,
+            labels=shared[0],
+            annotations=shared[1],
+        )
+        for key in ("page_alert", "ticket_alert")
+    )
+    if len(where.problems.errors) > n_errors or objective is None or sli is None:
+        return None
+    return SLO(
+        name=f"{service}-{name}",
+        service=service,
+        objective=objective,
+        period=period,
+        sli=sli,
+        description=where.get(item, "description", str, default=""),
+        labels={**file_labels, **where.string_map(item, "labels")},
+        page_alert=page,
+        ticket_alert=ticket,
+        source=where.path,
+        location=where.field,
+        format=FORMAT,
+    )

@@ -24,6 +24,7 @@ from typing import Any
 
 from qobserve.dashboards.panels import panel_where
 from qobserve.promapi import PrometheusAPI, PrometheusError
+from qobserve.slo import promql
 
 Json = dict[str, Any]
 
@@ -31,7 +32,6 @@ _VARIABLE = re.compile(r"\$\{(\w+)(?::(\w+))?\}|\$(\w+)|\[\[(\w+)\]\]")
 _LABEL_VALUES = re.compile(r"^label_values\((?:(.*),\s*)?(\w+)\)$", re.S)
 _QUERY_RESULT = re.compile(r"^query_result\((.*)\)$", re.S)
 _REGEX_SPECIAL = re.compile(r"([\\^$.|?*+()\[\]{}])")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 
 
 @dataclass(frozen=True)
@@ -82,10 +82,7 @@ class Context:
 
 def parse_duration(text: str) -> float:
     """Seconds in a Grafana relative time such as ``now-30d`` or ``6h``."""
-    match = re.fullmatch(r"(?:now-)?(\d+)([smhdwy])", text)
-    if not match:
-        raise ValueError(f"not a relative time: {text!r}")
-    return int(match[1]) * _UNITS[match[2]]
+    return promql.parse_duration(text.removeprefix("now-")).total_seconds()
 
 
 def interpolate(expr: str, variables: Sequence[Json], ctx: Context) -> str:

@@ -78,8 +78,8 @@ _BACKEND_TRACES = trace_link("quantum.backend.name", "backend")
 def percentiles(metric: C.MetricSpec, by: Sequence[str]) -> list[PromTarget]:
     """p50, p95 and p99 of a histogram per ``by``; exemplars on the p95 query only, so each
     observed job shows once."""
-    legend = " ".join("{{" + b + "}}" for b in by)
-    return [q(X.quantile(phi, metric, by=by), f"{legend} p{phi * 100:g}", exemplar=phi == 0.95)
+    return [q(X.quantile(phi, metric, by=by), f"{X.legend(*by)} p{phi * 100:g}",
+              exemplar=phi == 0.95)
             for phi in _PERCENTILES]  # fmt: skip
 
 
@@ -180,7 +180,7 @@ def _telemetry() -> Section:
             total(C.TELEMETRY_INCOMPLETE_TOTAL, "reason", "incomplete: {{reason}}"),
             total(C.INTERNAL_ERRORS_TOTAL, "component", "internal error: {{component}}"),
             total(C.LABEL_OVERFLOW_TOTAL, "label", "label overflow: {{label}}"),
-            q(f"increase({C.EVENTS_DROPPED_TOTAL.name}[{X.RATE}])", "events dropped"),
+            q(X.rate(C.EVENTS_DROPPED_TOTAL, fn="increase"), "events dropped"),
         ], unit="short", w=24, bars=True,
             description="Jobs whose telemetry is incomplete, failures inside qobserve (never "
                         "raised into user code), label values folded into __other__ and "

@@ -47,6 +47,9 @@ def _overview(slos: Sequence[SLO]) -> Section:
     job_objectives = [s.objective for s in slos if s.sli.kind == "job_success"]
     success_steps = steps("red", (min(job_objectives), "green")) if job_objectives else ()
     every_slo = "Every SLO of the catalog; each has its own row below."
+    by_slo = f"{{{X.SLO_VARIABLE}}}"
+    budget, burn = BUDGET_REMAINING_RECORD + by_slo, PERIOD_BURN_RECORD + by_slo
+    legend = X.catalog_legend(slos)
     return None, [
         stat("Experiment runs", [q(X.or_zero(experiments), instant=True)], unit="short",
              description="Decorated experiment runs in the time range."),
@@ -62,10 +65,10 @@ def _overview(slos: Sequence[SLO]) -> Section:
         stat("Cost per successful job", [q(X.ratio(cost, succeeded), instant=True)],
              unit="currencyUSD", decimals=2,
              description="Total cost, failed jobs included, over the jobs that succeeded."),
-        stat("Error budget remaining", [q(BUDGET_REMAINING_RECORD, "{{slo}}", instant=True)],
+        stat("Error budget remaining", [q(budget, legend, instant=True)],
              unit="percentunit", decimals=1, w=12, h=5, thresholds=budget_steps(),
              color_mode="background", description=every_slo),
-        stat("Burn rate over the SLO period", [q(PERIOD_BURN_RECORD, "{{slo}}", instant=True)],
+        stat("Burn rate over the SLO period", [q(burn, legend, instant=True)],
              unit=BURN_UNIT, decimals=2, w=12, h=5, thresholds=steps("green", (1, "red")),
              color_mode="background",
              description=f"{every_slo} Above 1x the budget runs out before the period ends."),
@@ -117,5 +120,5 @@ def build(slos: Sequence[SLO]) -> G.Dashboard:
         uid=uid, title=title, tags=["qobserve", "quantum", "slo"], time_from="now-30d",
         refresh="5m", sections=sections, links=nav_links("executive"),
         description="Experiments and jobs, reliability against every SLO, cost and quota.",
-        variables=filter_variables(),
+        variables=filter_variables(slo=True),
     )  # fmt: skip

@@ -16,40 +16,32 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 
 from qobserve.contract import MetricSpec
+from qobserve.rules.windows import SEVERITIES, BurnWindow
 from qobserve.slo.model import (
     CURRENT_BURN_RECORD,
-    ERROR_BUDGET_RECORD,
     SLO,
     sli_error_record,
 )
 
 #: Labels bound to a dashboard variable of the same name.
 VARIABLE_LABELS: tuple[str, ...] = ("backend", "experiment")
+#: Matcher of SLO records and alerts by the ``$slo`` variable (operational alerts, which have
+#: no ``slo`` label, match "All").
+SLO_VARIABLE = 'slo=~"$slo"'
 #: Range of "over the dashboard's time range" aggregates.
 RANGE = "$__range"
 #: Range of rates: Grafana makes it at least four scrape intervals.
 RATE = "$__rate_interval"
-
-# The SRE Workbook's multiwindow alerts for a 30-day SLO, as the fraction of the period's error
-# budget that may burn in the long window: page at 2% in 1h (14.4x) or 5% in 6h (6x), ticket at
-# 10% in 1d (3x) or 10% in 3d (1x). Keeping the fractions, not the factors, is what scales them
-# to other periods the way the rules do. (Duplicates qobserve.rules until it exposes them.)
-BURN_WINDOWS: tuple[tuple[str, str, timedelta, float], ...] = (
-    ("page", "1h", timedelta(hours=1), 0.02),
-    ("page", "6h", timedelta(hours=6), 0.05),
-    ("ticket", "1d", timedelta(days=1), 0.10),
-    ("ticket", "3d", timedelta(days=3), 0.10),
-)
 
 
 def sel(metric: MetricSpec, *matchers: str, suffix: str = "") -> str:
     """``metric`` (plus ``suffix``, e.g. ``_bucket``) filtered by the dashboard variables its
     labels bind to, and by extra ``matchers`` such as ``'outcome!="success"'``."""
     bound = [f'{label}=~"${label}"' for label in VARIABLE_LABELS if label in metric.labels]
-    return f"{metric.name}{suffix}{{{','.join([*bound, *matchers])}}}"
+    selector = ",".join([*bound, *matchers])
+    return f"{metric.name}{suffix}{{{selector}}}" if selector else f"{metric.name}{suffix}"
 
 
 def _by(labels: Sequence[str]) -> str:
@@ -94,10 +86,10 @@ def or_zero(expr: str) -> str:
 # --- SLO expressions --------------------------------------------------------------------------
 
 
-def slo_selector(slo: SLO) -> str:
-    """``{slo="name"}``, the matcher every SLO recording rule and alert carries."""
+def slo_selector(slo: SLO, *matchers: str) -> str:
+    """``{slo="name"}`` (plus ``matchers``): the label every SLO record and alert carries."""
     value = slo.name.replace("\\", "\\\\").replace('"', '\\"')
-    return f'{{slo="{value}"}}'
+    return "{" + ",".join([f'slo="{value}"', *matchers]) + "}"
 
 
 def record(name: str, slo: SLO) -> str:
@@ -111,9 +103,28 @@ def period_sli(slo: SLO) -> str:
 
 
 def window_burn(slo: SLO, window: str) -> str:
-    """The burn rate over ``window``: the window's error ratio in units of the error budget."""
-    return (f"{record(sli_error_record(window), slo)} "
-            f"/ on (slo) {record(ERROR_BUDGET_RECORD, slo)}")  # fmt: skip
+    """The burn rate over ``window``: the window's error ratio in units of the error budget.
+
+    The budget is a constant of the SLO, so no join with the budget record is needed (a join
+    would have to know every label a grouped SLO's records carry).
+    """
+    return f"{record(sli_error_record(window), slo)} / {slo.error_budget!r}"
+
+
+def legend(*labels: str) -> str:
+    """A legend format naming series by ``labels``: ``{{backend}} {{outcome}}``."""
+    return " ".join("{{" + label + "}}" for label in labels)
+
+
+def group_legend(slo: SLO, prefix: str = "") -> str:
+    """A legend naming the labels a grouped SLO is evaluated per (``{{backend}}``), after
+    ``prefix``; just ``prefix`` for an ungrouped SLO."""
+    return f"{prefix} {legend(*slo.group_by)}".strip()
+
+
+def catalog_legend(slos: Sequence[SLO]) -> str:
+    """A legend telling apart the series of every SLO of a catalog, groups included."""
+    return legend("slo", *sorted({label for s in slos for label in s.group_by}))
 
 
 def current_burn(slo: SLO) -> str:
@@ -121,13 +132,15 @@ def current_burn(slo: SLO) -> str:
     return record(CURRENT_BURN_RECORD, slo)
 
 
-def burn_thresholds(slo: SLO) -> list[tuple[str, str, float]]:
-    """(severity, long window, burn factor) of the SLO's alerts, scaled to its period.
+def burn_thresholds(slo: SLO) -> list[tuple[str, BurnWindow, float]]:
+    """(severity, window pair, burn factor) of the SLO's multiwindow alerts, the factor scaled
+    to the SLO's period by :mod:`qobserve.rules.windows`, as the alert rules are.
 
+    >>> from datetime import timedelta
     >>> from qobserve.slo.model import EventSLI
     >>> slo = SLO("s", "svc", 0.99, timedelta(days=30), EventSLI("job_success"))
     >>> [round(f, 2) for _, _, f in burn_thresholds(slo)]
     [14.4, 6.0, 3.0, 1.0]
     """
-    return [(severity, name, fraction * (slo.period / window))
-            for severity, name, window, fraction in BURN_WINDOWS]  # fmt: skip
+    return [(severity, w, w.factor(slo.period))
+            for severity, windows in SEVERITIES.items() for w in windows]  # fmt: skip

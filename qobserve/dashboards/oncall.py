@@ -8,6 +8,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import grafanalib.core as G
 
@@ -28,31 +29,42 @@ from qobserve.dashboards.panels import (
     timeseries,
     value_map,
 )
-from qobserve.dashboards.slo_rows import oncall_row
-from qobserve.slo.model import SLO
+from qobserve.dashboards.slo_rows import (
+    BURN_UNIT,
+    budget_steps,
+    burn_steps,
+    oncall_row,
+    runbook_url,
+)
+from qobserve.slo.model import BUDGET_REMAINING_RECORD, CURRENT_BURN_RECORD, SLO
 
 _UP_DOWN = value_map(("1", "UP", "green"), ("0", "DOWN", "red"))
 
 
-def threshold_seconds(slos: Sequence[SLO], kind: str) -> float | None:
-    """The tightest ``threshold_seconds`` among the catalog's SLOs of ``kind``, if any."""
-    values = [
-        float(v)
-        for s in slos
-        if s.sli.kind == kind
-        for v in [s.sli.params.get("threshold_seconds")]
-        if isinstance(v, int | float)
-    ]
+def catalog_param(slos: Sequence[SLO], kind: str, key: str) -> float | None:
+    """The tightest numeric SLI parameter ``key`` (``threshold_seconds``,
+    ``max_age_seconds``) among the catalog's SLOs of ``kind``, if any."""
+    values = [float(v) for s in slos if s.sli.kind == kind
+              for v in [s.sli.params.get(key)] if isinstance(v, int | float)]  # fmt: skip
     return min(values) if values else None
 
 
-def _alerts() -> Section:
+def _common_burn_steps(slos: Sequence[SLO]) -> list[Any]:
+    """Burn thresholds shared by every SLO (same period, so same factors), else none."""
+    unique = {repr(burn_steps(s)) for s in slos}
+    return burn_steps(slos[0]) if len(unique) == 1 else []
+
+
+def _alerts(slos: Sequence[SLO]) -> Section:
     def firing(severity: str) -> str:
-        return X.or_zero(f'count(ALERTS{{alertstate="firing",severity="{severity}"}})')
+        alerts = f'ALERTS{{alertstate="firing",severity="{severity}",{X.SLO_VARIABLE}}}'
+        return X.or_zero(f"count({alerts})")
 
     down = X.or_zero(f"count({X.sel(C.BACKEND_UP)} == 0)")
     failing = X.or_zero(f"count({X.sel(C.COLLECTOR_UP)} == 0)")
     failed = X.rate(C.JOBS_TOTAL, 'outcome!="success"', fn="increase", window=X.RANGE)
+    legend = X.catalog_legend(slos)
+    by_slo = f"{{{X.SLO_VARIABLE}}}"
     return None, [
         stat("Page alerts firing", [q(firing("page"), instant=True)], unit="none",
              thresholds=steps("green", (1, "red")), color_mode="background"),
@@ -68,17 +80,26 @@ def _alerts() -> Section:
         stat("Failed jobs", [q(X.or_zero(failed), instant=True)], unit="none",
              thresholds=steps("green", (1, "orange")),
              description="Jobs that did not succeed in the time range."),
-        table("Firing and pending alerts", [q("sort_desc(ALERTS)", table=True)], w=24, h=6,
+        table("Firing and pending alerts", [q(f"sort_desc(ALERTS{by_slo})", table=True)],
+              w=24, h=6,
               transformations=[organize({"alertname": "Alert", "alertstate": "State"},
                                         hide=("Time", "Value", "__name__"))],
               description="Prometheus' ALERTS series: SLO burn-rate and operational alerts "
                           "that are pending or firing now."),
+        timeseries("Current burn rate by SLO", [q(CURRENT_BURN_RECORD + by_slo, legend)],
+                   unit=BURN_UNIT, w=16, thresholds=_common_burn_steps(slos),
+                   threshold_style="line", legend_table=True,
+                   description="Error ratio over the last 5 minutes in units of each SLO's "
+                               "error budget; lines at the alert factors."),
+        stat("Error budget remaining by SLO",
+             [q(BUDGET_REMAINING_RECORD + by_slo, legend, instant=True)], unit="percentunit",
+             decimals=1, w=8, h=8, thresholds=budget_steps(), color_mode="background"),
     ]  # fmt: skip
 
 
 def _backends(slos: Sequence[SLO]) -> Section:
-    freshness = threshold_seconds(slos, "freshness") or 86400.0
-    queue_limit = threshold_seconds(slos, "queue_wait")
+    freshness = catalog_param(slos, "freshness", "max_age_seconds") or 86400.0
+    queue_limit = catalog_param(slos, "queue_wait", "threshold_seconds")
     age = f"time() - {X.sel(C.BACKEND_CALIBRATION_TIMESTAMP)}"
     failures = X.rate(C.JOBS_TOTAL, 'outcome!="success"', by=("error_type",), fn="increase")
     return "Backends and queues", [
@@ -127,7 +148,8 @@ def _collectors() -> Section:
 def _runbooks(slos: Sequence[SLO]) -> Section:
     lines = ["| SLO | objective | runbook |", "|---|---|---|"]
     for s in slos:
-        book = f"[runbook]({s.runbook_url})" if s.runbook_url else "none"
+        url = runbook_url(s)
+        book = f"[{url}]({url})" if "://" in url else f"`{url}`"
         lines.append(f"| {s.name} | {s.objective * 100:g}% over {s.period_str} | {book} |")
     return "Runbooks", [text("SLO runbooks", "\n".join(lines), h=3 + len(slos))]
 
@@ -136,9 +158,9 @@ def build(slos: Sequence[SLO]) -> G.Dashboard:
     """The on-call dashboard for the SLO catalog ``slos``."""
     uid, title, _ = DASHBOARDS["oncall"]
     sections = [
-        _alerts(),
-        *(oncall_row(s) for s in slos),
+        _alerts(slos),
         _backends(slos),
+        *(oncall_row(s) for s in slos),
         _collectors(),
         _runbooks(slos),
     ]
@@ -147,5 +169,5 @@ def build(slos: Sequence[SLO]) -> G.Dashboard:
         time_from="now-6h", refresh="1m", sections=sections, links=nav_links("oncall"),
         description="Burn rates against the page and ticket thresholds, firing alerts, "
                     "backend and exporter health.",
-        variables=filter_variables(),
+        variables=filter_variables(slo=True),
     )  # fmt: skip

@@ -23,6 +23,7 @@ import attr
 import grafanalib.core as G
 
 from qobserve import contract as C
+from qobserve.slo.model import INFO_RECORD
 
 #: How every panel, query and variable refers to the Prometheus data source variable.
 PROMETHEUS = {"type": "prometheus", "uid": "${datasource}"}
@@ -311,14 +312,18 @@ def label_variable(
     )
 
 
-def filter_variables() -> list[G.Template]:
-    """The variables every dashboard has: data source, backend and experiment."""
-    return [
+def filter_variables(*, slo: bool = False) -> list[G.Template]:
+    """The variables every dashboard has: data source, backend and experiment; ``slo`` adds
+    the SLO filter that alerts' dashboard links set (``var-slo``)."""
+    variables = [
         datasource_variable(),
         label_variable("backend", "Backend", [C.JOBS_TOTAL.name, C.BACKEND_UP.name]),
         label_variable("experiment", "Experiment", [C.EXPERIMENTS_TOTAL.name,
                                                     C.JOBS_TOTAL.name]),
     ]  # fmt: skip
+    if slo:
+        variables.insert(1, label_variable("slo", "SLO", [INFO_RECORD]))
+    return variables
 
 
 def layout(sections: Sequence[Section]) -> list[Any]:

@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 
 from qobserve import contract as C
+from qobserve.slo import load
 from qobserve.slo.model import SLO, EventSLI, TimeSliceSLI
 
 W = "{{.window}}"
@@ -22,9 +23,21 @@ def _jobs(matchers: str = "") -> str:
     return f"sum(rate({C.JOBS_TOTAL.name}{{{matchers}}}[{W}]))"
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
 @pytest.fixture(scope="session")
-def slos() -> list[SLO]:
-    """A small catalog with each SLI shape and two periods (30d and 28d)."""
+def catalog() -> list[SLO]:
+    """The default SLO catalog of the repository (``slo/``)."""
+    return load([ROOT / "slo"])
+
+
+@pytest.fixture(scope="session", params=["catalog", "varied"])
+def slos(request: pytest.FixtureRequest, catalog: list[SLO]) -> list[SLO]:
+    """The default catalog, then a small one with what it lacks: two periods (30d and 28d),
+    a runbook URL, a 90% objective that cannot reach the fast page factor."""
+    if request.param == "catalog":
+        return catalog
     return [
         SLO("qpu-job-success", "quantum-jobs", 0.95, timedelta(days=28),
             EventSLI("job_success", bad=_jobs('backend_type="qpu",outcome!="success"'),
@@ -36,7 +49,8 @@ def slos() -> list[SLO]:
         SLO("result-divergence", "quantum-jobs", 0.9, timedelta(days=30),
             EventSLI("divergence")),
         SLO("calibration-freshness", "backends", 0.99, timedelta(days=30),
-            TimeSliceSLI("freshness", good="1", params={"threshold_seconds": 43200})),
+            TimeSliceSLI("freshness", good="1", params={"max_age_seconds": 43200}),
+            group_by=("backend",)),
     ]  # fmt: skip
 
 
@@ -51,3 +65,14 @@ def validate() -> Callable[[Any], list[str]]:
                 for e in validator.iter_errors(board)]  # fmt: skip
 
     return run
+
+
+@pytest.fixture(scope="session")
+def require_binary(pytestconfig: pytest.Config) -> Callable[[str], str]:
+    """``require_binary`` of tests/conftest.py (skips outside CI, fails in CI). Every conftest
+    module is named ``conftest``, so that one cannot be imported by name from here."""
+    for plugin in pytestconfig.pluginmanager.get_plugins():
+        found = getattr(plugin, "require_binary", None)
+        if getattr(plugin, "__file__", "") == str(SCHEMA.parents[1] / "conftest.py") and found:
+            return found  # type: ignore[no-any-return]
+    raise LookupError("tests/conftest.py does not define require_binary")

@@ -17,6 +17,7 @@ from qobserve.dashboards import build_dashboards, dashboard_files
 from qobserve.dashboards.check import Context, interpolate, iter_panels
 from qobserve.dashboards.exprs import burn_thresholds
 from qobserve.dashboards.panels import iter_queries
+from qobserve.dashboards.slo_rows import runbook_url
 from qobserve.slo import model as M
 from qobserve.slo.model import SLO
 
@@ -84,6 +85,16 @@ def test_panels_use_the_datasource_variable(boards: dict[str, Any]):
             assert panel["datasource"] == ref and target["datasource"] == ref
 
 
+def test_alert_links_can_filter_by_slo(boards: dict[str, Any]):
+    # the rules' dashboard_url annotation opens the on-call dashboard with ?var-slo=<name>
+    for uid in ("qobserve-executive", "qobserve-oncall"):
+        slo = next(v for v in boards[uid]["templating"]["list"] if v["name"] == "slo")
+        assert slo["query"] == f'label_values({{__name__=~"{M.INFO_RECORD}"}}, slo)'
+    filtered = [t["expr"] for _, t in targets(boards["qobserve-oncall"])
+                if '$slo' in t["expr"]]  # fmt: skip
+    assert any("ALERTS" in e for e in filtered) and any("burn" in e for e in filtered)
+
+
 def test_panel_ids_are_unique_and_the_grid_has_no_overlap(boards: dict[str, Any]):
     for uid, board in boards.items():
         ids = [p["id"] for p in iter_panels(board)]
@@ -136,14 +147,20 @@ def test_burn_panels_draw_page_and_ticket_factors_scaled_to_the_period(
         burn = next(p for p in panels_under(board, row) if p["title"] == "Burn rate by window")
         defaults = burn["fieldConfig"]["defaults"]
         values = [s["value"] for s in defaults["thresholds"]["steps"][1:]]
-        assert values == pytest.approx(sorted(f for _, _, f in burn_thresholds(slo)))
+        factors = sorted(f for _, _, f in burn_thresholds(slo))
+        # every factor the SLO can reach: a 90% objective burns at most 10x, never 14.4x
+        assert values == pytest.approx([f for f in factors if f < 1 / slo.error_budget])
         assert defaults["custom"]["thresholdsStyle"] == {"mode": "line"}
-        if slo.period_str == "30d":
+        if slo.period_str == "30d" and slo.objective > 0.94:
             assert values == pytest.approx([1, 3, 6, 14.4])
-        if slo.period_str == "28d":  # same budget fractions, so smaller factors
+        if slo.period_str == "30d" and slo.objective == 0.9:
+            assert values == pytest.approx([1, 3, 6])
+        if slo.period_str == "28d" and slo.objective >= 0.95:  # same fractions, smaller factors
             assert values == pytest.approx([28 / 30, 2.8, 5.6, 13.44])
-        windows = [t["legendFormat"] for t in burn["targets"]]
-        assert windows == ["5m window", "1h window", "6h window", "1d window", "3d window"]
+        windows = [t["legendFormat"].split()[0] for t in burn["targets"]]
+        assert windows == ["5m", "1h", "6h", "1d", "3d"]  # the alerts' long windows, and 5m
+        for t in burn["targets"]:
+            assert all(f"{{{{{label}}}}}" in t["legendFormat"] for label in slo.group_by)
         if slo.runbook_url:
             assert slo.runbook_url in {link["url"] for link in burn["links"]}
 
@@ -186,13 +203,14 @@ def test_latency_panels_show_exemplars_and_link_to_traces(boards: dict[str, Any]
 def test_oncall_has_alerts_and_runbooks(boards: dict[str, Any], slos: list[SLO]):
     board = boards["qobserve-oncall"]
     alerts = next(p for p in iter_panels(board) if p["title"] == "Firing and pending alerts")
-    assert alerts["targets"][0]["expr"] == "sort_desc(ALERTS)"
+    assert alerts["targets"][0]["expr"] == 'sort_desc(ALERTS{slo=~"$slo"})'
     assert alerts["targets"][0]["instant"] and alerts["targets"][0]["format"] == "table"
     runbooks = next(p for p in iter_panels(board) if p["title"] == "SLO runbooks")
     for slo in slos:
-        assert slo.name in runbooks["options"]["content"]
-        if slo.runbook_url:
-            assert slo.runbook_url in runbooks["options"]["content"]
+        # the runbook the SLO's alerts link to; the catalog's default is docs/alerting.md#name
+        assert f"| {slo.name} |" in runbooks["options"]["content"]
+        assert runbook_url(slo) in runbooks["options"]["content"]
+        assert runbook_url(slo) == (slo.runbook_url or f"docs/alerting.md#{slo.name}")
 
 
 def test_calibration_changes_are_annotations(boards: dict[str, Any]):

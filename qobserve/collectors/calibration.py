@@ -1,0 +1,91 @@
+"""The calibration collector: T1, T2, readout and gate errors summarised across qubits.
+
+A 156-qubit device has 156 T1 values; dashboards and alerts want their spread, not each one.
+The collector exposes the 0.1, 0.5 and 0.9 quantiles per backend (per gate for gate errors),
+the calibration timestamp, and per-qubit series only with ``per_qubit`` because all fake
+backends at full detail are tens of thousands of series.
+
+Example::
+
+    >>> quantiles([3.0, 1.0, 2.0])
+    [('0.1', 1.2), ('0.5', 2.0), ('0.9', 2.8)]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+from qobserve import contract
+from qobserve.collectors.base import CollectOptions, Sample, Scope, sample
+from qobserve.collectors.provider import BackendRef, Calibration, Provider
+
+#: Quantiles exposed for every distribution, as (label value, probability).
+QUANTILES: tuple[tuple[str, float], ...] = (("0.1", 0.1), ("0.5", 0.5), ("0.9", 0.9))
+
+
+def quantiles(values: Iterable[float | None]) -> list[tuple[str, float]]:
+    """The :data:`QUANTILES` of ``values`` (None and NaN skipped), linear interpolation between
+    closest ranks as numpy's default does; empty when no value is left."""
+    data = sorted(v for v in values if v is not None and not math.isnan(v))
+    if not data:
+        return []
+    last = len(data) - 1
+    out = []
+    for label, q in QUANTILES:
+        pos = q * last
+        lo = int(pos)
+        hi = min(lo + 1, last)
+        out.append((label, data[lo] + (data[hi] - data[lo]) * (pos - lo)))
+    return out
+
+
+def calibration_samples(backend: str, cal: Calibration, *, per_qubit: bool = False) -> list[Sample]:
+    """The contract's calibration samples for one backend's :class:`Calibration`."""
+    out: list[Sample] = []
+    if cal.timestamp is not None:
+        out.append(sample(contract.BACKEND_CALIBRATION_TIMESTAMP, cal.timestamp, backend))
+    for metric, values in (
+        (contract.BACKEND_T1, cal.t1),
+        (contract.BACKEND_T2, cal.t2),
+        (contract.BACKEND_READOUT_ERROR, cal.readout_error),
+    ):
+        out.extend(sample(metric, v, backend, q) for q, v in quantiles(values))
+    for gate in sorted(cal.gate_errors):
+        out.extend(
+            sample(contract.BACKEND_GATE_ERROR, v, backend, gate, q)
+            for q, v in quantiles(cal.gate_errors[gate])
+        )
+    if per_qubit:
+        for metric, values in (
+            (contract.QUBIT_T1, cal.t1),
+            (contract.QUBIT_T2, cal.t2),
+            (contract.QUBIT_READOUT_ERROR, cal.readout_error),
+        ):
+            out.extend(_per_qubit(metric, backend, values))
+    return out
+
+
+def _per_qubit(
+    metric: contract.MetricSpec, backend: str, values: Sequence[float | None]
+) -> Iterable[Sample]:
+    for qubit, value in enumerate(values):
+        if value is not None and not math.isnan(value):
+            yield sample(metric, value, backend, str(qubit))
+
+
+class CalibrationCollector:
+    """Asks ``provider.calibration(backend)``; a backend without calibration yields nothing."""
+
+    name = "calibration"
+    scope: Scope = "backend"
+
+    def collect(
+        self, provider: Provider, backend: BackendRef | None, options: CollectOptions
+    ) -> list[Sample]:
+        """Calibration samples of ``backend``."""
+        assert backend is not None
+        cal = provider.calibration(backend)
+        if cal is None:
+            return []
+        return calibration_samples(backend.name, cal, per_qubit=options.per_qubit)

@@ -1,0 +1,100 @@
+"""The rendered ``/metrics`` payload, cached between polls.
+
+Samples change only when a poll finishes, so each exposition format is rendered at most once
+per poll, on the first scrape that asks for it, and every later scrape gets the same bytes.
+Rendering goes through prometheus_client's encoders (Prometheus text 0.0.4 and OpenMetrics,
+chosen from the ``Accept`` header as the client library does) over a custom collector on the
+exporter's own :class:`~prometheus_client.CollectorRegistry`, never the process default one.
+
+Example::
+
+    cache = PayloadCache()
+    cache.publish(poller.samples())
+    body, content_type = cache.render(accept="application/openmetrics-text; version=1.0.0")
+"""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from collections.abc import Iterable, Iterator
+
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from qobserve import contract
+from qobserve.collectors.base import Sample
+
+
+def build_families(samples: Iterable[Sample]) -> list[Metric]:
+    """Metric families in the contract's order; a repeated series keeps its first value."""
+    grouped: dict[str, dict[tuple[str, ...], float]] = {}
+    for s in samples:
+        series = grouped.setdefault(s.metric.name, {})
+        series.setdefault(s.labels, s.value)
+    families: list[Metric] = []
+    for spec in contract.EXPORTER_METRICS:
+        found = grouped.get(spec.name)
+        if not found:
+            continue
+        family: Metric
+        if spec.type == "counter":
+            family = CounterMetricFamily(spec.base_name, spec.help, labels=spec.labels)
+        else:
+            family = GaugeMetricFamily(spec.name, spec.help, labels=spec.labels)
+        for labels, value in found.items():
+            family.add_metric(list(labels), value)
+        families.append(family)
+    return families
+
+
+class SnapshotCollector:
+    """A prometheus_client custom collector that yields the families of the last poll."""
+
+    def __init__(self) -> None:
+        self.families: list[Metric] = []
+
+    def collect(self) -> Iterator[Metric]:
+        """The current families."""
+        return iter(self.families)
+
+    def describe(self) -> list[Metric]:
+        """Nothing: the set of families changes with every poll."""
+        return []
+
+
+class PayloadCache:
+    """The exporter's registry and the bytes rendered from it since the last publish."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=False)
+        self._collector = SnapshotCollector()
+        self.registry.register(self._collector)
+        self._lock = threading.Lock()
+        self._rendered: dict[tuple[str, bool], bytes] = {}
+        self.generation = 0
+
+    def publish(self, samples: Iterable[Sample]) -> None:
+        """Replace the exposed samples; the next scrape renders them afresh."""
+        families = build_families(samples)
+        with self._lock:
+            self._collector.families = families
+            self._rendered.clear()
+            self.generation += 1
+
+    def render(self, accept: str = "", *, gzipped: bool = False) -> tuple[bytes, str]:
+        """The payload for an ``Accept`` header: (body, content type). ``gzipped`` returns
+        the body gzip-compressed."""
+        encoder, content_type = choose_encoder(accept)
+        key = (content_type, gzipped)
+        with self._lock:
+            body = self._rendered.get(key)
+            if body is None:
+                plain = self._rendered.get((content_type, False))
+                if plain is None:
+                    plain = encoder(self.registry)
+                    self._rendered[(content_type, False)] = plain
+                body = gzip.compress(plain, compresslevel=6) if gzipped else plain
+                self._rendered[key] = body
+        return body, content_type

@@ -1,0 +1,96 @@
+"""The cached /metrics payload and its two exposition formats."""
+
+from __future__ import annotations
+
+import gzip
+
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_om
+from prometheus_client.parser import text_string_to_metric_families as parse_text
+
+from qobserve import contract
+from qobserve.collectors.base import Sample, sample
+from qobserve.exporter.payload import PayloadCache, build_families
+
+OPENMETRICS = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"
+
+SAMPLES: list[Sample] = [
+    sample(contract.BACKEND_UP, 1, "fake_kyiv"),
+    sample(contract.BACKEND_T1, 2.5e-4, "fake_kyiv", "0.5"),
+    sample(contract.BACKEND_GATE_ERROR, 0.0071, "fake_kyiv", "ecr", "0.9"),
+    sample(contract.COLLECTOR_ERRORS_TOTAL, 3, "status", "fake_kyiv"),
+    sample(contract.BACKEND_INFO, 1, "fake_kyiv", "fake", "Eagle r3", "1.2.4"),
+]
+
+
+def _values(families: object) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value for f in families for s in f.samples}  # type: ignore[attr-defined]
+
+
+def test_both_formats_carry_the_same_samples_with_contract_names() -> None:
+    cache = PayloadCache()
+    cache.publish(SAMPLES)
+    text, text_type = cache.render("")
+    om, om_type = cache.render(OPENMETRICS)
+    assert text_type.startswith("text/plain; version=0.0.4")
+    assert om_type.startswith("application/openmetrics-text; version=1.0.0")
+    assert om.endswith(b"# EOF\n") and not text.endswith(b"# EOF\n")
+    from_text = _values(parse_text(text.decode()))
+    assert from_text == _values(parse_om(om.decode()))
+    assert (
+        from_text[
+            ("qobserve_collector_errors_total", (("backend", "fake_kyiv"), ("collector", "status")))
+        ]
+        == 3
+    )
+    assert (
+        from_text[
+            (
+                "quantum_backend_gate_error_ratio",
+                (("backend", "fake_kyiv"), ("gate", "ecr"), ("quantile", "0.9")),
+            )
+        ]
+        == 0.0071
+    )
+    assert b"# HELP quantum_backend_up " + contract.BACKEND_UP.help.encode() in text
+
+
+def test_payload_is_rendered_once_per_publish() -> None:
+    cache = PayloadCache()
+    cache.publish(SAMPLES)
+    first, _ = cache.render("")
+    assert cache.render("")[0] is first
+    cache.publish(SAMPLES[:1])
+    second, _ = cache.render("")
+    assert second is not first and b"quantum_backend_t1_seconds" not in second
+
+
+def test_gzip_body_is_the_plain_body_compressed() -> None:
+    cache = PayloadCache()
+    cache.publish(SAMPLES)
+    plain, _ = cache.render(OPENMETRICS)
+    packed, _ = cache.render(OPENMETRICS, gzipped=True)
+    assert gzip.decompress(packed) == plain
+
+
+def test_families_follow_the_contract_order_and_skip_empty_ones() -> None:
+    names = [f.name for f in build_families(reversed(SAMPLES))]
+    order = [m.base_name for m in contract.EXPORTER_METRICS]
+    assert names == sorted(names, key=order.index)
+    assert "quantum_backend_pending_jobs" not in names
+
+
+def test_a_repeated_series_keeps_its_first_value() -> None:
+    families = build_families(
+        [sample(contract.BACKEND_UP, 1, "a"), sample(contract.BACKEND_UP, 0, "a")]
+    )
+    assert [(s.labels, s.value) for s in families[0].samples] == [({"backend": "a"}, 1.0)]
+
+
+def test_the_exporter_registry_is_not_the_process_default() -> None:
+    from prometheus_client import REGISTRY, generate_latest
+
+    cache = PayloadCache()
+    cache.publish(SAMPLES)
+    assert cache.registry is not REGISTRY
+    assert generate_latest(cache.registry) == cache.render("")[0]
+    assert b"quantum_backend_up{" not in generate_latest(REGISTRY)

@@ -136,25 +136,25 @@ def normalise(
     return EventData(frame, path, int(missing_time))
 
 
-def empty_frame() -> pd.DataFrame:
-    """A frame with the report's columns and no rows."""
-    schema = {name: pa.string() for name in LABEL_COLUMNS}
-    schema |= {name: pa.float64() for name in NUMERIC_COLUMNS}
-    schema |= {TIME_COLUMN: pa.string(), FLAG_COLUMN: pa.float64()}
-    table = pa.table({k: pa.array([], t) for k, t in schema.items()})
-    return normalise(table, path="").frame
-
-
 def _labels(col: pa.ChunkedArray) -> pd.Categorical:
-    if pa.types.is_dictionary(col.type) or not (
-        pa.types.is_string(col.type) or pa.types.is_large_string(col.type)
-    ):
-        col = col.cast(pa.string())
-    # empty strings mean "unknown" in the contract, like SQL NULL
-    col = pc.if_else(pc.equal(col, ""), pa.scalar(None, col.type), col)
-    enc = pc.dictionary_encode(col).combine_chunks()
-    cats = pd.Index(enc.dictionary.to_pylist(), dtype=object)
-    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int32)
+    """A categorical from a text (or dictionary) column; empty strings count as missing."""
+    if not pa.types.is_dictionary(col.type):
+        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+            col = col.cast(pa.string())
+        col = pc.dictionary_encode(col)
+    col = col.unify_dictionaries()
+    if col.num_chunks == 0:
+        return pd.Categorical.from_codes([], categories=pd.Index([], dtype=object))
+    values = col.chunk(0).dictionary.cast(pa.string()).to_pylist()
+    indices = pa.chunked_array([c.indices for c in col.chunks]).cast(pa.int32())
+    codes = pc.fill_null(indices, -1).to_numpy(zero_copy_only=False)
+    # the contract writes unknown labels as empty: fold "" (and null entries) into missing
+    keep = [i for i, v in enumerate(values) if v]
+    if len(keep) < len(values):
+        remap = np.full(len(values) + 1, -1, np.int32)
+        remap[keep] = np.arange(len(keep), dtype=np.int32)
+        codes = remap[codes]  # index -1 hits the last slot, which stays -1
+    cats = pd.Index([values[i] for i in keep], dtype=object)
     return pd.Categorical.from_codes(codes, categories=cats)
 
 

@@ -67,7 +67,7 @@ def _volume(w: pd.DataFrame, prev: pd.DataFrame) -> Table:
     before = prev.groupby("backend_type", observed=True).size().rename("previous_jobs")
     t = this.join(before, how="outer").fillna(0).astype("int64")
     t.index = t.index.astype(str)
-    t = t.reset_index()
+    t = t.sort_index().reset_index()
     t.loc[len(t)] = ["all", t["jobs"].sum(), t["success"].sum(), t["previous_jobs"].sum()]
     t["success_ratio"] = _ratio(t["success"], t["jobs"])
     t["change"] = _ratio(t["jobs"] - t["previous_jobs"], t["previous_jobs"])
@@ -137,6 +137,7 @@ def _cost(w: pd.DataFrame) -> Table:
         cost_usd=("cost_usd", "sum"),
     )
     t.index = t.index.astype(str)
+    t = t.sort_index()
     t.loc["all"] = t.sum()
     t["cost_per_job"] = _ratio(t["cost_usd"], t["jobs"])
     t["cost_per_success"] = _ratio(t["cost_usd"], t["success"])
@@ -186,6 +187,7 @@ def _duplicates(w: pd.DataFrame) -> Table:
         jobs=("duplicate", "size"), duplicates=("duplicate", "sum")
     )
     t.index = t.index.astype(str)
+    t = t.sort_index()
     t.loc["all"] = t.sum()
     t["ratio"] = _ratio(t["duplicates"], t["jobs"])
     return Table(

@@ -17,6 +17,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -48,6 +49,12 @@ class Counts:
     @property
     def error_ratio(self) -> float | None:
         return self.bad / self.total if self.total > 0 else None
+
+
+def budget_left(c: Counts, error_budget: float) -> float | None:
+    """Share of the error budget left after ``c`` (None without events)."""
+    e = c.error_ratio
+    return None if e is None else 1.0 - e / error_budget
 
 
 @dataclass(frozen=True)
@@ -135,8 +142,21 @@ class SLOResult:
     @property
     def budget_remaining(self) -> float | None:
         """Share of the period's budget left at week end (negative: overspent)."""
-        e = self.period_counts.error_ratio
-        return None if e is None else 1.0 - e / self.error_budget_target
+        return budget_left(self.period_counts, self.error_budget_target)
+
+    def fill(
+        self, counts: Callable[[datetime, datetime], Counts], window: Window, previous: Window
+    ) -> None:
+        """Set every windowed figure from ``counts(start, end)``, whatever the source."""
+        self.week = counts(window.start, window.end)
+        self.previous = counts(previous.start, previous.end)
+        self.period_counts = counts(window.end - self.period, window.end)
+        days = window.days()
+        self.daily = [DayPoint(d.date, counts(d.start, d.end)) for d in days]
+        self.burn_down = [
+            BudgetPoint(t, budget_left(counts(t - self.period, t), self.error_budget_target))
+            for t in [window.start, *(d.end for d in days)]
+        ]
 
     @property
     def trend(self) -> float | None:

@@ -17,6 +17,7 @@ import pandas as pd
 from qobserve.report.model import DailyOps, Operations, Table
 from qobserve.report.period import Window
 from qobserve.report.sli import NEEDS_PROMETHEUS, EventIndex
+from qobserve.report.tables import make, unavailable
 
 QUANTILES = (0.5, 0.95, 0.99)
 
@@ -50,12 +51,8 @@ def event_operations(
     ops.tables.append(_cost(w))
     ops.tables.append(_divergence(w, divergence_threshold))
     ops.tables.append(_duplicates(w))
-    for key, title in (
-        ("calibration", "Calibration freshness per backend"),
-        ("coverage", "Observability coverage"),
-        ("alerts", "Alerts that fired"),
-    ):
-        ops.tables.append(Table(key, title, [], note=NEEDS_PROMETHEUS.split(":")[0]))
+    for key in ("calibration", "coverage", "alerts"):
+        ops.tables.append(unavailable(key, NEEDS_PROMETHEUS.split(":")[0]))
     ops.daily = _daily(index, w, window)
     return ops
 
@@ -72,13 +69,7 @@ def _volume(w: pd.DataFrame, prev: pd.DataFrame) -> Table:
     t["success_ratio"] = _ratio(t["success"], t["jobs"])
     t["change"] = _ratio(t["jobs"] - t["previous_jobs"], t["previous_jobs"])
     t = t[["backend_type", "jobs", "previous_jobs", "change", "success_ratio"]]
-    return Table(
-        "volume",
-        "Job volume",
-        ["backend type", "jobs", "previous week", "change", "success ratio"],
-        _rows(t),
-        formats=["text", "num", "num", "pct", "pct"],
-    )
+    return make("volume", _rows(t))
 
 
 def _percentiles(w: pd.DataFrame, by: str, column: str, qs: tuple[float, ...]) -> pd.DataFrame:
@@ -95,24 +86,7 @@ def _backends(w: pd.DataFrame) -> Table:
     t = t.join(_percentiles(w, "backend", "duration_seconds", QUANTILES))
     t = t.join(_percentiles(w, "backend", "queue_seconds", QUANTILES[:2]))
     t = t.reset_index().sort_values(["jobs", "backend"], ascending=[False, True])
-    return Table(
-        "backends",
-        "Jobs, latency and queue wait per backend",
-        [
-            "backend",
-            "type",
-            "jobs",
-            "success",
-            "success ratio",
-            "p50",
-            "p95",
-            "p99",
-            "queue p50",
-            "queue p95",
-        ],
-        _rows(t),
-        formats=["text", "text", "num", "num", "pct", "s", "s", "s", "s", "s"],
-    )
+    return make("backends", _rows(t))
 
 
 def _error_types(w: pd.DataFrame) -> Table:
@@ -120,13 +94,7 @@ def _error_types(w: pd.DataFrame) -> Table:
     t = failed.groupby("error_type", observed=True).size().rename("jobs").reset_index()
     t["share"] = _ratio(t["jobs"], pd.Series(len(failed), index=t.index))
     t = t.sort_values(["jobs", "error_type"], ascending=[False, True])
-    return Table(
-        "error_types",
-        "Failures by error type",
-        ["error type", "jobs", "share of failures"],
-        _rows(t),
-        formats=["text", "num", "pct"],
-    )
+    return make("error_types", _rows(t))
 
 
 def _cost(w: pd.DataFrame) -> Table:
@@ -142,21 +110,7 @@ def _cost(w: pd.DataFrame) -> Table:
     t["cost_per_job"] = _ratio(t["cost_usd"], t["jobs"])
     t["cost_per_success"] = _ratio(t["cost_usd"], t["success"])
     t = t.reset_index()
-    return Table(
-        "cost",
-        "QPU time and cost per experiment",
-        [
-            "experiment",
-            "jobs",
-            "successful",
-            "QPU s",
-            "cost USD",
-            "USD per job",
-            "USD per successful job",
-        ],
-        _rows(t),
-        formats=["text", "num", "num", "num", "usd", "usd", "usd"],
-    )
+    return make("cost", _rows(t))
 
 
 def _divergence(w: pd.DataFrame, threshold: float | None) -> Table:
@@ -172,13 +126,8 @@ def _divergence(w: pd.DataFrame, threshold: float | None) -> Table:
             (checks["fidelity"] < threshold).groupby(checks["backend"], observed=True).sum(),
         )
         note = f"diverged: fidelity below {threshold:g}"
-    return Table(
-        "divergence",
-        "Simulator-vs-hardware divergence",
-        ["backend", "checks", "diverged", "mean fidelity", "min fidelity"],
-        _rows(t.reset_index()),
-        note=note if len(t) else "no result checks this week",
-        formats=["text", "num", "num", "ratio", "ratio"],
+    return make(
+        "divergence", _rows(t.reset_index()), note=note if len(t) else "no result checks this week"
     )
 
 
@@ -190,13 +139,7 @@ def _duplicates(w: pd.DataFrame) -> Table:
     t = t.sort_index()
     t.loc["all"] = t.sum()
     t["ratio"] = _ratio(t["duplicates"], t["jobs"])
-    return Table(
-        "duplicates",
-        "Duplicate submissions",
-        ["experiment", "jobs", "duplicates", "ratio"],
-        _rows(t.reset_index()),
-        formats=["text", "num", "num", "pct"],
-    )
+    return make("duplicates", _rows(t.reset_index()))
 
 
 def _daily(index: EventIndex, w: pd.DataFrame, window: Window) -> list[DailyOps]:

@@ -19,6 +19,7 @@ from qobserve.promapi import PrometheusError
 from qobserve.report.model import DailyOps, Operations, Table
 from qobserve.report.period import Window
 from qobserve.report.sources.prometheus import Querier, promql_range
+from qobserve.report.tables import make
 
 #: seconds without an ``ALERTS`` sample that end a firing episode (Prometheus's lookback)
 EPISODE_GAP = 300
@@ -90,13 +91,7 @@ def _volume(w: _Span, p: _Span) -> Table:
         )
     a, b = sum(jobs.values()), sum(before.values())
     rows.append(["all", a, b, _ratio(a - b, b), _ratio(sum(ok.values()), a)])
-    return Table(
-        "volume",
-        "Job volume",
-        ["backend type", "jobs", "previous week", "change", "success ratio"],
-        rows,
-        formats=["text", "num", "num", "pct", "pct"],
-    )
+    return make("volume", rows)
 
 
 def _backends(w: _Span) -> Table:
@@ -125,25 +120,7 @@ def _backends(w: _Span) -> Table:
         ]
         for b, n in sorted(jobs.items(), key=lambda x: (-x[1], x[0]))
     ]
-    return Table(
-        "backends",
-        "Jobs, latency and queue wait per backend",
-        [
-            "backend",
-            "type",
-            "jobs",
-            "success",
-            "success ratio",
-            "p50",
-            "p95",
-            "p99",
-            "queue p50",
-            "queue p95",
-        ],
-        rows,
-        note="percentiles estimated from histogram buckets",
-        formats=["text", "text", "num", "num", "pct", "s", "s", "s", "s", "s"],
-    )
+    return make("backends", rows, note="percentiles estimated from histogram buckets")
 
 
 def _error_types(w: _Span) -> Table:
@@ -154,13 +131,7 @@ def _error_types(w: _Span) -> Table:
         for k, v in sorted(failed.items(), key=lambda x: (-x[1], x[0]))
         if v > 0
     ]
-    return Table(
-        "error_types",
-        "Failures by error type",
-        ["error type", "jobs", "share of failures"],
-        rows,
-        formats=["text", "num", "pct"],
-    )
+    return make("error_types", rows)
 
 
 def _cost(w: _Span) -> Table:
@@ -176,21 +147,7 @@ def _cost(w: _Span) -> Table:
             sum(x.values()) if n == "all" else x.get(n, 0.0) for x in (jobs, ok, cost, qpu)
         )
         rows.append([n, j, s, t, c, _ratio(c, j), _ratio(c, s)])
-    return Table(
-        "cost",
-        "QPU time and cost per experiment",
-        [
-            "experiment",
-            "jobs",
-            "successful",
-            "QPU s",
-            "cost USD",
-            "USD per job",
-            "USD per successful job",
-        ],
-        rows,
-        formats=["text", "num", "num", "num", "usd", "usd", "usd"],
-    )
+    return make("cost", rows)
 
 
 def _divergence(w: _Span, threshold: float | None) -> Table:
@@ -208,14 +165,7 @@ def _divergence(w: _Span, threshold: float | None) -> Table:
     note = "diverged: verdict of the instrumentation's check; min fidelity needs job events"
     if threshold is not None:
         note += f" (the divergence SLO's threshold is {threshold:g})"
-    return Table(
-        "divergence",
-        "Simulator-vs-hardware divergence",
-        ["backend", "checks", "diverged", "mean fidelity", "min fidelity"],
-        rows,
-        note=note if rows else "no result checks this week",
-        formats=["text", "num", "num", "ratio", "ratio"],
-    )
+    return make("divergence", rows, note=note if rows else "no result checks this week")
 
 
 def _duplicates(w: _Span) -> Table:
@@ -228,13 +178,7 @@ def _duplicates(w: _Span) -> Table:
     ]
     a, b = sum(jobs.values()), sum(dups.values())
     rows.append(["all", a, b, _ratio(b, a)])
-    return Table(
-        "duplicates",
-        "Duplicate submissions",
-        ["experiment", "jobs", "duplicates", "ratio"],
-        rows,
-        formats=["text", "num", "num", "pct"],
-    )
+    return make("duplicates", rows)
 
 
 def _calibration(w: _Span) -> Table:
@@ -242,13 +186,10 @@ def _calibration(w: _Span) -> Table:
     age = w.by(f"time() - max by (backend) ({m})", "backend")
     worst = w.by(f"max by (backend) (max_over_time((time() - {m})[{w.d}:5m]))", "backend")
     rows: list[list[object]] = [[b, a, worst.get(b)] for b, a in sorted(age.items())]
-    return Table(
+    return make(
         "calibration",
-        "Calibration freshness per backend",
-        ["backend", "age at week end", "oldest during the week"],
         rows,
         note="" if rows else "no calibration metrics (is the exporter scraped?)",
-        formats=["text", "s", "s"],
     )
 
 
@@ -258,13 +199,7 @@ def _coverage(w: _Span) -> Table:
     rows: list[list[object]] = [[r, n, _ratio(n, jobs)] for r, n in sorted(incomplete.items())]
     missing = sum(incomplete.values())
     rows.append(["all", missing, _ratio(missing, jobs)])
-    return Table(
-        "coverage",
-        "Observability coverage",
-        ["reason", "jobs with incomplete telemetry", "share of jobs"],
-        rows,
-        formats=["text", "num", "pct"],
-    )
+    return make("coverage", rows)
 
 
 def _alerts(q: Querier, window: Window) -> Table:
@@ -278,7 +213,7 @@ def _alerts(q: Querier, window: Window) -> Table:
     try:
         series = q.api.query(expr, window.end)
     except PrometheusError as err:  # the report goes on without this table
-        return Table("alerts", "Alerts that fired", [], note=f"ALERTS not available: {err}")
+        return make("alerts", [], note=f"ALERTS not available: {err}")
     rows: list[list[object]] = []
     for s in series:
         labels = s["metric"]
@@ -302,14 +237,7 @@ def _alerts(q: Querier, window: Window) -> Table:
                 start = t
             prev = t
     rows.sort(key=lambda r: (str(r[4]), str(r[0])))
-    return Table(
-        "alerts",
-        "Alerts that fired",
-        ["alert", "slo", "severity", "backend", "first firing", "last firing", "firing for"],
-        rows,
-        note="" if rows else "no alert fired this week",
-        formats=["text", "text", "text", "text", "text", "text", "s"],
-    )
+    return make("alerts", rows, note="" if rows else "no alert fired this week")
 
 
 def _daily(q: Querier, window: Window) -> list[DailyOps]:

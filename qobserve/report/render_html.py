@@ -119,10 +119,10 @@ def _overview_charts(report: Report) -> str:
     return '<div class="charts">' + "".join(charts) + "</div>"
 
 
-def _burn_down(r: SLOResult) -> str:
+def _burn_down(r: SLOResult, report: Report) -> str:
     if not r.burn_down:
         return ""
-    labels = [p.at.strftime("%a %d") for p in r.burn_down]
+    labels = [report.window.local(p.at).strftime("%a %d") for p in r.burn_down]
     return line_chart(
         f"{r.name}: error budget left for the {duration_str(r.period)} period",
         labels,
@@ -170,7 +170,7 @@ def _slo_section(r: SLOResult, report: Report) -> str:
         )
         + "</div>"
     )
-    parts.append('<div class="charts">' + _burn_down(r) + _daily_sli(r, report) + "</div>")
+    parts.append('<div class="charts">' + _burn_down(r, report) + _daily_sli(r, report) + "</div>")
     for t in slo_tables(r, report):
         parts.append(f"<h3>{escape(t.title)}</h3>{table_html(t)}")
     parts.append("</section>")

@@ -8,8 +8,21 @@ Example::
 
 from __future__ import annotations
 
-from qobserve.report.model import Breakdown, Report, SLOResult, Table
+from qobserve.report.model import (
+    STATUS_AT_RISK,
+    STATUS_BREACHED,
+    STATUS_MET,
+    STATUS_NO_DATA,
+    STATUS_UNAVAILABLE,
+    Breakdown,
+    Report,
+    SLOResult,
+    Table,
+)
 from qobserve.slo.model import duration_str
+
+#: summary order: what needs attention first
+STATUS_ORDER = (STATUS_BREACHED, STATUS_AT_RISK, STATUS_MET, STATUS_NO_DATA, STATUS_UNAVAILABLE)
 
 
 def unit(r: SLOResult) -> str:
@@ -17,9 +30,9 @@ def unit(r: SLOResult) -> str:
 
 
 def summary_table(report: Report) -> Table:
-    """One row per SLO: status, attainment vs objective, budget, burn and trend."""
+    """One row per SLO, worst status first: attainment vs objective, budget, burn, trend."""
     rows: list[list[object]] = []
-    for r in report.slos:
+    for r in sorted(report.slos, key=lambda r: STATUS_ORDER.index(r.status)):
         rows.append(
             [
                 r.name,

@@ -34,9 +34,9 @@ import pandas as pd
 
 from qobserve.exceptions import InputError
 from qobserve.report.events import FLAG_COLUMN, LABEL_COLUMNS, TIME_COLUMN
-from qobserve.report.model import Breakdown, BudgetPoint, Counts, DayPoint, SLOResult
+from qobserve.report.model import Breakdown, Counts, SLOResult
 from qobserve.report.period import Window
-from qobserve.slo.model import EVENT_KINDS, SLO, EventSLI
+from qobserve.slo.model import EVENT_KINDS, SLO, EventSLI, TimeSliceSLI
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
@@ -162,6 +162,7 @@ def base_result(slo: SLO) -> SLOResult:
         objective=slo.objective,
         period=slo.period,
         description=slo.description,
+        time_slices=isinstance(slo.sli, TimeSliceSLI),
     )
 
 
@@ -178,15 +179,7 @@ def compute_event_slo(slo: SLO, index: EventIndex, window: Window, previous: Win
     def counts(a: datetime, b: datetime) -> Counts:
         return Counts(index.between(cg, a, b), index.between(cb, a, b))
 
-    result.week = counts(window.start, window.end)
-    result.previous = counts(previous.start, previous.end)
-    result.period_counts = counts(window.end - slo.period, window.end)
-    days = window.days()
-    result.daily = [DayPoint(d.date, counts(d.start, d.end)) for d in days]
-    result.burn_down = [
-        BudgetPoint(t, _remaining(counts(t - slo.period, t), result.error_budget_target))
-        for t in [window.start, *(d.end for d in days)]
-    ]
+    result.fill(counts, window, previous)
     week = index.in_window(window.start, window.end)
     result.error_types = [
         (n, c.bad) for n, c in _by(index, "error_type", good & week, bad & week) if c.bad > 0
@@ -197,11 +190,6 @@ def compute_event_slo(slo: SLO, index: EventIndex, window: Window, previous: Win
         Breakdown(n, c) for n, c in _by(index, "experiment", good & week, bad & week)
     ]
     return result
-
-
-def _remaining(c: Counts, budget: float) -> float | None:
-    e = c.error_ratio
-    return None if e is None else 1.0 - e / budget
 
 
 def _by(

@@ -71,21 +71,28 @@ def write_store(rows: Sequence[dict[str, Any]], path: Path) -> Path:
     return path
 
 
+def event_slo(
+    name: str, kind: str, objective: float, days: int, total: str = "", bad: str = "", **params: Any
+) -> SLO:
+    """An event SLO as the loader makes them (``params`` as in the catalog)."""
+    return SLO(
+        name,
+        "quantum-jobs",
+        objective,
+        timedelta(days=days),
+        EventSLI(kind, bad=bad, total=total, params=params),
+        source="slo/test.yaml",
+        location=f"slos[{name}]",
+    )
+
+
 def success_slo(
     name: str = "qpu-success",
     objective: float = 0.9,
     days: int = 14,
     selectors: dict[str, str] | None = None,
 ) -> SLO:
-    return SLO(
-        name,
-        "quantum-jobs",
-        objective,
-        timedelta(days=days),
-        EventSLI("job_success", params={"selectors": selectors or {}}),
-        source="slo/test.yaml",
-        location=f"slos[{name}]",
-    )
+    return event_slo(name, "job_success", objective, days, selectors=selectors or {})
 
 
 def latency_slo(objective: float = 0.75, threshold: float = 600, days: int = 7) -> SLO:

@@ -23,11 +23,11 @@ from qobserve.report.period import Window
 from qobserve.report.sources.prometheus import group_by
 from qobserve.servers import free_port
 from qobserve.slo import load
-from qobserve.slo.model import SLO, WINDOW, EventSLI, TimeSliceSLI
+from qobserve.slo.model import SLO, WINDOW, TimeSliceSLI
 from tests.conftest import require_binary
 
 from .backfill import alert_points, backfilled_prometheus, calibration_points, openmetrics
-from .helpers import job, write_store
+from .helpers import event_slo, job, write_store
 
 pytestmark = pytest.mark.servers
 
@@ -48,20 +48,6 @@ def _slower(histogram: str, matchers: str, le: str) -> str:
     bucket = ",".join(m for m in (matchers, f'le="{le}"') if m)
     return (
         f"{_rate(f'{histogram}_count{{{matchers}}}')} - {_rate(f'{histogram}_bucket{{{bucket}}}')}"
-    )
-
-
-def event_slo(
-    name: str, kind: str, objective: float, days: int, total: str, bad: str, **params: Any
-) -> SLO:
-    return SLO(
-        name,
-        "quantum-jobs",
-        objective,
-        timedelta(days=days),
-        EventSLI(kind, bad=bad, total=total, params=params),
-        source="slo/jobs.yaml",
-        location=f"slos[{name}]",
     )
 
 
@@ -313,7 +299,7 @@ def test_a_template_prometheus_rejects_names_the_slo_field(reports) -> None:  # 
     bad = event_slo("broken", "job_success", 0.9, 7, _rate(JOBS_M), f"sum(rate({JOBS_M}[{WINDOW}])")
     with pytest.raises(InputError) as err:
         build_report([bad], WEEK, source="prometheus", path=reports[2])
-    assert (err.value.path, err.value.field) == ("slo/jobs.yaml", "slos[broken].sli.bad")
+    assert (err.value.path, err.value.field) == ("slo/test.yaml", "slos[broken].sli.bad")
 
 
 def test_unreachable_prometheus_names_the_url() -> None:

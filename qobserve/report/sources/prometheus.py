@@ -33,7 +33,7 @@ import promql_parser
 
 from qobserve.exceptions import InputError
 from qobserve.promapi import PrometheusAPI, PrometheusError
-from qobserve.report.model import Breakdown, BudgetPoint, Counts, DayPoint, Report, SLOResult
+from qobserve.report.model import Breakdown, Counts, Report, SLOResult
 from qobserve.report.period import Window
 from qobserve.report.sli import base_result
 from qobserve.slo.model import SLO, EventSLI, TimeSliceSLI, duration_str
@@ -126,23 +126,10 @@ def slo_from_prometheus(q: Querier, slo: SLO, window: Window, previous: Window) 
     else:
         result.available, result.note = False, "the SLI has neither bad/total nor error_ratio"
         return result
-    result.week = counts(window.start, window.end)
-    result.previous = counts(previous.start, previous.end)
-    result.period_counts = counts(window.end - slo.period, window.end)
-    days = window.days()
-    result.daily = [DayPoint(d.date, counts(d.start, d.end)) for d in days]
-    result.burn_down = [
-        BudgetPoint(t, _remaining(counts(t - slo.period, t), result.error_budget_target))
-        for t in [window.start, *(d.end for d in days)]
-    ]
+    result.fill(counts, window, previous)
     if isinstance(sli, EventSLI) and sli.bad and sli.total:
         _breakdowns(q, sli, result, window, where)
     return result
-
-
-def _remaining(c: Counts, budget: float) -> float | None:
-    e = c.error_ratio
-    return None if e is None else 1.0 - e / budget
 
 
 def _events(

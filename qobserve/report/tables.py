@@ -1,0 +1,52 @@
+"""Layouts of the operations tables, shared by the events and Prometheus builders.
+
+Both sources fill the same columns, so renderers and readers see one table whatever the
+source. Example::
+
+    table = make("duplicates", [["bell", 200, 1, 0.005]])
+    table.columns   # ['experiment', 'jobs', 'duplicates', 'ratio']
+"""
+
+from __future__ import annotations
+
+from qobserve.report.model import Table
+
+#: key -> (title, [(column, format), ...])
+LAYOUTS: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "volume": ("Job volume", [("backend type", "text"), ("jobs", "num"),
+                              ("previous week", "num"), ("change", "pct"),
+                              ("success ratio", "pct")]),
+    "backends": ("Jobs, latency and queue wait per backend", [
+        ("backend", "text"), ("type", "text"), ("jobs", "num"), ("success", "num"),
+        ("success ratio", "pct"), ("p50", "s"), ("p95", "s"), ("p99", "s"),
+        ("queue p50", "s"), ("queue p95", "s")]),
+    "error_types": ("Failures by error type", [("error type", "text"), ("jobs", "num"),
+                                               ("share of failures", "pct")]),
+    "cost": ("QPU time and cost per experiment", [
+        ("experiment", "text"), ("jobs", "num"), ("successful", "num"), ("QPU s", "num"),
+        ("cost USD", "usd"), ("USD per job", "usd"), ("USD per successful job", "usd")]),
+    "divergence": ("Simulator-vs-hardware divergence", [
+        ("backend", "text"), ("checks", "num"), ("diverged", "num"),
+        ("mean fidelity", "ratio"), ("min fidelity", "ratio")]),
+    "duplicates": ("Duplicate submissions", [("experiment", "text"), ("jobs", "num"),
+                                             ("duplicates", "num"), ("ratio", "pct")]),
+    "calibration": ("Calibration freshness per backend", [
+        ("backend", "text"), ("age at week end", "s"), ("oldest during the week", "s")]),
+    "coverage": ("Observability coverage", [
+        ("reason", "text"), ("jobs with incomplete telemetry", "num"),
+        ("share of jobs", "pct")]),
+    "alerts": ("Alerts that fired", [
+        ("alert", "text"), ("slo", "text"), ("severity", "text"), ("backend", "text"),
+        ("first firing", "text"), ("last firing", "text"), ("firing for", "s")]),
+}  # fmt: skip
+
+
+def make(key: str, rows: list[list[object]], note: str = "") -> Table:
+    """The ``key`` table with ``rows`` in its layout's column order."""
+    title, cols = LAYOUTS[key]
+    return Table(key, title, [c for c, _ in cols], rows, note, [f for _, f in cols])
+
+
+def unavailable(key: str, note: str) -> Table:
+    """The ``key`` table's title with no columns: only ``note`` is printed."""
+    return Table(key, LAYOUTS[key][0], [], note=note)

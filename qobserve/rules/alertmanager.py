@@ -42,6 +42,7 @@ def _interval(t: TimeInterval) -> dict[str, Any]:
 
 def config(slos: Sequence[SLO], options: AlertmanagerOptions) -> dict[str, Any]:
     """The Alertmanager configuration as data."""
+    slos = sorted(slos, key=lambda s: s.name)
     availability = [s for s in slos if s.sli.kind == "availability"]
     per_backend = [s for s in slos if "backend" in s.group_by and s not in availability]
     time_slices = [s for s in slos if isinstance(s.sli, TimeSliceSLI)]

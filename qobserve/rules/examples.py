@@ -96,11 +96,10 @@ def _emit(items: list[Any]) -> str | None:
         elif op is sre_c.IN:
             out.append(_in(av))
         elif op is sre_c.BRANCH:
-            choices = [_emit(list(b)) for b in av[1]]
-            text = next((c for c in choices if c), None)
-            if text is None:
+            choices = [c for c in (_emit(list(b)) for b in av[1]) if c is not None]
+            if not choices:
                 return None
-            out.append(text)
+            out.append(next((c for c in choices if c), choices[0]))
         elif op is sre_c.SUBPATTERN:
             text = _emit(list(av[3]))
             if text is None:

@@ -60,11 +60,17 @@ def check_template(template: str, *, need_window: bool = True) -> str | None:
 
 
 def check_expr(expr: str) -> str | None:
-    """Why ``expr`` does not parse as PromQL, or None."""
+    """Why ``expr`` is not PromQL evaluating to an instant vector or a number, or None."""
     try:
-        promql_parser.parse(expr)
+        node = promql_parser.parse(expr)
     except ValueError as err:
         return f"is not valid PromQL: {err}"
+    while isinstance(node, promql_parser.ParenExpr):
+        node = node.expr
+    if isinstance(node, promql_parser.MatrixSelector | promql_parser.SubqueryExpr):
+        return "is a range vector: a rule needs an instant vector, e.g. rate(x[{{.window}}])"
+    if isinstance(node, promql_parser.StringLiteral):
+        return "is a string: a rule needs an instant vector"
     return None
 
 

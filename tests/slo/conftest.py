@@ -33,7 +33,8 @@ def write(tmp_path: Path) -> Write:
 
 def errors(*paths: Path | str) -> list[str]:
     """The lines of the InputErrors that loading ``paths`` raises (fails if none)."""
-    with pytest.raises(InputErrors) as info:
+    with pytest.raises(InputErrors) as info, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         load(list(paths))
     return [str(e) for e in info.value.errors]
 

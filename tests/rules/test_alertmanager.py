@@ -1,0 +1,220 @@
+"""The Alertmanager config: valid for amtool, routed and inhibited as documented, checked on a
+real Alertmanager with a webhook receiver on loopback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+import yaml
+
+from qobserve.rules import ALERTMANAGER_FILE, AlertmanagerOptions, alertmanager_config
+from qobserve.servers import free_port, start_alertmanager
+from qobserve.slo.model import SLO
+from tests.conftest import require_binary
+from tests.rules.conftest import ROOT
+
+
+def amtool(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [require_binary("amtool"), *args], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_amtool_accepts_the_checked_in_config() -> None:
+    result = amtool("check-config", str(ROOT / ALERTMANAGER_FILE))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("labels", "receiver"),
+    [
+        (["severity=page", "slo=job-success-qpu"], "page"),
+        (["severity=ticket", "slo=job-success-qpu"], "ticket"),
+        (["alertname=QuantumBackendDown", "severity=ticket", "backend=ibm_kyiv"], "ticket"),
+        (["alertname=SomethingElse"], "ticket"),
+    ],
+)
+def test_routes(labels: list[str], receiver: str) -> None:
+    result = amtool(
+        "config",
+        "routes",
+        "test",
+        f"--config.file={ROOT / ALERTMANAGER_FILE}",
+        f"--verify.receivers={receiver}",
+        *labels,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_structure(catalog: list[SLO]) -> None:
+    config = yaml.safe_load(alertmanager_config(catalog))
+    route = config["route"]
+    assert route["group_by"] == ["alertname", "slo", "backend"]
+    assert [r["mute_time_intervals"] for r in route["routes"]] == [["maintenance"]] * 2
+    assert config["time_intervals"][0]["name"] == "maintenance"
+    empty = yaml.safe_load(alertmanager_config(catalog, AlertmanagerOptions(maintenance=())))
+    assert (
+        empty["time_intervals"] == [] and empty["route"]["routes"][0]["mute_time_intervals"] == []
+    )
+
+
+class Webhook:
+    """A loopback HTTP server that records what Alertmanager posts, by path."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, dict[str, Any]]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.received.append((self.path, json.loads(body)))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Webhook:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def running(catalog: list[SLO]) -> Iterator[tuple[str, Webhook]]:
+    require_binary("alertmanager")
+    with Webhook() as hook:
+        options = AlertmanagerOptions(
+            page_url=f"{hook.url}/page",
+            ticket_url=f"{hook.url}/ticket",
+            group_wait="1s",
+            group_interval="1s",
+            maintenance=(),
+        )
+        with start_alertmanager(alertmanager_config(catalog, options)) as am:
+            yield am.url, hook
+
+
+def post(url: str, alerts: list[dict[str, str]]) -> None:
+    body = json.dumps([{"labels": a, "annotations": {"summary": "test"}} for a in alerts])
+    req = urllib.request.Request(
+        f"{url}/api/v2/alerts",
+        data=body.encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        assert resp.status == 200
+
+
+def states(url: str, expected: int) -> dict[str, str]:
+    """alert key -> active/suppressed, once Alertmanager knows ``expected`` alerts."""
+    deadline = time.monotonic() + 20
+    while True:
+        with urllib.request.urlopen(f"{url}/api/v2/alerts", timeout=10) as resp:
+            alerts = json.load(resp)
+        found = {_key(a["labels"]): a["status"]["state"] for a in alerts}
+        if len(found) == expected and "unprocessed" not in found.values():
+            return found
+        assert time.monotonic() < deadline, found
+        time.sleep(0.2)
+
+
+def _key(labels: dict[str, str]) -> str:
+    return " ".join(labels[k] for k in ("alertname", "slo", "backend", "severity") if k in labels)
+
+
+BURN = "SLOErrorBudgetBurn"
+
+
+def test_inhibition(running: tuple[str, Webhook]) -> None:
+    url, _ = running
+    post(
+        url,
+        [
+            {"alertname": "QuantumBackendDown", "backend": "ibm_kyiv", "severity": "ticket"},
+            # the down backend's own SLO and calibration alerts are silenced...
+            {
+                "alertname": BURN,
+                "slo": "calibration-freshness",
+                "backend": "ibm_kyiv",
+                "severity": "ticket",
+            },
+            {
+                "alertname": "QuantumBackendCalibrationStale",
+                "backend": "ibm_kyiv",
+                "severity": "ticket",
+            },
+            # ...not another backend's, and not its availability SLO (which measures the outage)
+            {
+                "alertname": BURN,
+                "slo": "calibration-freshness",
+                "backend": "ibm_brisbane",
+                "severity": "ticket",
+            },
+            {
+                "alertname": BURN,
+                "slo": "backend-availability",
+                "backend": "ibm_kyiv",
+                "severity": "ticket",
+            },
+            # a page silences the same SLO's ticket
+            {"alertname": BURN, "slo": "job-success-qpu", "severity": "page"},
+            {"alertname": BURN, "slo": "job-success-qpu", "severity": "ticket"},
+            {"alertname": BURN, "slo": "job-latency", "severity": "ticket"},
+            # an exporter that is down silences the "no data" it causes for gauge SLOs
+            {"alertname": "QObserveExporterDown", "job": "qobserve-exporter", "severity": "ticket"},
+            {"alertname": "SLIMetricAbsent", "slo": "backend-availability", "severity": "ticket"},
+            {"alertname": "SLIMetricAbsent", "slo": "job-latency", "severity": "ticket"},
+        ],
+    )
+    got = states(url, 11)
+    suppressed = sorted(k for k, v in got.items() if v == "suppressed")
+    assert suppressed == sorted(
+        [
+            f"{BURN} calibration-freshness ibm_kyiv ticket",
+            "QuantumBackendCalibrationStale ibm_kyiv ticket",
+            f"{BURN} job-success-qpu ticket",
+            "SLIMetricAbsent backend-availability ticket",
+        ]
+    )
+
+
+def test_pages_and_tickets_reach_their_receivers(running: tuple[str, Webhook]) -> None:
+    url, hook = running
+    post(
+        url,
+        [
+            {"alertname": BURN, "slo": "job-success-qpu", "severity": "page"},
+            {"alertname": BURN, "slo": "queue-wait", "severity": "ticket"},
+        ],
+    )
+    deadline = time.monotonic() + 30
+    while len({path for path, _ in hook.received}) < 2:
+        assert time.monotonic() < deadline, hook.received
+        time.sleep(0.2)
+    by_path = {path: body for path, body in hook.received}
+    assert by_path["/page"]["commonLabels"] == {
+        "alertname": BURN,
+        "slo": "job-success-qpu",
+        "severity": "page",
+    }
+    assert by_path["/ticket"]["commonLabels"]["slo"] == "queue-wait"
+    assert by_path["/page"]["groupLabels"] == {"alertname": BURN, "slo": "job-success-qpu"}

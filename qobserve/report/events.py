@@ -120,19 +120,25 @@ def normalise(
         hi = pa.scalar(window[1], pa.timestamp("ns", tz="UTC"))
         keep = pc.and_(keep, pc.and_(pc.greater_equal(finished, lo), pc.less(finished, hi)))
     keep = pc.fill_null(keep, False)
+    every = bool(pc.all(keep).as_py()) if len(keep) else True
+
+    def cut(col: pa.ChunkedArray) -> pa.ChunkedArray:
+        return col if every else col.filter(keep)  # filtering copies: skip it when all stay
+
     data: dict[str, object] = {
         TIME_COLUMN: pd.Series(
-            finished.filter(keep).to_numpy(zero_copy_only=False), dtype="datetime64[ns, UTC]"
+            cut(finished).to_numpy(zero_copy_only=False), dtype="datetime64[ns, UTC]"
         )
     }
     for name in LABEL_COLUMNS:
-        data[name] = _labels(table.column(name).filter(keep))
+        data[name] = _labels(cut(table.column(name)))
     for name in NUMERIC_COLUMNS:
         col = _numbers(table.column(name), path, name, row_offset)
-        data[name] = col.filter(keep).to_numpy(zero_copy_only=False)
+        data[name] = cut(col).to_numpy(zero_copy_only=False)
     flag = _numbers(table.column(FLAG_COLUMN), path, FLAG_COLUMN, row_offset, flag=True)
-    data[FLAG_COLUMN] = flag.filter(keep).to_numpy(zero_copy_only=False) == 1.0
-    frame = pd.DataFrame(data)
+    data[FLAG_COLUMN] = cut(flag).to_numpy(zero_copy_only=False) == 1.0
+    # copy=False keeps one block per column: consolidating 10M rows would copy them all
+    frame = pd.DataFrame(data, copy=False)
     return EventData(frame, path, int(missing_time))
 
 

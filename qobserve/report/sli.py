@@ -63,10 +63,11 @@ class EventIndex:
         self._pos = {t: i for i, t in enumerate(edges)}
         ns = frame[TIME_COLUMN].array.asi8
         edge_ns = np.array([(t - _EPOCH) // _US * 1000 for t in edges], np.int64)
-        # bin k holds [edges[k], edges[k+1]); events outside get -1 or len(edges) - 1
+        # bin k holds [edges[k], edges[k+1]); events outside go to the overflow bin
+        # len(edges) - 1, which no window reaches
         b = np.searchsorted(edge_ns, ns, side="right") - 1
         self.inside = (b >= 0) & (b < len(edges) - 1)
-        self.bins = np.where(self.inside, b, 0)
+        self.bins = np.where(self.inside, b, len(edges) - 1)
         self._codes: dict[str, tuple[np.ndarray, pd.Index]] = {}
 
     def codes(self, column: str) -> tuple[np.ndarray, pd.Index]:
@@ -78,7 +79,7 @@ class EventIndex:
 
     def cumulative(self, mask: np.ndarray) -> np.ndarray:
         """``c[k]`` = masked events before edge ``k``."""
-        n = np.bincount(self.bins[mask & self.inside], minlength=len(self.edges) - 1)
+        n = np.bincount(self.bins[mask], minlength=len(self.edges))[:-1]
         return np.concatenate(([0], np.cumsum(n)))
 
     def between(self, cum: np.ndarray, start: datetime, end: datetime) -> float:
@@ -181,14 +182,12 @@ def compute_event_slo(slo: SLO, index: EventIndex, window: Window, previous: Win
 
     result.fill(counts, window, previous)
     week = index.in_window(window.start, window.end)
-    result.error_types = [
-        (n, c.bad) for n, c in _by(index, "error_type", good & week, bad & week) if c.bad > 0
-    ]
+    # positions once, then three cheap takes, instead of three passes over every event
+    wg, wb = np.flatnonzero(good & week), np.flatnonzero(bad & week)
+    result.error_types = [(n, c.bad) for n, c in _by(index, "error_type", wg, wb) if c.bad > 0]
     result.error_types.sort(key=lambda x: -x[1])
-    result.backends = [Breakdown(n, c) for n, c in _by(index, "backend", good & week, bad & week)]
-    result.experiments = [
-        Breakdown(n, c) for n, c in _by(index, "experiment", good & week, bad & week)
-    ]
+    result.backends = [Breakdown(n, c) for n, c in _by(index, "backend", wg, wb)]
+    result.experiments = [Breakdown(n, c) for n, c in _by(index, "experiment", wg, wb)]
     return result
 
 

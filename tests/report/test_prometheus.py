@@ -7,6 +7,7 @@ clocks go back on its Sunday.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -342,3 +343,30 @@ def test_backfill_history_is_what_the_store_holds(tmp_path: Path) -> None:
         series, value, _ = line.rsplit(" ", 2)
         final[series] = float(value)
     assert sum(final.values()) == 30
+
+
+def test_cli_from_prometheus_with_the_default_catalog(
+    servers: tuple[str, Path], repo_root: Path, tmp_path: Path
+) -> None:
+    from qobserve.cli import main
+
+    url, _ = servers
+    argv = ["report", "--week", "2026-W43", "--tz", "Europe/Zurich", "--source", "prometheus",
+            url, "--slo-dir", str(repo_root / "slo"), "--format", "json,html", "--out",
+            str(tmp_path)]  # fmt: skip
+    assert main(argv) == 0
+    doc = json.loads((tmp_path / "slo-report-2026-W43.json").read_text())
+    slos = {s["name"]: s for s in doc["slos"]}
+    assert all(s["available"] for s in slos.values())
+    # the catalog's freshness SLI on the calibration history above, in 1-minute slices:
+    # 169 h = 10140 intervals, 10141 points; stale for 24 h = 1440 of them
+    spec = next(s for s in load([str(repo_root / "slo")]) if s.name == "calibration-freshness")
+    assert isinstance(spec.sli, TimeSliceSLI) and spec.sli.slice == "1m"
+    fresh = slos["calibration-freshness"]
+    assert (fresh["good_events_count"], fresh["bad_events_count"]) == (10141 - 1440, 1440)
+    assert fresh["unit"] == "time_slices"
+    # no quantum_backend_up in this history: no figure, not a made-up one
+    assert slos["backend-availability"]["status"] == "no data"
+    assert len(doc["operations"]["alerts"]["rows"]) == 2
+    html = (tmp_path / "slo-report-2026-W43.html").read_text()
+    assert "QuantumSLOBurnRate" in html and "169 h" in html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -166,3 +167,64 @@ def test_week_window_is_applied_when_reading(tmp_path: Path) -> None:
         window=(Window.iso_week("2026-W45").start, WEEK.start),
     )
     assert len(events.frame) == 2  # jobs 12 and 13
+
+
+def test_events_written_by_the_event_store(tmp_path: Path) -> None:
+    """The store that instrumentation writes (times as Unix seconds, formatted by SQLite)."""
+    from qobserve.events import JobEvent
+    from qobserve.store import EventStore
+
+    def at(text: str) -> float:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
+
+    store = EventStore(tmp_path / ".qobserve" / "events.db")
+    jobs = [
+        # W46: a good QPU job, a failed one, an emulator job with unknown experiment ("")
+        JobEvent(
+            job_id="a",
+            backend="ibm_a",
+            backend_type="qpu",
+            experiment="bell",
+            outcome="success",
+            finished_at=at("2026-11-10T10:00:00.250"),
+            duration_seconds=12.0,
+            duplicate=False,
+        ),
+        JobEvent(
+            job_id="b",
+            backend="ibm_a",
+            backend_type="qpu",
+            experiment="bell",
+            outcome="error",
+            error_type="timeout",
+            finished_at=at("2026-11-11T10:00:00"),
+            duplicate=True,
+        ),
+        JobEvent(
+            job_id="c",
+            backend="fake_x",
+            backend_type="emulator",
+            outcome="success",
+            finished_at=at("2026-11-12T10:00:00"),
+        ),
+        # W45, and one never finished
+        JobEvent(
+            job_id="d",
+            backend="ibm_a",
+            backend_type="qpu",
+            outcome="success",
+            finished_at=at("2026-11-03T10:00:00"),
+        ),
+        JobEvent(job_id="e", backend="ibm_a", backend_type="qpu", outcome="error"),
+    ]
+    for j in jobs:
+        store.add_job(j)
+    assert store.flush()
+    store.close()
+    report = build_report(SLOS, WEEK, source="store", path=store.path)
+    r = report.slos[0]
+    # W46: a, c good; b bad. W45: d good. 14d period: 3 good, 1 bad
+    assert (r.week.good, r.week.bad, r.previous.good, r.period_counts.total) == (2, 1, 1, 4)
+    assert r.error_types == [("timeout", 1)]
+    assert {b.name for b in r.experiments} == {"bell", "(unknown)"}
+    assert any(n.startswith("1 events have no finished_at") for n in report.notes)

@@ -130,10 +130,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Serve until SIGTERM or SIGINT; 0 after a clean stop."""
+    logger = logging.getLogger("qobserve")
+    level = logger.level
+    handler = _setup_logging(args.log_level)
+    try:
+        return _serve(args)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def _serve(args: argparse.Namespace) -> int:
     from qobserve.collectors import provider_names
     from qobserve.exporter.app import build
 
-    _setup_logging(args.log_level)
     providers = args.provider or ["fake"]
     known = provider_names()
     for name in providers:
@@ -176,13 +186,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _setup_logging(level: str) -> None:
+def _setup_logging(level: str) -> logging.Handler:
+    """qobserve's log lines on stderr at ``level``; other libraries' stay at their own level."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger = logging.getLogger("qobserve")
-    logger.handlers[:] = [handler]
+    logger.addHandler(handler)
     logger.setLevel(level.upper())
-    logger.propagate = False
+    return handler
 
 
 def _positive(value: int, field: str) -> int:

@@ -40,11 +40,15 @@ def deploy_files(
     image: str = f"qobserve:{__version__}",
     provider: str = "fake",
     interval: str = "60s",
+    scrape_interval: str = "15s",
+    exporter_scrape_interval: str = "30s",
+    scrape_timeout: str = "10s",
 ) -> dict[str, str]:
     """Every deploy file, as {path relative to ``exporters/``: text}.
 
     ``rule_files`` are paths relative to ``exporters/`` that Prometheus should load (the
     generated alert rules); ``alertmanager`` is where it sends alerts (None for nowhere).
+    ``interval`` is the exporter's poll interval; the ``scrape_*`` settings are Prometheus'.
     """
     return {
         "prometheus.yml": prometheus_config(
@@ -52,6 +56,9 @@ def deploy_files(
             app_targets=app_targets,
             rule_files=rule_files,
             alertmanager=alertmanager,
+            scrape_interval=scrape_interval,
+            exporter_scrape_interval=exporter_scrape_interval,
+            scrape_timeout=scrape_timeout,
         ),
         "systemd/qobserve-exporter.service": systemd_unit(provider=provider, interval=interval),
         "kubernetes/exporter.yaml": _yaml_docs(
@@ -78,10 +85,17 @@ def prometheus_config(
     app_targets: Sequence[str],
     rule_files: Sequence[str],
     alertmanager: str | None,
+    scrape_interval: str = "15s",
+    exporter_scrape_interval: str = "30s",
+    scrape_timeout: str = "10s",
 ) -> str:
     """``prometheus.yml`` scraping the exporter and instrumented processes."""
     config: dict[str, Any] = {
-        "global": {"scrape_interval": "15s", "evaluation_interval": "15s"},
+        "global": {
+            "scrape_interval": scrape_interval,
+            "scrape_timeout": scrape_timeout,
+            "evaluation_interval": scrape_interval,
+        },
     }
     if alertmanager:
         config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]}
@@ -91,8 +105,7 @@ def prometheus_config(
         {
             "job_name": EXPORTER_JOB,
             # Scraping only reads the exporter's cache; the exporter polls providers itself.
-            "scrape_interval": "30s",
-            "scrape_timeout": "10s",
+            "scrape_interval": exporter_scrape_interval,
             # quantum_usage_* carry the provider account's `instance` label: keep it as is
             # instead of renaming it to exported_instance.
             "honor_labels": True,

@@ -56,6 +56,7 @@ class KeyState:
     next_attempt: float = 0.0
     stuck: Task | None = None
     last_error: str = ""
+    retry_delay: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -193,6 +194,7 @@ class Poller:
         state.duration = task.elapsed
         state.last_success = time.time()
         state.failures = 0
+        state.retry_delay = 0.0
         state.next_attempt = 0.0
         state.last_error = ""
 
@@ -209,7 +211,8 @@ class Poller:
         state.failures += 1
         state.last_error = reason
         delay = min(self.max_backoff, self.backoff_base * 2 ** (state.failures - 1))
-        state.next_attempt = time.monotonic() + delay * self._rng.uniform(0.5, 1.0)
+        state.retry_delay = delay * self._rng.uniform(0.5, 1.0)
+        state.next_attempt = time.monotonic() + state.retry_delay
 
     def _select(self, provider: str, refs: Sequence[BackendRef]) -> list[BackendRef]:
         """The discovered backends the user asked for, without names another provider

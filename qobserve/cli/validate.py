@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from qobserve.exceptions import InputError, InputErrors
+from qobserve.slo import DEFAULT_CATALOG_DIR
 from qobserve.slo.model import SLO
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -28,7 +29,7 @@ def add_paths(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "paths",
         nargs="*",
-        default=["slo"],
+        default=[DEFAULT_CATALOG_DIR],
         metavar="PATH",
         help="SLO spec files or folders of *.yaml/*.yml (default: slo)",
     )

@@ -7,8 +7,28 @@ Example::
         print(slo.name, slo.objective, slo.period_str, slo.sli.kind)
 """
 
-from qobserve.slo.loader import load
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from qobserve.slo.model import SLI, SLO, AlertSpec, EventSLI, TimeSliceSLI
 from qobserve.slo.problems import InputWarning
 
-__all__ = ["SLI", "SLO", "AlertSpec", "EventSLI", "InputWarning", "TimeSliceSLI", "load"]
+if TYPE_CHECKING:
+    from qobserve.slo.loader import load
+
+#: The catalog folder, relative to the working directory (commands take ``--slo-dir``/paths).
+DEFAULT_CATALOG_DIR = "slo"
+
+__all__ = ["DEFAULT_CATALOG_DIR", "SLI", "SLO", "AlertSpec", "EventSLI", "InputWarning",
+           "TimeSliceSLI", "load"]  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    # The parsers need PyYAML and promql-parser (the `slo` extra): import them on first use,
+    # so the model and `qobserve --help` work without them.
+    if name == "load":
+        from qobserve.slo.loader import load
+
+        return load
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -210,13 +210,7 @@ def _histogram(kind: SLIKind, metric: MetricSpec):  # type: ignore[no-untyped-de
 def _job_success(
     spec: Mapping[str, Any], params: dict[str, Any], group_by: tuple[str, ...], where: Where
 ) -> SLI:
-    name = contract.JOBS_TOTAL.name
-    return EventSLI(
-        "job_success",
-        params=params,
-        total=_rate(name, _matchers(params), group_by),
-        bad=_rate(name, _matchers(params, 'outcome!="success"'), group_by),
-    )
+    return _split("job_success", contract.JOBS_TOTAL, 'outcome!="success"', params, group_by)
 
 
 def _duplicates(
@@ -239,13 +233,20 @@ def _divergence(
         where.at("fidelity_threshold").error(f"must be in (0, 1], got {threshold}")
         return None
     params["fidelity_threshold"] = float(threshold)
-    name = contract.RESULT_CHECKS_TOTAL.name
-    return EventSLI(
-        "divergence",
-        params=params,
-        total=_rate(name, _matchers(params), group_by),
-        bad=_rate(name, _matchers(params, 'verdict="diverged"'), group_by),
-    )
+    return _split("divergence", contract.RESULT_CHECKS_TOTAL, 'verdict="diverged"', params,
+                  group_by)  # fmt: skip
+
+
+def _split(
+    kind: SLIKind,
+    metric: MetricSpec,
+    bad_matcher: str,
+    params: dict[str, Any],
+    group_by: tuple[str, ...],
+) -> EventSLI:
+    """One counter split by a label: total is every series, bad those matching ``bad_matcher``."""
+    return EventSLI(kind, params=params, total=_rate(metric.name, _matchers(params), group_by),
+                    bad=_rate(metric.name, _matchers(params, bad_matcher), group_by))  # fmt: skip
 
 
 def _coverage(

@@ -120,7 +120,9 @@ class TimeSliceSLI:
     """An SLI over time slices: each slice is good when ``good`` (a 0/1 PromQL expression) is 1.
 
     Used for gauges (backend availability, calibration freshness): the error ratio over a window
-    is the fraction of bad slices, ``1 - avg_over_time((good)[window:slice])``.
+    is the fraction of bad slices, ``1 - avg_over_time((good)[window:slice])``. ``params`` holds
+    ``"selectors"`` (on the gauge's ``backend`` label) and, for ``freshness``,
+    ``"max_age_seconds"``.
     """
 
     kind: SLIKind

@@ -133,6 +133,20 @@ def alert_spec(
     )
 
 
+def alerting(item: Mapping[str, Any], where: Where) -> tuple[AlertSpec | None, AlertSpec | None]:
+    """The page and ticket alerts of an SLO's ``alerting`` mapping (qobserve/v1 and Sloth
+    share its layout: name, labels, annotations, page_alert, ticket_alert)."""
+    raw = where.get(item, "alerting", dict, default={})
+    at = where.at("alerting")
+    at.check_keys(raw, _ALERTING_KEYS)
+    name = at.get(raw, "name", str, default=DEFAULT_ALERT_NAME)
+    labels, annotations = at.string_map(raw, "labels"), at.string_map(raw, "annotations")
+    page, ticket = (alert_spec(raw.get(key), at.at(key), default_name=name, labels=labels,
+                               annotations=annotations)
+                    for key in ("page_alert", "ticket_alert"))  # fmt: skip
+    return page, ticket
+
+
 def _slo(
     item: Mapping[str, Any], where: Where, service: str, file_labels: dict[str, str]
 ) -> SLO | None:
@@ -161,21 +175,7 @@ def _slo(
         kind = where.at("sli").get(raw_sli, "kind", str, required=True)
         if kind is not None:
             sli = build_sli(kind, raw_sli, tuple(str(g) for g in group_by), where.at("sli"))
-    alerting = where.get(item, "alerting", dict, default={})
-    at = where.at("alerting")
-    at.check_keys(alerting, _ALERTING_KEYS)
-    alert_name = at.get(alerting, "name", str, default=DEFAULT_ALERT_NAME)
-    shared = (at.string_map(alerting, "labels"), at.string_map(alerting, "annotations"))
-    page, ticket = (
-        alert_spec(
-            alerting.get(key),
-            at.at(key),
-            default_name=alert_name,
-            labels=shared[0],
-            annotations=shared[1],
-        )
-        for key in ("page_alert", "ticket_alert")
-    )
+    page, ticket = alerting(item, where)
     labels = {**file_labels, **where.string_map(item, "labels")}
     if len(where.problems.errors) > n_errors or None in (objective, sli, slo_period):
         return None

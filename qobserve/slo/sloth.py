@@ -28,7 +28,7 @@ from typing import Any
 from qobserve.slo.kinds import templates_sli
 from qobserve.slo.model import SLO
 from qobserve.slo.problems import Where
-from qobserve.slo.qobserve_v1 import DEFAULT_ALERT_NAME, alert_spec, objective_ratio
+from qobserve.slo.qobserve_v1 import alerting, objective_ratio
 
 FORMAT = "prometheus/v1"
 CRD_API_VERSION = "sloth.slok.dev/v1"
@@ -38,7 +38,6 @@ DEFAULT_PERIOD = timedelta(days=30)
 
 _TOP_KEYS = ("version", "service", "labels", "slos")
 _SLO_KEYS = ("name", "description", "objective", "labels", "sli", "alerting")
-_ALERTING_KEYS = ("name", "labels", "annotations", "page_alert", "ticket_alert")
 
 
 def parse(doc: Mapping[str, Any], where: Where, *, period: timedelta = DEFAULT_PERIOD) -> list[SLO]:
@@ -110,21 +109,7 @@ def _slo(
         ratio = rw.get(raw, "error_ratio_query", str, required=True)
         if ratio is not None:
             sli = templates_sli("raw", rw, error_ratio=(ratio, rw.at("error_ratio_query")))
-    alerting = where.get(item, "alerting", dict, default={})
-    al = where.at("alerting")
-    al.check_keys(alerting, _ALERTING_KEYS)
-    alert_name = al.get(alerting, "name", str, default=DEFAULT_ALERT_NAME)
-    shared = (al.string_map(alerting, "labels"), al.string_map(alerting, "annotations"))
-    page, ticket = (
-        alert_spec(
-            alerting.get(key),
-            al.at(key),
-            default_name=alert_name,
-            labels=shared[0],
-            annotations=shared[1],
-        )
-        for key in ("page_alert", "ticket_alert")
-    )
+    page, ticket = alerting(item, where)
     if len(where.problems.errors) > n_errors or objective is None or sli is None:
         return None
     return SLO(

@@ -43,7 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--store",
         metavar="PATH",
         default=None,
-        help="event store to read with --source store (default .qobserve/events.db)",
+        help="event store to read with --source store "
+        "(default $QOBSERVE_STORE or .qobserve/events.db)",
     )
     parser.add_argument(
         "--slo-dir",

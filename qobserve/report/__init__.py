@@ -36,7 +36,8 @@ def build_report(
 ) -> Report:
     """Compute the report for ``window``.
 
-    ``source`` is ``store`` (``path``: the SQLite store, default ``.qobserve/events.db``),
+    ``source`` is ``store`` (``path``: the SQLite store, default ``$QOBSERVE_STORE`` or
+    ``.qobserve/events.db``),
     ``events`` (``path``: a CSV or Parquet file) or ``prometheus`` (``path``: its URL).
     """
     if source == "prometheus":
@@ -49,10 +50,11 @@ def build_report(
 
     span = events_range(window, slos)
     if source == "store":
-        from qobserve.report.sources.store import DEFAULT_STORE, read_store
+        from qobserve.report.sources.store import default_store, read_store
 
-        events = read_store(path or DEFAULT_STORE, window=span)
-        label = f"event store {path or DEFAULT_STORE}"
+        store = path or default_store()
+        events = read_store(store, window=span)
+        label = f"event store {store}"
     elif source == "events":
         from qobserve.report.sources.files import read_events_file
 

@@ -178,3 +178,16 @@ def test_default_catalog_through_the_real_loader(tmp_path: Path, repo_root: Path
         assert s["available"] == (
             spec.sli.kind in ("job_success", "latency", "queue_wait", "duplicates", "divergence")
         )
+
+
+def test_default_store_follows_qobserve_store(
+    tmp_path: Path, catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report reads where instrumentation writes (``QOBSERVE_STORE``)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("QOBSERVE_STORE", str(tmp_path / "runs" / "events.db"))
+    write_store(JOBS, tmp_path / "runs" / "events.db")
+    argv = ["report", "--week", "2026-W46", "--slo-dir", str(catalog), "--format", "json"]
+    assert main(argv) == 0
+    doc = json.loads((tmp_path / "reports" / "slo-report-2026-W46.json").read_text())
+    assert doc["slos"][0]["events_count"] == 8  # test_sli's W46 figures

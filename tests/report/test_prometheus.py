@@ -21,7 +21,7 @@ from qobserve.exceptions import InputError
 from qobserve.report import build_report
 from qobserve.report.model import Report
 from qobserve.report.period import Window
-from qobserve.report.sources.prometheus import group_by
+from qobserve.report.sources.prometheus import display_url, group_by
 from qobserve.servers import free_port
 from qobserve.slo import load
 from qobserve.slo.model import SLO, WINDOW, TimeSliceSLI
@@ -370,3 +370,12 @@ def test_cli_from_prometheus_with_the_default_catalog(
     assert len(doc["operations"]["alerts"]["rows"]) == 2
     html = (tmp_path / "slo-report-2026-W43.html").read_text()
     assert "QuantumSLOBurnRate" in html and "169 h" in html
+
+
+def test_credentials_in_the_url_never_reach_messages_or_reports() -> None:
+    url = f"http://reporter:s3cret-pass-word@127.0.0.1:{free_port()}"
+    with pytest.raises(InputError) as err:
+        build_report(SLOS, WEEK, source="prometheus", path=url)
+    assert "s3cret" not in str(err.value)
+    assert display_url(url).startswith("http://reporter:[REDACTED]@127.0.0.1:")
+    assert display_url("http://h:9090/?token=abcdefgh12345") == "http://h:9090/?token=[REDACTED]"

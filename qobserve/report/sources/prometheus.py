@@ -25,6 +25,7 @@ Example::
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,6 +34,7 @@ import promql_parser
 
 from qobserve.exceptions import InputError
 from qobserve.promapi import PrometheusAPI, PrometheusError
+from qobserve.redact import MASK, redact
 from qobserve.report.model import Breakdown, Counts, Report, SLOResult
 from qobserve.report.period import Window
 from qobserve.report.sli import base_result
@@ -44,13 +46,23 @@ def promql_range(seconds: float) -> str:
     return duration_str(timedelta(seconds=round(seconds)))
 
 
+def display_url(url: str) -> str:
+    """``url`` fit for a report or an error message: no password, no token-looking query."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is not None:
+        host = parts.hostname or ""
+        netloc = f"{parts.username}:{MASK}@{host}" + (f":{parts.port}" if parts.port else "")
+        parts = parts._replace(netloc=netloc)
+    return redact(urllib.parse.urlunsplit(parts))
+
+
 class Querier:
     """Instant queries at given instants; errors become :class:`InputError` naming the URL
     (unreachable server) or the SLO field (a template Prometheus rejects)."""
 
     def __init__(self, url: str) -> None:
         self.api = PrometheusAPI(url)
-        self.url = url
+        self.url = display_url(url)
 
     def vector(
         self, expr: str, at: datetime, where: tuple[str, str] | None = None
@@ -58,7 +70,8 @@ class Querier:
         try:
             result = self.api.query(expr, at)
         except PrometheusError as err:
-            text = str(err)
+            # promapi puts the URL in its messages: show it without credentials
+            text = redact(str(err).replace(self.api.url, self.url))
             if where and ("bad_data" in text or "parse error" in text):
                 raise InputError(
                     f"Prometheus rejected {expr!r}: {text}", path=where[0] or None, field=where[1]
@@ -230,5 +243,5 @@ def report_from_prometheus(
     ]
     ops = prometheus_operations(q, window, previous, divergence_threshold(slos))
     return Report(
-        window, previous, now or datetime.now(UTC), f"Prometheus {url}", results, ops, notes
+        window, previous, now or datetime.now(UTC), f"Prometheus {q.url}", results, ops, notes
     )

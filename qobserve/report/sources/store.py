@@ -11,6 +11,7 @@ Example::
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -18,17 +19,25 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from qobserve.config import DEFAULT_STORE
 from qobserve.exceptions import InputError
 from qobserve.report.events import REPORT_COLUMNS, TIME_COLUMN, EventData, check_columns, normalise
 
-DEFAULT_STORE = Path(".qobserve") / "events.db"
+
+def default_store() -> Path:
+    """Where instrumentation writes by default: ``QOBSERVE_STORE``, else ``.qobserve/events.db``."""
+    env = os.environ.get("QOBSERVE_STORE", "")
+    return Path(env if env and env.lower() != "none" else DEFAULT_STORE)
+
+
 TABLE = "job_events"
 
 
 def read_store(
-    path: str | Path = DEFAULT_STORE, *, window: tuple[datetime, datetime] | None = None
+    path: str | Path | None = None, *, window: tuple[datetime, datetime] | None = None
 ) -> EventData:
-    """Read the events of ``window`` from the store at ``path``."""
+    """Read the events of ``window`` from the store at ``path`` (default: :func:`default_store`)."""
+    path = default_store() if path is None else path
     where = str(path)
     if not Path(path).is_file():
         raise InputError(

@@ -41,6 +41,7 @@ _BY_CLASS: tuple[tuple[str, str], ...] = (
     ("ReadTimeout", "timeout"),
     ("ConnectionError", "network"),  # requests' and the builtin
     ("ProtocolError", "network"),
+    ("RetryError", "backend_unavailable"),  # requests: retries on HTTP 5xx exhausted
     ("TimeoutError", "timeout"),
     ("CancelledError", "cancelled"),
     ("KeyboardInterrupt", "cancelled"),

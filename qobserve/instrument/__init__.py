@@ -1,0 +1,35 @@
+"""Qiskit instrumentation: primitives, ``backend.run``, jobs and the transpiler, traced and
+measured with the contract's metrics, spans and job events.
+
+Example::
+
+    import qobserve
+    from qobserve.instrument import QiskitInstrumentor, idempotency_key
+
+    QiskitInstrumentor().instrument()
+
+    @qobserve.experiment("bell")
+    def bell():
+        with idempotency_key("bell-2026-11-21"):
+            return SamplerV2(mode=FakeManilaV2()).run([isa_bell]).result()
+
+Importing this package does not import qiskit; instrumenting imports what it wraps.
+"""
+
+from __future__ import annotations
+
+from qobserve.instrument.backends import backend_type
+from qobserve.instrument.compare import compare, hellinger_fidelity
+from qobserve.instrument.idempotency import idempotency_key
+from qobserve.instrument.instrumentor import QiskitInstrumentor
+from qobserve.instrument.pricing import PriceModel, load_price_model
+
+__all__ = [
+    "PriceModel",
+    "QiskitInstrumentor",
+    "backend_type",
+    "compare",
+    "hellinger_fidelity",
+    "idempotency_key",
+    "load_price_model",
+]

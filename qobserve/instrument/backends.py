@@ -1,0 +1,91 @@
+"""The ``backend`` and ``backend_type`` labels of a Qiskit backend.
+
+``qpu`` is real hardware (IBM backends, or any backend we cannot tell is simulated),
+``emulator`` a noisy emulation of a QPU (qiskit-ibm-runtime's fake backends, qiskit's
+``GenericBackendV2``, Aer with a noise model), ``simulator`` an ideal simulator (Aer without
+noise, ``BasicSimulator``, IBM cloud simulators). Detection goes by class names along the MRO,
+so nothing is imported.
+
+Example::
+
+    >>> backend_type(AerSimulator())
+    'simulator'
+    >>> backend_type(FakeManilaV2())
+    'emulator'
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+_EMULATOR_CLASSES = frozenset({"FakeBackendV2", "FakeBackend", "GenericBackendV2", "FakeBackendV1"})
+_AER_CLASSES = frozenset({"AerBackend", "AerSimulator"})
+_SIMULATOR_CLASSES = frozenset({"BasicSimulator", "BasicAer", "StatevectorSimulator"})
+UNKNOWN = "unknown"
+
+# name -> type of every backend instrumentation has seen, so that compare() called with a
+# backend *name* labels its check like the jobs of that backend (bounded: names are few)
+_seen: dict[str, str] = {}
+_seen_lock = threading.Lock()
+_MAX_SEEN = 10_000
+
+
+def backend_name(backend: Any) -> str:
+    """The backend's name (``backend.name`` in BackendV2, ``backend.name()`` in V1)."""
+    if backend is None:
+        return UNKNOWN
+    if isinstance(backend, str):
+        return backend or UNKNOWN
+    name = getattr(backend, "name", None)
+    if callable(name):
+        name = name()
+    return str(name) if name else UNKNOWN
+
+
+def backend_type(backend: Any) -> str:
+    """``qpu``, ``emulator`` or ``simulator`` for a backend object (see the module docstring)."""
+    if isinstance(backend, str) or backend is None:
+        return lookup_type(backend_name(backend))
+    names = {cls.__name__ for cls in type(backend).__mro__}
+    if names & _EMULATOR_CLASSES:
+        return "emulator"
+    if names & _AER_CLASSES:
+        return "emulator" if _has_noise(backend) else "simulator"
+    if names & _SIMULATOR_CLASSES:
+        return "simulator"
+    if "IBMBackend" in names:
+        return "simulator" if _ibm_simulator(backend) else "qpu"
+    return "qpu"
+
+
+def remember(name: str, kind: str) -> None:
+    """Note that backend ``name`` is of type ``kind`` (for :func:`lookup_type`)."""
+    if _seen.get(name) == kind:
+        return
+    with _seen_lock:
+        if len(_seen) < _MAX_SEEN or name in _seen:
+            _seen[name] = kind
+
+
+def lookup_type(name: str) -> str:
+    """The type of a backend seen by instrumentation, or ``qpu`` for one never seen: results
+    compared against a reference usually come from hardware."""
+    return _seen.get(name, "qpu")
+
+
+def _has_noise(backend: Any) -> bool:
+    options = getattr(backend, "options", None)
+    noise = getattr(options, "noise_model", None)
+    if noise is None:
+        return False
+    is_ideal = getattr(noise, "is_ideal", None)
+    return not is_ideal() if callable(is_ideal) else bool(noise)
+
+
+def _ibm_simulator(backend: Any) -> bool:
+    try:
+        config = backend.configuration()
+    except Exception:
+        return False
+    return bool(getattr(config, "simulator", False))

@@ -1,0 +1,153 @@
+"""``QiskitInstrumentor``: one call makes existing Qiskit code observable.
+
+Example::
+
+    from qobserve.instrument import QiskitInstrumentor
+
+    QiskitInstrumentor().instrument()
+    job = SamplerV2(mode=FakeManilaV2()).run([isa_circuit])   # traced, measured, stored
+    QiskitInstrumentor().uninstrument()                        # every original back
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import threading
+from collections.abc import Collection
+from typing import Any
+
+from qobserve.exceptions import InputError
+from qobserve.instrument import finisher, jobs
+from qobserve.instrument.base import BaseInstrumentor
+from qobserve.instrument.idempotency import AUTO_SCOPES
+from qobserve.instrument.patching import Patcher
+from qobserve.instrument.primitives import BACKEND_TARGETS, PRIMITIVE_TARGETS
+from qobserve.instrument.submit import wrap_submit
+from qobserve.instrument.timing import stamping_submit
+from qobserve.instrument.transpiler import wrap_generate, wrap_pass_manager_run, wrap_transpile
+from qobserve.telemetry import get_telemetry
+
+# job classes whose submit method passes the job's callable to a thread pool:
+# (module, class, method, attribute holding the callable, attribute holding the pool or None)
+_STAMPED_JOBS = (
+    ("qiskit_aer.jobs.aerjob", "AerJob", "submit", "_fn", "_executor"),
+    ("qiskit.primitives.primitive_job", "PrimitiveJob", "_submit", "_function", None),
+)
+_exit_lock = threading.Lock()
+_exit_registered = False
+
+
+class QiskitInstrumentor(BaseInstrumentor):
+    """Traces and measures Qiskit primitives, ``backend.run``, jobs and the transpiler.
+
+    ``instrument()`` keyword arguments:
+
+    - ``primitives`` (True): wrap ``SamplerV2``/``EstimatorV2`` and the executor-based
+      ``Sampler``, ``Estimator`` and ``Executor`` of qiskit-ibm-runtime;
+    - ``backend_run`` (True): wrap ``run`` of Aer, fake and generic backends;
+    - ``transpiler`` (True): wrap ``StagedPassManager.run``, ``transpile`` and
+      ``generate_preset_pass_manager``;
+    - ``auto_idempotency`` (``"run"``): scope of automatic idempotency keys, ``"run"``,
+      ``"global"`` or ``"off"`` (see :mod:`qobserve.instrument.idempotency`).
+
+    What this SDK version lacks is skipped; :attr:`patched` lists what was wrapped.
+    """
+
+    _patcher: Patcher
+
+    def instrumentation_dependencies(self) -> Collection[str]:
+        return ("qiskit >= 1.3", "qiskit-ibm-runtime >= 0.34", "qiskit-aer >= 0.15")
+
+    @property
+    def patched(self) -> tuple[str, ...]:
+        """``module.Class.method`` (or ``module.function``) of every wrapped callable."""
+        patcher = getattr(self, "_patcher", None)
+        if patcher is None:
+            return ()
+        return tuple(
+            f"{getattr(p.owner, '__module__', '')}.{getattr(p.owner, '__name__', '')}.{p.name}"
+            if isinstance(p.owner, type)
+            else f"{p.owner.__name__}.{p.name}"
+            for p in patcher.patches
+        )
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until every finished remote job is recorded (their ``job.metrics()`` request
+        runs on a background thread); False on timeout."""
+        return finisher.flush(timeout)
+
+    def _instrument(
+        self,
+        *,
+        primitives: bool = True,
+        backend_run: bool = True,
+        transpiler: bool = True,
+        auto_idempotency: str = "run",
+        **unknown: Any,
+    ) -> None:
+        if unknown:
+            raise TypeError(f"unknown instrument() option(s): {', '.join(sorted(unknown))}")
+        if auto_idempotency not in AUTO_SCOPES:
+            raise InputError(
+                f"{auto_idempotency!r} is not one of {', '.join(AUTO_SCOPES)}",
+                field="auto_idempotency",
+            )
+        get_telemetry()  # configured before our exit hook is registered: it runs first
+        patcher = self._patcher = Patcher()
+        targets = (PRIMITIVE_TARGETS if primitives else ()) + (
+            BACKEND_TARGETS if backend_run else ()
+        )
+        for target in targets:
+            cls = target.load()
+            if cls is not None:
+                patcher.patch(cls, target.method, wrap_submit(target.describe))
+        if targets:
+            for module, name, method, fn_attr, pool_attr in _STAMPED_JOBS:
+                cls = _load(module, name)
+                if cls is not None:
+                    patcher.patch(cls, method, stamping_submit(fn_attr, pool_attr))
+        if transpiler:
+            _patch_transpiler(patcher)
+        jobs.settings.auto_scope = auto_idempotency
+        _register_exit()
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        self._patcher.restore()
+
+
+def _load(module: str, name: str) -> Any:
+    try:
+        found = getattr(importlib.import_module(module), name, None)
+    except Exception:
+        return None
+    return found
+
+
+def _patch_transpiler(patcher: Patcher) -> None:
+    staged = _load("qiskit.transpiler.passmanager", "StagedPassManager")
+    if isinstance(staged, type):
+        patcher.patch(staged, "run", wrap_pass_manager_run)
+    for module, name, factory in (
+        ("qiskit.compiler.transpiler", "transpile", wrap_transpile),
+        ("qiskit.transpiler.preset_passmanagers", "generate_preset_pass_manager", wrap_generate),
+    ):
+        original = _load(module, name)
+        if callable(original):
+            # every module, the user's too: ``from qiskit import transpile`` before
+            # instrument() binds the original in the importing module
+            patcher.patch_function(original, factory(original))
+
+
+def _register_exit() -> None:
+    global _exit_registered
+    with _exit_lock:
+        if not _exit_registered:
+            atexit.register(_at_exit)
+            _exit_registered = True
+
+
+def _at_exit() -> None:
+    """Record remote jobs still being finished, then account for unfinished ones."""
+    finisher.flush(10.0)
+    jobs.abandon_all()

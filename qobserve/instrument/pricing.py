@@ -1,0 +1,167 @@
+"""The price model: what a job costs, per QPU second and per shot, per backend.
+
+A YAML or JSON file (``configure(price_model=PATH)`` or ``QOBSERVE_PRICE_MODEL``)::
+
+    version: qobserve.prices/v1        # optional
+    default: {per_qpu_second: 0, per_shot: 0}
+    backends:
+      ibm_brisbane: {per_qpu_second: 1.60}
+      "ibm_*": {per_qpu_second: 1.60}  # shell-style pattern, tried after exact names
+      fake_manila: {per_shot: 0.00001}
+
+Prices are US dollars. A job costs ``per_qpu_second * qpu_seconds + per_shot * shots`` with the
+first matching entry (exact name, then patterns in file order, then ``default``). Without a
+file, or for a backend no entry matches, the cost is 0.
+
+Example::
+
+    model = load_price_model("prices.yaml")
+    model.cost("ibm_brisbane", qpu_seconds=12.5, shots=4096)
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import math
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qobserve.exceptions import InputError
+
+_PRICE_KEYS = ("per_qpu_second", "per_shot")
+_TOP_KEYS = {"version", "default", "backends", "currency"}
+VERSION = "qobserve.prices/v1"
+
+
+@dataclass(frozen=True)
+class Price:
+    """Prices of one backend entry, in US dollars."""
+
+    per_qpu_second: float = 0.0
+    per_shot: float = 0.0
+
+
+@dataclass(frozen=True)
+class PriceModel:
+    """Prices per backend; :meth:`cost` of a job."""
+
+    default: Price = Price()
+    exact: dict[str, Price] = field(default_factory=dict)
+    patterns: tuple[tuple[str, Price], ...] = ()
+
+    def price(self, backend: str) -> Price:
+        """The entry that applies to ``backend``."""
+        found = self.exact.get(backend)
+        if found is not None:
+            return found
+        for pattern, price in self.patterns:
+            if fnmatch.fnmatchcase(backend, pattern):
+                return price
+        return self.default
+
+    def cost(self, backend: str, *, qpu_seconds: float | None, shots: int | None) -> float:
+        """US dollars for a job on ``backend``; unknown quantities count as 0."""
+        p = self.price(backend)
+        return p.per_qpu_second * (qpu_seconds or 0.0) + p.per_shot * (shots or 0)
+
+
+FREE = PriceModel()
+
+
+def load_price_model(path: str | os.PathLike[str]) -> PriceModel:
+    """Read and validate a price model file; raises :class:`InputError` naming the field."""
+    where = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read price model: {exc.strerror or exc}", path=where) from None
+    data = _parse(text, where)
+    if data is None:
+        return FREE
+    if not isinstance(data, dict):
+        raise InputError("a price model is a mapping with 'default' and 'backends'", path=where)
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise InputError(f"unknown key(s): {', '.join(sorted(unknown))}", path=where)
+    if data.get("version", VERSION) != VERSION:
+        raise InputError(f"must be {VERSION!r}", path=where, field="version")
+    if data.get("currency", "USD") != "USD":
+        raise InputError("only USD is supported", path=where, field="currency")
+    default = _price(data.get("default") or {}, where, "default")
+    backends = data.get("backends") or {}
+    if not isinstance(backends, dict):
+        raise InputError("must map backend names to prices", path=where, field="backends")
+    exact: dict[str, Price] = {}
+    patterns: list[tuple[str, Price]] = []
+    for name, entry in backends.items():
+        price = _price(entry, where, f"backends.{name}")
+        if any(ch in str(name) for ch in "*?["):
+            patterns.append((str(name), price))
+        else:
+            exact[str(name)] = price
+    return PriceModel(default, exact, tuple(patterns))
+
+
+def _parse(text: str, where: str) -> Any:
+    if where.endswith(".json"):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"invalid JSON: {exc}", path=where) from None
+    import yaml  # JSON is YAML too; PyYAML is in the qiskit-free core extras (slo)
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML: {exc}", path=where) from None
+
+
+def _price(entry: Any, where: str, at: str) -> Price:
+    if not isinstance(entry, dict):
+        raise InputError("must be a mapping of per_qpu_second / per_shot", path=where, field=at)
+    unknown = set(entry) - set(_PRICE_KEYS)
+    if unknown:
+        raise InputError(f"unknown key(s): {', '.join(sorted(unknown))}", path=where, field=at)
+    values: dict[str, float] = {}
+    for key in _PRICE_KEYS:
+        raw = entry.get(key, 0)
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            raise InputError(f"must be a number, got {raw!r}", path=where, field=f"{at}.{key}")
+        if raw < 0 or not math.isfinite(raw):
+            raise InputError(f"must be >= 0, got {raw}", path=where, field=f"{at}.{key}")
+        values[key] = float(raw)
+    return Price(**values)
+
+
+_cache: dict[str, PriceModel] = {}
+_cache_lock = threading.Lock()
+
+
+def price_model_for(path: str | None, on_error: Any) -> PriceModel:
+    """The model at ``path`` (loaded once per path), :data:`FREE` without a path; a broken file
+    is reported through ``on_error(exc)`` once and prices nothing."""
+    if not path:
+        return FREE
+    found = _cache.get(path)
+    if found is not None:
+        return found
+    with _cache_lock:
+        found = _cache.get(path)
+        if found is None:
+            try:
+                found = load_price_model(path)
+            except Exception as exc:
+                on_error(exc)
+                found = FREE
+            _cache[path] = found
+    return found
+
+
+def clear_cache() -> None:
+    """Forget loaded price models (re-read the files on next use)."""
+    with _cache_lock:
+        _cache.clear()

@@ -1,0 +1,124 @@
+"""Fixtures of the instrumentation tests: real fake backends, Aer, instrumented SDK, and a
+local IBM API for cloud jobs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qobserve.instrument import QiskitInstrumentor, pricing
+from qobserve.instrument import jobs as jobs_module
+from qobserve.testing import Capture, capture
+from tests.instrument.ibm_api import FakeIBMAPI, FakeJob, cloud_backend
+
+_HERE = Path(__file__).parent
+# SamplerV2/EstimatorV2 are deprecated since qiskit-ibm-runtime 0.50 and still what most code
+# uses: instrumenting them is the point of these tests
+_DEPRECATED_V2 = pytest.mark.filterwarnings(
+    "ignore:The (Sampler|Estimator)V2 class is deprecated:DeprecationWarning"
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _HERE in Path(str(item.path)).parents:
+            item.add_marker(_DEPRECATED_V2)
+
+
+@pytest.fixture(scope="session")
+def fake_manila() -> Any:
+    """One FakeManilaV2 for the session: its noise model is built on first use (0.5 s)."""
+    from qiskit_ibm_runtime.fake_provider import FakeManilaV2
+
+    return FakeManilaV2()
+
+
+@pytest.fixture(scope="session")
+def aer() -> Any:
+    from qiskit_aer import AerSimulator
+
+    return AerSimulator()
+
+
+@pytest.fixture(scope="session")
+def bell() -> Any:
+    from qiskit import QuantumCircuit
+
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.measure_all()
+    return qc
+
+
+@pytest.fixture(scope="session")
+def isa_bell(fake_manila: Any, bell: Any) -> Any:
+    """The Bell circuit transpiled for FakeManila (before instrumentation: no spans)."""
+    from qiskit.transpiler import generate_preset_pass_manager
+
+    return generate_preset_pass_manager(backend=fake_manila, optimization_level=1).run(bell)
+
+
+@pytest.fixture
+def instrumented() -> Iterator[QiskitInstrumentor]:
+    """The SDK instrumented for one test; every original restored after it."""
+    instrumentor = QiskitInstrumentor()
+    instrumentor.instrument()
+    try:
+        yield instrumentor
+    finally:
+        instrumentor.uninstrument()
+        jobs_module.duplicates.clear()
+        pricing.clear_cache()
+
+
+@pytest.fixture
+def cap(instrumented: QiskitInstrumentor) -> Iterator[Capture]:
+    """Captured telemetry (fresh registry, in-memory spans, temporary store), instrumented."""
+    with capture() as captured:
+        yield captured
+        instrumented.flush(10)
+
+
+@pytest.fixture(scope="module")
+def ibm_api() -> Iterator[FakeIBMAPI]:
+    api = FakeIBMAPI()
+    try:
+        yield api
+    finally:
+        api.close()
+
+
+@pytest.fixture(scope="module")
+def ibm_backend(ibm_api: FakeIBMAPI) -> Any:
+    """A real IBMBackend served by the local API (FakeManila's configuration)."""
+    return cloud_backend(ibm_api)
+
+
+@pytest.fixture(scope="module")
+def encoded_result(fake_manila: Any, isa_bell: Any) -> str:
+    """A real Sampler result, encoded as the IBM API returns it."""
+    from qiskit_ibm_runtime import RuntimeEncoder, SamplerV2
+
+    result = SamplerV2(mode=fake_manila).run([isa_bell], shots=100).result()
+    return json.dumps(result, cls=RuntimeEncoder)
+
+
+def cloud_job(backend: Any, results: str, **kwargs: Any) -> FakeJob:
+    """The next job the local API accepts, with server metrics for a 30 s queue and 2.5 s run."""
+    kwargs.setdefault(
+        "metrics",
+        {
+            "timestamps": {
+                "created": "2026-11-21T10:00:00Z",
+                "running": "2026-11-21T10:00:30Z",
+                "finished": "2026-11-21T10:00:32.5Z",
+            },
+            "usage": {"qpu_charge_time_seconds": 2, "status": "complete"},
+        },
+    )
+    return FakeJob(backend=backend.name, results=results, **kwargs)

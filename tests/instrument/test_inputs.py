@@ -1,0 +1,84 @@
+"""Inputs: shots asked for, circuit shape and a fingerprint stable across processes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import numpy as np
+
+from qobserve.instrument.inputs import Inputs
+
+_ANSATZ = """
+from qiskit import QuantumCircuit
+from qiskit.circuit import Parameter
+from qiskit.quantum_info import SparsePauliOp
+import numpy as np
+
+def ansatz():
+    a, b = Parameter("a"), Parameter("b")
+    qc = QuantumCircuit(2)
+    qc.ry(a, 0)
+    qc.rz(b, 1)
+    qc.cx(0, 1)
+    return qc
+
+def pubs(values=(0.1, 0.2)):
+    return [(ansatz(), SparsePauliOp.from_list([("ZZ", 1.0), ("XI", 0.5)]), np.array(values))]
+"""
+
+
+def _namespace() -> dict[str, Any]:
+    namespace: dict[str, Any] = {}
+    exec(_ANSATZ, namespace)
+    return namespace
+
+
+def test_fingerprint_is_stable_across_objects_and_processes() -> None:
+    ns = _namespace()
+    first = Inputs.from_pubs("estimator", ns["pubs"]()).fingerprint("estimator", "fake_manila")
+    # fresh Parameter objects carry fresh UUIDs: the fingerprint must not see them
+    again = Inputs.from_pubs("estimator", ns["pubs"]()).fingerprint("estimator", "fake_manila")
+    assert first == again
+    child = subprocess.run(
+        [sys.executable, "-c", _ANSATZ + "\nfrom qobserve.instrument.inputs import Inputs\n"
+         "print(Inputs.from_pubs('estimator', pubs()).fingerprint('estimator', 'fake_manila'))"],
+        capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    assert child.stdout.strip() == first
+
+
+def test_fingerprint_sees_what_matters() -> None:
+    ns = _namespace()
+
+    def key(pubs: Any, primitive: str = "estimator", backend: str = "fake_manila") -> str:
+        return Inputs.from_pubs(primitive, pubs).fingerprint(primitive, backend)
+
+    base = key(ns["pubs"]())
+    assert key(ns["pubs"]((0.1, 0.3))) != base
+    assert key(ns["pubs"](), backend="fake_kyiv") != base
+    assert key(ns["pubs"](), primitive="sampler") != base
+    observable = ns["pubs"]()[0][1]
+    other = ns["ansatz"]()
+    other.cx(1, 0)
+    assert key([(other, observable)]) != key([(ns["ansatz"](), observable)])
+
+
+def test_requested_shots_and_shape(bell: Any) -> None:
+    from qiskit.primitives.containers.sampler_pub import SamplerPub
+
+    pubs = [bell, (bell, None, 300), SamplerPub.coerce(bell, 50)]
+    assert Inputs.from_pubs("sampler", pubs, shots=100).requested_shots() == 450
+    assert Inputs.from_pubs("sampler", [bell], default_shots=4096).requested_shots() == 4096
+    assert Inputs.from_pubs("sampler", [bell]).requested_shots() is None  # the service decides
+    assert Inputs.from_pubs("estimator", [(bell, "ZZ")]).requested_shots() is None
+    assert Inputs.from_circuits([bell, bell], 10).requested_shots() == 20
+    assert Inputs.from_circuits(bell, None).shape() == (bell.num_qubits, bell.depth())
+    assert Inputs.from_pubs("sampler", []).shape() == (None, None)
+
+
+def test_arrays_hash_by_value() -> None:
+    a = Inputs("circuits", [np.arange(4.0)]).fingerprint()
+    assert a == Inputs("circuits", [np.arange(4.0)]).fingerprint()
+    assert a != Inputs("circuits", [np.arange(4.0).reshape(2, 2)]).fingerprint()

@@ -1,0 +1,126 @@
+"""instrument() / uninstrument(): idempotent, exact restoration, options."""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import types
+from typing import Any
+
+import pytest
+
+from qobserve.exceptions import InputError
+from qobserve.instrument import QiskitInstrumentor
+from qobserve.instrument.base import BaseInstrumentor
+from qobserve.instrument.primitives import BACKEND_TARGETS, PRIMITIVE_TARGETS
+
+
+def snapshot() -> dict[tuple[int, str], Any]:
+    """Every attribute instrumentation may touch: class dicts of the targets and every
+    module-level binding of transpile / generate_preset_pass_manager (by identity)."""
+    import qiskit
+    import qiskit.compiler.transpiler
+    import qiskit.transpiler.passmanager
+    from qiskit.primitives.primitive_job import PrimitiveJob
+    from qiskit_aer.jobs.aerjob import AerJob
+
+    classes = [t.load() for t in PRIMITIVE_TARGETS + BACKEND_TARGETS]
+    classes += [AerJob, PrimitiveJob, qiskit.transpiler.passmanager.StagedPassManager]
+    state: dict[tuple[int, str], Any] = {}
+    for cls in classes:
+        assert cls is not None
+        for name, value in vars(cls).items():
+            state[(id(cls), name)] = value
+    functions = {qiskit.transpile, qiskit.transpiler.generate_preset_pass_manager}
+    for module in list(sys.modules.values()):
+        if isinstance(module, types.ModuleType):
+            for name, value in list(vars(module).items()):
+                if any(value is f for f in functions):
+                    state[(id(module), name)] = value
+    return state
+
+
+def test_uninstrument_restores_every_original_exactly() -> None:
+    before = snapshot()
+    instrumentor = QiskitInstrumentor()
+    instrumentor.instrument()
+    try:
+        during = snapshot()
+        changed = [key for key in before if during.get(key) is not before[key]]
+        assert len(changed) == len(instrumentor.patched) >= 12
+    finally:
+        instrumentor.uninstrument()
+    after = snapshot()
+    assert after.keys() == before.keys()  # nothing added to (or left in) any class or module
+    assert all(after[key] is before[key] for key in before)
+
+
+def test_instrument_twice_is_a_no_op() -> None:
+    instrumentor = QiskitInstrumentor()
+    assert QiskitInstrumentor() is instrumentor  # one per process, as in OpenTelemetry
+    instrumentor.instrument()
+    try:
+        first = snapshot()
+        patched = instrumentor.patched
+        QiskitInstrumentor().instrument()
+        assert instrumentor.patched == patched
+        second = snapshot()
+        assert all(second[key] is first[key] for key in first)
+    finally:
+        instrumentor.uninstrument()
+    instrumentor.uninstrument()  # twice: nothing to do
+    assert not instrumentor.is_instrumented
+
+
+def test_wrappers_keep_signature_and_wrapped() -> None:
+    from qiskit_ibm_runtime import SamplerV2
+
+    original = SamplerV2.__dict__["run"]
+    instrumentor = QiskitInstrumentor()
+    instrumentor.instrument()
+    try:
+        wrapped = SamplerV2.__dict__["run"]
+        assert wrapped is not original and wrapped.__wrapped__ is original
+        assert inspect.signature(wrapped) == inspect.signature(original)
+        assert (wrapped.__name__, wrapped.__doc__) == (original.__name__, original.__doc__)
+    finally:
+        instrumentor.uninstrument()
+
+
+def test_options_select_what_is_wrapped() -> None:
+    instrumentor = QiskitInstrumentor()
+    instrumentor.instrument(primitives=False, transpiler=False)
+    try:
+        assert not any("Sampler" in p or "transpile" in p for p in instrumentor.patched)
+        assert any(p.endswith("AerBackend.run") for p in instrumentor.patched)
+    finally:
+        instrumentor.uninstrument()
+
+
+def test_bad_options_raise_and_leave_nothing_patched() -> None:
+    instrumentor = QiskitInstrumentor()
+    with pytest.raises(InputError, match="auto_idempotency"):
+        instrumentor.instrument(auto_idempotency="sometimes")
+    with pytest.raises(TypeError, match="unknown"):
+        instrumentor.instrument(primitive=True)
+    assert not instrumentor.is_instrumented and instrumentor.patched == ()
+
+
+def test_base_instrumentor_contract() -> None:
+    calls: list[str] = []
+
+    class Probe(BaseInstrumentor):
+        def _instrument(self, **kwargs: Any) -> None:
+            calls.append(f"instrument {kwargs}")
+
+        def _uninstrument(self, **kwargs: Any) -> None:
+            calls.append("uninstrument")
+
+    probe = Probe()
+    probe.uninstrument()
+    probe.instrument(x=1)
+    Probe().instrument(x=2)
+    probe.uninstrument()
+    probe.uninstrument()
+    assert calls == ["instrument {'x': 1}", "uninstrument"]
+    assert Probe() is probe and Probe() is not QiskitInstrumentor()

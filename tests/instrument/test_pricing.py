@@ -1,0 +1,77 @@
+"""The price model file: format, validation, cost per backend."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qobserve.exceptions import InputError
+from qobserve.instrument.pricing import FREE, Price, load_price_model, price_model_for
+
+MODEL = """
+version: qobserve.prices/v1
+default: {per_shot: 0.000001}
+backends:
+  ibm_brisbane: {per_qpu_second: 1.60}
+  "ibm_*": {per_qpu_second: 1.20}
+  fake_manila: {per_shot: 0.00001}
+"""
+
+
+def test_yaml_model(tmp_path: Path) -> None:
+    path = tmp_path / "prices.yaml"
+    path.write_text(MODEL)
+    model = load_price_model(path)
+    assert model.price("ibm_brisbane") == Price(per_qpu_second=1.6)
+    assert model.price("ibm_kyiv") == Price(per_qpu_second=1.2)  # the pattern
+    assert model.cost("ibm_kyiv", qpu_seconds=10, shots=4096) == pytest.approx(12.0)
+    assert model.cost("fake_manila", qpu_seconds=None, shots=1000) == pytest.approx(0.01)
+    assert model.cost("aer_simulator", qpu_seconds=None, shots=1000) == pytest.approx(0.001)
+
+
+def test_json_model_and_the_free_default(tmp_path: Path) -> None:
+    path = tmp_path / "prices.json"
+    path.write_text(json.dumps({"backends": {"ibm_torino": {"per_qpu_second": 2}}}))
+    model = load_price_model(path)
+    assert model.cost("ibm_torino", qpu_seconds=3, shots=100) == 6.0
+    assert model.cost("ibm_other", qpu_seconds=3, shots=100) == 0.0
+    assert FREE.cost("anything", qpu_seconds=100, shots=10**6) == 0.0
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    assert load_price_model(empty) == FREE
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "message"),
+    [
+        ("backends: {ibm_x: {per_qpu_second: -1}}", "backends.ibm_x.per_qpu_second", ">= 0"),
+        ("backends: {ibm_x: {per_second: 1}}", "backends.ibm_x", "per_second"),
+        ("backends: {ibm_x: {per_shot: cheap}}", "backends.ibm_x.per_shot", "number"),
+        ("backends: [ibm_x]", "backends", "must map"),
+        ("version: other/v2", "version", "qobserve.prices/v1"),
+        ("currency: EUR", "currency", "USD"),
+        ("default: 3", "default", "mapping"),
+    ],
+)
+def test_mistakes_name_the_field(tmp_path: Path, text: str, field: str, message: str) -> None:
+    path = tmp_path / "prices.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError) as info:
+        load_price_model(path)
+    assert info.value.field == field and message in info.value.message
+    assert info.value.path == str(path)
+
+
+def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot read"):
+        load_price_model(tmp_path / "missing.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("backends: {ibm_x: [")
+    with pytest.raises(InputError, match="invalid YAML"):
+        load_price_model(bad)
+    errors: list[Any] = []
+    assert price_model_for(str(bad), errors.append) is FREE  # telemetry keeps going, priced 0
+    assert len(errors) == 1 and isinstance(errors[0], InputError)

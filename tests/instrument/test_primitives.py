@@ -1,0 +1,200 @@
+"""Primitives of both families on real fake backends and Aer: exact metrics, spans, events."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from opentelemetry.trace import SpanKind, StatusCode
+
+import qobserve
+from qobserve.testing import Capture
+
+
+def job_labels(backend: str, kind: str, experiment: str) -> dict[str, str]:
+    return {"backend": backend, "backend_type": kind, "experiment": experiment}
+
+
+def span_tree(cap: Capture) -> dict[str, list[str]]:
+    """Span name -> names of its children."""
+    spans = cap.spans()
+    by_id = {s.context.span_id: s for s in spans}
+    tree: dict[str, list[str]] = {s.name: [] for s in spans}
+    for s in spans:
+        if s.parent is not None and s.parent.span_id in by_id:
+            tree[by_id[s.parent.span_id].name].append(s.name)
+    return {k: sorted(v) for k, v in tree.items()}
+
+
+def one_span(cap: Capture, name: str) -> Any:
+    found = [s for s in cap.spans() if s.name == name]
+    assert len(found) == 1, [s.name for s in cap.spans()]
+    return found[0]
+
+
+def test_sampler_v2_on_fake_backend(cap: Capture, fake_manila: Any, isa_bell: Any) -> None:
+    from qiskit_ibm_runtime import SamplerV2
+
+    @qobserve.experiment("bell")
+    def bell() -> Any:
+        return SamplerV2(mode=fake_manila).run([isa_bell], shots=300)
+
+    job = bell()
+    result = job.result()
+    assert result[0].data.meas.num_shots == 300
+
+    labels = job_labels("fake_manila", "emulator", "bell")
+    ok = {**labels, "outcome": "success", "error_type": "none"}
+    assert cap.sample("quantum_jobs_total", **ok) == 1
+    assert cap.sample("quantum_shots_total", **labels) == 300
+    assert cap.sample("quantum_job_duration_seconds_count", **labels) == 1
+    bt = {"backend": "fake_manila", "backend_type": "emulator"}
+    assert cap.sample("quantum_job_queue_seconds_count", **bt) == 1
+    assert cap.sample("quantum_job_execution_seconds_count", **bt) == 1
+    assert cap.sample("quantum_jobs_in_flight", backend="fake_manila") == 0
+    assert cap.sample("qobserve_internal_errors_total", component="instrument") is None
+
+    assert span_tree(cap) == {
+        "experiment bell": ["job fake_manila"],
+        "job fake_manila": ["execute", "queue", "submit sampler fake_manila"],
+        "submit sampler fake_manila": [],
+        "queue": [],
+        "execute": [],
+    }
+    span = one_span(cap, "job fake_manila")
+    submit = one_span(cap, "submit sampler fake_manila")
+    assert submit.kind == SpanKind.CLIENT
+    assert submit.attributes["quantum.job.id"] == job.job_id()
+    attrs = span.attributes
+    assert attrs["quantum.backend.name"] == "fake_manila"
+    assert attrs["quantum.backend.type"] == "emulator"
+    assert attrs["quantum.primitive"] == "sampler"
+    assert attrs["quantum.job.id"] == job.job_id()
+    assert attrs["quantum.shots"] == 300
+    assert attrs["quantum.circuit.num_qubits"] == isa_bell.num_qubits
+    assert attrs["quantum.circuit.depth"] == isa_bell.depth()
+    assert attrs["quantum.experiment.name"] == "bell"
+    assert attrs["qobserve.timing.source"] == "local"
+    assert span.status.status_code == StatusCode.UNSET
+
+    [event] = cap.job_events()
+    [run] = cap.experiment_runs()
+    assert event["job_id"] == job.job_id()
+    assert event["run_id"] == run["run_id"] == attrs["qobserve.run_id"]
+    assert event["trace_id"] == format(span.context.trace_id, "032x") == run["trace_id"]
+    assert (event["experiment"], event["backend"], event["backend_type"]) == (
+        "bell", "fake_manila", "emulator",
+    )  # fmt: skip
+    assert (event["primitive"], event["outcome"], event["error_type"]) == (
+        "sampler", "success", "none",
+    )  # fmt: skip
+    assert (event["shots"], event["num_circuits"], event["num_qubits"], event["depth"]) == (
+        300, 1, isa_bell.num_qubits, isa_bell.depth(),
+    )  # fmt: skip
+    assert event["queue_seconds"] + event["execution_seconds"] == pytest.approx(
+        event["duration_seconds"], abs=0.01
+    )
+    assert event["submitted_at"] <= event["started_at"] <= event["finished_at"]
+    assert event["idempotency_key"].startswith("auto:") and event["duplicate"] == 0
+    # the job instance is back to what the SDK made: no hooks left on it
+    assert not {"result", "status", "cancel"} & set(vars(job))
+
+
+def test_estimator_v2_on_aer_is_simulator(cap: Capture, aer: Any) -> None:
+    from qiskit import QuantumCircuit
+    from qiskit.quantum_info import SparsePauliOp
+    from qiskit_ibm_runtime import EstimatorV2
+
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.cx(0, 1)
+    result = EstimatorV2(mode=aer).run([(qc, SparsePauliOp("ZZ"))]).result()
+    executed = result[0].metadata["shots"]
+
+    labels = job_labels("aer_simulator", "simulator", "__none__")
+    assert cap.sample("quantum_jobs_total", **labels, outcome="success", error_type="none") == 1
+    assert cap.sample("quantum_shots_total", **labels) == executed
+    [event] = cap.job_events()
+    assert (event["primitive"], event["shots"], event["depth"]) == ("estimator", executed, 2)
+    assert one_span(cap, "job aer_simulator").attributes["quantum.primitive"] == "estimator"
+
+
+def test_executor_sampler_is_one_job(cap: Capture, fake_manila: Any, isa_bell: Any) -> None:
+    """The executor-based Sampler calls Executor.run and, in its worker, Aer's primitives and
+    backend.run: one user call is still one job."""
+    from qiskit_ibm_runtime.executor_sampler import Sampler
+
+    job = Sampler(mode=fake_manila).run([isa_bell, isa_bell], shots=64)
+    result = job.result()
+    assert [pub.data.meas.num_shots for pub in result] == [64, 64]
+
+    labels = job_labels("fake_manila", "emulator", "__none__")
+    assert cap.sample("quantum_jobs_total", **labels, outcome="success", error_type="none") == 1
+    assert cap.sample("quantum_shots_total", **labels) == 128
+    assert [s.name for s in cap.spans() if s.name.startswith("job ")] == ["job fake_manila"]
+    [event] = cap.job_events()
+    assert (event["primitive"], event["num_circuits"], event["shots"]) == ("sampler", 2, 128)
+
+
+def test_executor_estimator_and_executor(cap: Capture, aer: Any) -> None:
+    from qiskit import QuantumCircuit
+    from qiskit.quantum_info import SparsePauliOp
+    from qiskit_ibm_runtime import Executor, QuantumProgram
+    from qiskit_ibm_runtime.executor_estimator import Estimator
+
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.cx(0, 1)
+    Estimator(mode=aer).run([(qc, SparsePauliOp("ZZ"))]).result()
+    measured = qc.copy()
+    measured.measure_all()
+    program = QuantumProgram(shots=20)
+    program.append_circuit_item(measured)
+    program.append_circuit_item(measured)
+    Executor(mode=aer).run(program).result()
+
+    events = {e["primitive"]: e for e in cap.job_events()}
+    assert set(events) == {"estimator", "executor"}
+    assert events["executor"]["shots"] == 40 and events["executor"]["num_circuits"] == 2
+    labels = job_labels("aer_simulator", "simulator", "__none__")
+    assert cap.sample("quantum_jobs_total", **labels, outcome="success", error_type="none") == 2
+
+
+def test_status_polling_records_without_result(cap: Capture, aer: Any, bell: Any) -> None:
+    from qiskit_ibm_runtime import SamplerV2
+
+    job = SamplerV2(mode=aer).run([bell], shots=10)
+    for _ in range(500):  # bounded: a 10-shot Aer job takes milliseconds
+        if job.status().name == "DONE":
+            break
+        time.sleep(0.01)
+    labels = job_labels("aer_simulator", "simulator", "__none__")
+    # recorded by the time status() said DONE
+    assert cap.sample("quantum_jobs_total", **labels, outcome="success", error_type="none") == 1
+    job.result()
+    assert cap.sample("quantum_jobs_total", **labels, outcome="success", error_type="none") == 1
+
+
+def test_job_nobody_looks_at_is_recorded(cap: Capture, aer: Any, bell: Any) -> None:
+    """A local job is recorded when it finishes, without result() or status()."""
+    from qiskit_ibm_runtime import SamplerV2
+
+    SamplerV2(mode=aer).run([bell], shots=10)
+    labels = job_labels("aer_simulator", "simulator", "__none__")
+    ok = {**labels, "outcome": "success", "error_type": "none"}
+    for _ in range(500):
+        if cap.sample("quantum_jobs_total", **ok) == 1:
+            break
+        time.sleep(0.01)
+    assert cap.sample("quantum_jobs_total", **ok) == 1
+    assert cap.sample("quantum_jobs_in_flight", backend="aer_simulator") == 0
+
+
+def test_generator_of_pubs_is_passed_through(cap: Capture, aer: Any, bell: Any) -> None:
+    from qiskit_ibm_runtime import SamplerV2
+
+    result = SamplerV2(mode=aer).run((c for c in [bell, bell]), shots=5).result()
+    assert len(result) == 2
+    [event] = cap.job_events()
+    assert (event["num_circuits"], event["shots"]) == (2, 10)

@@ -1,0 +1,52 @@
+"""``qobserve generate``: write alert_rules/, dashboards/ and exporters/ from slo/.
+
+Example::
+
+    qobserve generate                 # from ./slo into ./
+    qobserve generate --check         # exit 1 when a generated file is out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from qobserve.slo import DEFAULT_CATALOG_DIR
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``qobserve generate``."""
+    parser.add_argument(
+        "--slo-dir",
+        default=DEFAULT_CATALOG_DIR,
+        metavar="DIR",
+        help="folder of SLO specifications (default: slo)",
+    )
+    parser.add_argument(
+        "--out", default=".", metavar="DIR", help="project root to write into (default: .)"
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 when a file differs from a fresh generation",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Generate (or check) every output; returns the exit code."""
+    from qobserve.generate import generated_files, stale_files, write_files
+    from qobserve.slo import load
+
+    files = generated_files(load([args.slo_dir]))
+    if args.check:
+        stale = stale_files(args.out, files)
+        for path in stale:
+            print(f"{path}: differs from a fresh generation", file=sys.stderr)
+        if stale:
+            print("run `qobserve generate` to update", file=sys.stderr)
+        return 1 if stale else 0
+    touched = write_files(args.out, files)
+    print(f"{len(files)} files generated from {args.slo_dir}/, {len(touched)} changed")
+    for path in touched:
+        print(f"  {path}")
+    return 0

@@ -1,0 +1,61 @@
+"""qobserve generate: deterministic, complete, and equal to the checked-in folders."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from qobserve.generate import generated_files, stale_files, write_files
+from qobserve.slo import load
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_checked_in_folders_equal_a_fresh_generation() -> None:
+    stale = stale_files(ROOT, generated_files(load([ROOT / "slo"])))
+    assert not stale, f"run `qobserve generate`: {stale}"
+
+
+def test_generation_is_byte_identical_and_prunes_removed_outputs(tmp_path: Path) -> None:
+    slos = load([ROOT / "slo"])
+    first = generated_files(slos)
+    assert first == generated_files(slos)
+    write_files(tmp_path, first)
+    orphan = tmp_path / "alert_rules" / "slo-retired.rules.yml"
+    orphan.write_text("# a removed SLO's rules\n")
+    user_file = tmp_path / "exporters" / "my-notes.txt"  # exporters/ is not owned: kept
+    user_file.write_text("mine")
+    assert stale_files(tmp_path, first) == [orphan]
+    assert write_files(tmp_path, first) == [orphan]
+    assert not orphan.exists() and user_file.exists()
+    assert write_files(tmp_path, first) == []  # nothing changes the second time
+
+
+def test_prometheus_config_loads_the_generated_rules(tmp_path: Path) -> None:
+    files = generated_files(load([ROOT / "slo"]))
+    config = yaml.safe_load(files["exporters/prometheus.yml"])
+    write_files(tmp_path, files)
+    loaded = sorted((tmp_path / "exporters").glob(config["rule_files"][0]))
+    assert [p.name for p in loaded] == sorted(
+        Path(n).name for n in files if n.startswith("alert_rules/") and n.endswith(".rules.yml")
+    )
+
+
+def test_cli_check_reports_stale_files_and_bad_specs(tmp_path: Path) -> None:
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "qobserve", "generate", *args],
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+
+    result = cli("--slo-dir", str(ROOT / "slo"), "--out", str(tmp_path), "--check")
+    assert result.returncode == 1 and "differs from a fresh generation" in result.stderr
+    assert cli("--slo-dir", str(ROOT / "slo"), "--out", str(tmp_path)).returncode == 0
+    assert cli("--slo-dir", str(ROOT / "slo"), "--out", str(tmp_path), "--check").returncode == 0
+    bad = tmp_path / "bad-slos"
+    bad.mkdir()
+    (bad / "x.yaml").write_text("version: qobserve/v1\nslos:\n  - name: x\n    objective: 120\n")
+    result = cli("--slo-dir", str(bad), "--out", str(tmp_path))
+    assert result.returncode == 2 and "x.yaml" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--source",
         nargs="+",
         default=["store"],
-        metavar="KIND",
+        metavar=("KIND", "ARG"),
         help="store (default), 'events FILE' (CSV or Parquet) or 'prometheus URL'",
     )
     parser.add_argument(

@@ -202,7 +202,8 @@ def _histogram(kind: SLIKind, metric: MetricSpec):  # type: ignore[no-untyped-de
         good = _rate(
             f"{metric.name}_bucket", ",".join(filter(None, [m, _le_matcher(threshold)])), group_by
         )
-        return EventSLI(kind, bad=bad_from_good(good, total), total=total, params=params)
+        # every bucket of a histogram child is exposed with its _count: no series to fill in
+        return EventSLI(kind, bad=f"({total})\n-\n({good})", total=total, params=params)
 
     return build
 

@@ -31,6 +31,8 @@ def default_store() -> Path:
 
 
 TABLE = "job_events"
+#: rows fetched and converted at a time
+CHUNK = 100_000
 
 
 def read_store(
@@ -75,17 +77,38 @@ def _read(
         sql += f" WHERE {TIME_COLUMN} >= ? AND {TIME_COLUMN} < ?"
         params = (lo, hi)  # type: ignore[assignment]
         missing = int(con.execute(f"SELECT count(*) FROM {TABLE} WHERE {no_time}").fetchone()[0])
-    frame = pd.read_sql_query(sql, con, params=params)
-    try:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        # SQLite typing is per value: a column mixing text and numbers goes through as text so
-        # normalise() can name the column and the bad value
-        mixed = frame.select_dtypes(include="object").columns
-        table = pa.Table.from_pandas(
-            frame.astype(dict.fromkeys(mixed, "string")), preserve_index=False
-        )
+    cursor = con.execute(sql, params)
+    batches = []
+    # in chunks, straight into Arrow: Python row tuples live only one chunk at a time
+    while rows := cursor.fetchmany(CHUNK):
+        columns = zip(*rows, strict=True)
+        batches.append(pa.record_batch([_column(c) for c in columns], names=REPORT_COLUMNS))
+    if batches:
+        table = pa.Table.from_batches(_unify(batches))
+    else:
+        table = pa.table({c: pa.array([], pa.string()) for c in REPORT_COLUMNS})
     data = normalise(table, path=f"{where}:{TABLE}", window=window)
     data.missing_time += missing
     data.source = where
     return data
+
+
+def _column(values: tuple[object, ...]) -> pa.Array:
+    """One column of a chunk; SQLite types each value, so a column mixing text and numbers
+    goes through as text and :func:`normalise` names the column and the bad value."""
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array(pd.Series(values, dtype=object).astype("string"), pa.string())
+
+
+def _unify(batches: list[pa.RecordBatch]) -> list[pa.RecordBatch]:
+    """Batches cast to one schema (a chunk whose column is all NULL comes out as ``null``)."""
+    fields = []
+    for i, name in enumerate(REPORT_COLUMNS):
+        types = {b.schema.types[i] for b in batches} - {pa.null()}
+        if len(types) > 1:  # e.g. int64 in one chunk, double or text in another
+            types = {pa.string()} if pa.string() in types else {pa.float64()}
+        fields.append(pa.field(name, types.pop() if types else pa.null()))
+    schema = pa.schema(fields)
+    return [b.cast(schema) if b.schema != schema else b for b in batches]

@@ -37,7 +37,7 @@ import hashlib
 import os
 import ssl
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -221,15 +221,20 @@ def _ssl_context(tls: Mapping[str, Any], base: Path, path: Path) -> ssl.SSLConte
                 path=path,
                 field=f"tls_server_config.{unsupported}",
             )
+
+    def load(what: str, name: str, fn: Callable[[], None]) -> None:
+        try:
+            fn()
+        except ssl.SSLError as err:
+            raise InputError(
+                f"cannot load {what}: {err.reason or err}",
+                path=path,
+                field=f"tls_server_config.{name}",
+            ) from None
+
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    try:
-        ctx.load_cert_chain(field_path("cert_file"), field_path("key_file"))
-    except ssl.SSLError as err:
-        raise InputError(
-            f"cannot load certificate and key: {err.reason or err}",
-            path=path,
-            field="tls_server_config.cert_file",
-        ) from None
+    cert, key = field_path("cert_file"), field_path("key_file")
+    load("certificate and key", "cert_file", lambda: ctx.load_cert_chain(cert, key))
     for name, attr, default in (
         ("min_version", "minimum_version", "TLS12"),
         ("max_version", "maximum_version", None),
@@ -261,14 +266,8 @@ def _ssl_context(tls: Mapping[str, Any], base: Path, path: Path) -> ssl.SSLConte
         )
     ctx.verify_mode = _CLIENT_AUTH[auth]
     if auth != "NoClientCert" or tls.get("client_ca_file"):
-        try:
-            ctx.load_verify_locations(field_path("client_ca_file"))
-        except ssl.SSLError as err:
-            raise InputError(
-                f"cannot load CA certificates: {err.reason or err}",
-                path=path,
-                field="tls_server_config.client_ca_file",
-            ) from None
+        cafile = field_path("client_ca_file")
+        load("CA certificates", "client_ca_file", lambda: ctx.load_verify_locations(cafile))
     if tls.get("prefer_server_cipher_suites", True):
         ctx.options |= ssl.OP_CIPHER_SERVER_PREFERENCE
     return ctx

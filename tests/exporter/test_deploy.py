@@ -15,12 +15,14 @@ from qobserve.exporter.deploy import (
     deploy_files,
     write_deploy_files,
 )
+from qobserve.generate import RULE_GLOB
 from qobserve.servers import promtool
 from tests.conftest import ROOT, require_binary
 
 
 def test_checked_in_files_equal_a_fresh_render() -> None:
-    for rel, text in deploy_files().items():
+    # rendered as `qobserve generate` does: with the generated rule files loaded
+    for rel, text in deploy_files(rule_files=[RULE_GLOB]).items():
         path = ROOT / "exporters" / rel
         assert path.is_file(), f"{path} is missing: run `qobserve generate`"
         assert path.read_text() == text, f"{path} is stale: run `qobserve generate`"
@@ -41,6 +43,10 @@ def test_prometheus_config_passes_promtool(tmp_path: Path) -> None:
         config.write_text(deploy_files(**kwargs)["prometheus.yml"])  # type: ignore[arg-type]
         done = promtool("check", "config", str(config))
         assert done.returncode == 0, done.stdout + done.stderr
+    # the checked-in config, with the checked-in rule files it loads
+    done = promtool("check", "config", str(ROOT / "exporters" / "prometheus.yml"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "rules found" in done.stdout
 
 
 def test_prometheus_config_scrapes_exporter_and_apps() -> None:

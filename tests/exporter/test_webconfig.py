@@ -59,15 +59,19 @@ def test_tls_with_relative_certificate_paths(certs: Path) -> None:
         assert get(exporter.url + "/healthz", context=_client(certs)).status == 200
 
 
-def test_client_certificates_are_required_and_checked(certs: Path) -> None:
-    config = _write(
+def _mutual_tls(certs: Path, allowed_san: str) -> Path:
+    return _write(
         certs,
         "tls_server_config:\n  cert_file: server.crt\n"
         "  key_file: server.key\n"
         "  client_auth_type: RequireAndVerifyClientCert\n"
         "  client_ca_file: ca.crt\n"
-        "  client_allowed_sans: [prometheus.test]\n",
+        f"  client_allowed_sans: [{allowed_san}]\n",
     )
+
+
+def test_client_certificates_are_required_and_checked(certs: Path) -> None:
+    config = _mutual_tls(certs, "prometheus.test")
     with serve(provider=Changing([]), interval=3600, web_config=str(config)) as exporter:
         ok = get(exporter.url + "/healthz", context=_client(certs, with_cert=True))
         assert ok.status == 200
@@ -76,14 +80,7 @@ def test_client_certificates_are_required_and_checked(certs: Path) -> None:
 
 
 def test_client_certificate_without_an_allowed_name_is_refused(certs: Path) -> None:
-    config = _write(
-        certs,
-        "tls_server_config:\n  cert_file: server.crt\n"
-        "  key_file: server.key\n"
-        "  client_auth_type: RequireAndVerifyClientCert\n"
-        "  client_ca_file: ca.crt\n"
-        "  client_allowed_sans: [grafana.test]\n",
-    )
+    config = _mutual_tls(certs, "grafana.test")
     with (
         serve(provider=Changing([]), interval=3600, web_config=str(config)) as exporter,
         pytest.raises((urllib.error.URLError, ConnectionError, ssl.SSLError)),

@@ -87,7 +87,7 @@ class EventIndex:
 
     def in_window(self, start: datetime, end: datetime) -> np.ndarray:
         """Mask of events in ``[start, end)`` (both must be edges)."""
-        return self.inside & (self.bins >= self._pos[start]) & (self.bins < self._pos[end])
+        return (self.bins >= self._pos[start]) & (self.bins < self._pos[end])
 
     def select(self, selectors: dict[str, str], where: tuple[str, str]) -> np.ndarray:
         """Mask of events whose columns fully match every selector regex."""

@@ -59,6 +59,7 @@ def _insert(table: str, columns: tuple[str, ...]) -> str:
 
 INSERT_JOB = _insert("job_events", JOB_EVENT_COLUMNS)
 INSERT_RUN = _insert("experiment_runs", EXPERIMENT_RUN_COLUMNS)
+UPDATE_FIDELITY = "UPDATE job_events SET fidelity = ? WHERE job_id = ?"
 
 
 class SchemaTooNew(RuntimeError):

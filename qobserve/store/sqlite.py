@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from qobserve.events import ExperimentRun, JobEvent
-from qobserve.store.schema import INSERT_JOB, INSERT_RUN, migrate
+from qobserve.store.schema import INSERT_JOB, INSERT_RUN, UPDATE_FIDELITY, migrate
 
-_JOB, _RUN, _MARK = 0, 1, 2
+_JOB, _RUN, _MARK, _FIDELITY = 0, 1, 2, 3
 
 
 class EventStore:
@@ -84,6 +84,11 @@ class EventStore:
         """Queue an experiment run for writing; never blocks, drops (and counts) when full."""
         self._put(_RUN, run)
 
+    def set_fidelity(self, job_id: str, fidelity: float) -> None:
+        """Record the fidelity of a job's result (a check made after the job's event was
+        queued); applied in order, after the job's own event."""
+        self._put(_FIDELITY, (fidelity, job_id))
+
     def _put(self, kind: int, item: object) -> None:
         queue = self._queue
         if len(queue) >= self.max_queue or self._closed:
@@ -135,24 +140,30 @@ class EventStore:
         queue = self._queue
         jobs: list[tuple[object, ...]] = []
         runs: list[tuple[object, ...]] = []
+        updates: list[tuple[float, str]] = []
         marks: list[threading.Event] = []
-        while queue and len(jobs) + len(runs) < self.batch_size:
+        while queue and len(jobs) + len(runs) + len(updates) < self.batch_size:
             kind, item = queue.popleft()
             if kind == _MARK:
                 marks.append(item)
                 break  # commit what came before the flush request, then answer it
-            (jobs if kind == _JOB else runs).append(item.to_row())
+            if kind == _FIDELITY:
+                updates.append(item)
+            else:
+                (jobs if kind == _JOB else runs).append(item.to_row())
         try:
             conn.execute("BEGIN IMMEDIATE")
             if jobs:
                 conn.executemany(INSERT_JOB, jobs)
             if runs:
                 conn.executemany(INSERT_RUN, runs)
+            if updates:  # after the inserts: an update may concern a job of this batch
+                conn.executemany(UPDATE_FIDELITY, updates)
             conn.execute("COMMIT")
         except Exception as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            self._drop(len(jobs) + len(runs))
+            self._drop(len(jobs) + len(runs) + len(updates))
             self._report("store", exc)
         for mark in marks:
             mark.set()

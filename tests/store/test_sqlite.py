@@ -128,3 +128,15 @@ def test_flush_waits_for_the_writer_not_the_interval(tmp_path: Path) -> None:
     assert time.monotonic() - start < 5
     assert store.query("SELECT job_id FROM job_events") == [("x",)]
     store.close()
+
+
+def test_fidelity_of_a_later_check_lands_on_the_job(tmp_path: Path) -> None:
+    store = EventStore(tmp_path / "e.db", flush_interval=3600)
+    store.add_job(JobEvent(job_id="j1", outcome="success"))
+    store.set_fidelity("j1", 0.93)  # same batch as the insert
+    store.flush()
+    store.set_fidelity("j1", 0.87)  # a later batch: the last check wins
+    store.set_fidelity("unknown-job", 0.5)  # nothing to update, nothing raised
+    store.flush()
+    assert store.query("SELECT job_id, fidelity FROM job_events") == [("j1", 0.87)]
+    store.close()

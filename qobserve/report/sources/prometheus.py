@@ -25,6 +25,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 import urllib.parse
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -44,6 +45,13 @@ from qobserve.slo.model import SLO, EventSLI, TimeSliceSLI, duration_str
 def promql_range(seconds: float) -> str:
     """A PromQL duration for ``seconds`` (whole seconds: windows start on whole minutes)."""
     return duration_str(timedelta(seconds=round(seconds)))
+
+
+def tidy(x: float) -> float:
+    """``x`` rounded to a whole number when float error is all that separates them: a rate
+    times the window's seconds gives 183.99999999999997 for 184 jobs."""
+    r = round(x) if math.isfinite(x) else x
+    return float(r) if abs(x - r) <= 1e-9 * max(1.0, abs(x)) else x
 
 
 def display_url(url: str) -> str:
@@ -77,7 +85,7 @@ class Querier:
                     f"Prometheus rejected {expr!r}: {text}", path=where[0] or None, field=where[1]
                 ) from None
             raise InputError(f"query failed: {text}", path=self.url) from None
-        return [(s["metric"], float(s["value"][1])) for s in result]
+        return [(s["metric"], tidy(float(s["value"][1]))) for s in result]
 
     def scalar(self, expr: str, at: datetime, where: tuple[str, str] | None = None) -> float:
         """The single value of ``expr``, 0 when it returns nothing (no traffic)."""

@@ -35,6 +35,7 @@ entry point group (name -> factory).
 from __future__ import annotations
 
 import importlib
+import inspect
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -173,15 +174,16 @@ def create_provider(name: str, **options: Any) -> Provider:
     if isinstance(factory, str):
         factory = _import(factory)
     try:
-        return factory(**options)
+        inspect.signature(factory).bind(**options)
     except TypeError as err:
-        if options:
-            raise InputError(
-                f"provider {name!r} does not accept these options "
-                f"({', '.join(sorted(options))}): {err}",
-                field="--provider-option",
-            ) from None
-        raise
+        raise InputError(
+            f"provider {name!r} does not accept these options "
+            f"({', '.join(sorted(options))}): {err}",
+            field="--provider-option",
+        ) from None
+    except ValueError:  # no signature to inspect (a builtin): let the call decide
+        pass
+    return factory(**options)
 
 
 def _import(path: str) -> ProviderFactory:

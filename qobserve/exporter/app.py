@@ -153,7 +153,8 @@ class Exporter:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop polling, finish requests in flight and close the socket."""
         self._stop.set()
-        self.server.shutdown()
+        if self._threads:  # shutdown() waits for serve_forever(), which runs only once started
+            self.server.shutdown()
         self.server.server_close()
         for thread in self._threads:
             thread.join(timeout)
@@ -198,8 +199,8 @@ def serve(
         web_config=web_config,
         provider_options=provider_options,
     )
-    exporter.start()
     try:
+        exporter.start()
         yield exporter
     finally:
         exporter.stop()

@@ -95,3 +95,14 @@ def test_invalid_settings_are_input_errors() -> None:
         with pytest.raises(InputError) as err, serve(provider=Changing([]), **kwargs):
             pass
         assert err.value.field == field
+
+
+def test_an_exporter_that_never_started_stops_at_once() -> None:
+    from qobserve.exporter import build
+
+    exporter = build("127.0.0.1:0", Changing([]))
+    start = time.monotonic()
+    exporter.stop()
+    assert time.monotonic() - start < 1.0
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", exporter.port), 1):
+        pass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import ssl
+import sys
 import urllib.error
 from pathlib import Path
 
@@ -192,3 +193,13 @@ def test_empty_config_means_plain_http_without_auth(tmp_path: Path) -> None:
     config = load_web_config(_write(tmp_path, ""))
     assert config.ssl_context is None and not config.auth_required
     assert config.authorized(None)
+
+
+def test_basic_auth_without_bcrypt_installed_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "bcrypt", None)  # what an absent package looks like
+    path = _write(tmp_path, "basic_auth_users:\n  p: $2b$04$abcdefghijklmnopqrstuv\n")
+    with pytest.raises(InputError, match=r"qobserve\[exporter\]") as err:
+        load_web_config(path)
+    assert err.value.field == "basic_auth_users"

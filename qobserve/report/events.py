@@ -25,17 +25,19 @@ import pyarrow.compute as pc
 from qobserve.contract import JOB_EVENT_COLUMNS
 from qobserve.exceptions import InputError
 
+TIME_COLUMN = "finished_at"
+FLAG_COLUMN = "duplicate"
 #: label-like columns a selector may match (categoricals in the frame)
 LABEL_COLUMNS: tuple[str, ...] = ("experiment", "backend", "backend_type", "primitive",
                                   "outcome", "error_type")  # fmt: skip
-NUMERIC_COLUMNS: tuple[str, ...] = ("queue_seconds", "execution_seconds", "duration_seconds",
-                                    "qpu_seconds", "cost_usd", "fidelity")  # fmt: skip
-TIME_COLUMN = "finished_at"
-FLAG_COLUMN = "duplicate"
+#: numbers the report reads (execution_seconds is type-checked in Parquet schemas, not read)
+NUMERIC_COLUMNS: tuple[str, ...] = ("queue_seconds", "duration_seconds", "qpu_seconds",
+                                    "cost_usd", "fidelity")  # fmt: skip
+_NUMBER_COLUMNS = frozenset((*NUMERIC_COLUMNS, "execution_seconds", "shots", "num_circuits",
+                             "num_qubits", "depth", FLAG_COLUMN))  # fmt: skip
 #: what the report reads; the other contract columns (ids, other timestamps) are not needed
 REPORT_COLUMNS: tuple[str, ...] = (*LABEL_COLUMNS, TIME_COLUMN, *NUMERIC_COLUMNS, FLAG_COLUMN)
-_TEXT_COLUMNS = frozenset(JOB_EVENT_COLUMNS) - set(NUMERIC_COLUMNS) - {FLAG_COLUMN} - {
-    "shots", "num_circuits", "num_qubits", "depth"}  # fmt: skip
+_TEXT_COLUMNS = frozenset(JOB_EVENT_COLUMNS) - _NUMBER_COLUMNS
 
 
 @dataclass
@@ -66,13 +68,7 @@ def check_schema_types(schema: pa.Schema, path: str) -> None:
         t = f.type
         if pa.types.is_dictionary(t):
             t = t.value_type
-        if f.name in NUMERIC_COLUMNS or f.name in (
-            "shots",
-            "num_circuits",
-            "num_qubits",
-            "depth",
-            FLAG_COLUMN,
-        ):
+        if f.name in _NUMBER_COLUMNS:
             ok = (
                 pa.types.is_integer(t)
                 or pa.types.is_floating(t)

@@ -47,16 +47,29 @@ def backend_type(backend: Any) -> str:
     """``qpu``, ``emulator`` or ``simulator`` for a backend object (see the module docstring)."""
     if isinstance(backend, str) or backend is None:
         return lookup_type(backend_name(backend))
-    names = {cls.__name__ for cls in type(backend).__mro__}
+    family = _families.get(type(backend))
+    if family is None:
+        family = _families[type(backend)] = _family(type(backend))
+    if family == "aer":
+        return "emulator" if _has_noise(backend) else "simulator"
+    if family == "ibm":
+        return "simulator" if _ibm_simulator(backend) else "qpu"
+    return family
+
+
+# backend class -> "emulator", "simulator", "qpu", or "aer"/"ibm" (decided per instance)
+_families: dict[type, str] = {}
+
+
+def _family(cls: type) -> str:
+    names = {c.__name__ for c in cls.__mro__}
     if names & _EMULATOR_CLASSES:
         return "emulator"
     if names & _AER_CLASSES:
-        return "emulator" if _has_noise(backend) else "simulator"
+        return "aer"
     if names & _SIMULATOR_CLASSES:
         return "simulator"
-    if "IBMBackend" in names:
-        return "simulator" if _ibm_simulator(backend) else "qpu"
-    return "qpu"
+    return "ibm" if "IBMBackend" in names else "qpu"
 
 
 def remember(name: str, kind: str) -> None:

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 
 from qobserve import contract
@@ -36,7 +37,7 @@ from qobserve.context import NO_EXPERIMENT, current_run
 from qobserve.errors import classify
 from qobserve.events import JobEvent
 from qobserve.experiment import _mark_failed
-from qobserve.instrument import backends, finisher
+from qobserve.instrument import backends, finisher, spans
 from qobserve.instrument.idempotency import AUTO_PREFIX, DuplicateTracker, explicit_key
 from qobserve.instrument.inputs import Inputs
 from qobserve.instrument.pricing import price_model_for
@@ -44,7 +45,6 @@ from qobserve.instrument.results import JobResultError, executed_shots, failure_
 from qobserve.instrument.timing import Timing, server_timing
 from qobserve.telemetry import Telemetry
 
-_CLIENT = trace.SpanKind.CLIENT
 _FINAL = frozenset({"DONE", "ERROR", "CANCELLED"})
 _NONE: Any = object()  # "no result" (None is a possible result)
 # errors of RuntimeJobV2.result() that mean the job itself ended (others are the client's)
@@ -65,8 +65,8 @@ class Settings:
 
 settings = Settings()
 duplicates = DuplicateTracker()
+# set.add/discard and list(set) are atomic under the GIL: no lock on the submit path
 _inflight: set[TrackedJob] = set()
-_inflight_lock = threading.Lock()
 # result object -> (backend name, backend type) of the job that produced it, for compare()
 _origins: weakref.WeakKeyDictionary[Any, tuple[str, str]] = weakref.WeakKeyDictionary()
 
@@ -84,8 +84,8 @@ class TrackedJob:
 
     __slots__ = (
         "backend", "backend_type", "client_error", "done", "experiment", "finished_at",
-        "future", "hooks", "inputs", "job", "job_id", "key", "lock", "primitive", "remote",
-        "run_id", "span", "started_at", "submit_span", "submitted_at", "t0", "t_end", "tel",
+        "future", "hooks", "inputs", "job", "job_id", "key", "lock", "notes", "primitive",
+        "remote", "run_id", "started_at", "submit_span", "submitted_at", "t0", "t_end", "tel",
     )  # fmt: skip
 
     def __init__(
@@ -112,27 +112,13 @@ class TrackedJob:
         self.started_at: float | None = None
         self.finished_at = 0.0
         self.t_end = 0.0
-        self.span: Any = None
-        self.submit_span: Any = None
+        self.notes: list[spans.Note] = []
         tracer = tel.tracer
-        if tracer is not None:
-            self.span = span = tracer.start_span(f"job {name}")
-            attrs: dict[str, Any] = {
-                "quantum.backend.name": name,
-                "quantum.backend.type": kind,
-                "quantum.primitive": primitive,
-                "quantum.experiment.name": self.experiment,
-                "quantum.job.num_circuits": inputs.num_circuits,
-            }
-            if self.run_id:
-                attrs["qobserve.run_id"] = self.run_id
-            span.set_attributes(attrs)
-            self.submit_span = tracer.start_span(
-                f"submit {primitive} {name}", trace.set_span_in_context(span), _CLIENT
-            )
-            self.submit_span.set_attributes(
-                {"quantum.backend.name": name, "quantum.primitive": primitive}
-            )
+        self.submit_span: Any = (
+            tracer.start_span(f"submit {primitive} {name}", kind=spans.CLIENT)
+            if tracer is not None
+            else None
+        )
         self.submitted_at = time.time()
         self.t0 = time.perf_counter()
 
@@ -149,12 +135,9 @@ class TrackedJob:
         get_id = getattr(job, "job_id", None)
         self.job_id = job_id = str(get_id() if callable(get_id) else get_id or "")
         if self.submit_span is not None:
-            self.submit_span.set_attribute("quantum.job.id", job_id)
-            self.submit_span.end()
-            self.span.set_attribute("quantum.job.id", job_id)
+            spans.end_submit(self.submit_span, job_id)
         self.tel.metrics.inc(contract.JOBS_IN_FLIGHT, (self.backend,))
-        with _inflight_lock:
-            _inflight.add(self)
+        _inflight.add(self)
         future = getattr(job, "_future", None)
         if isinstance(future, concurrent.futures.Future):
             self.future = future
@@ -177,12 +160,18 @@ class TrackedJob:
             with self.lock:
                 self.done = True
                 self._stop_clock()
-                if self.submit_span is not None:
-                    _mark_failed(self.submit_span, exc, classify(exc))
-                    self.submit_span.end()
                 self._record(exc=exc, submitted=False)
         except Exception as err:
             self.tel.internal_error("instrument", err)
+
+    def activate(self) -> object:
+        """Make the submit span current (for spans the SDK call may create); a token."""
+        span = self.submit_span
+        return None if span is None else otel_context.attach(trace.set_span_in_context(span))
+
+    def deactivate(self, token: object) -> None:
+        if token is not None:
+            otel_context.detach(token)  # type: ignore[arg-type]
 
     def mark_started(self) -> None:
         """A worker began executing the job (local jobs; the first call counts)."""
@@ -229,10 +218,9 @@ class TrackedJob:
     def observed_poll_error(self, exc: BaseException) -> None:
         """The job goes on; remember what the caller saw meanwhile."""
         self.client_error = exc
-        if self.span is not None:
-            self.span.add_event(
-                "client error", {"error.type": classify(exc), "exception.type": type(exc).__name__}
-            )
+        self._note(
+            "client error", {"error.type": classify(exc), "exception.type": type(exc).__name__}
+        )
 
     def observed_status(self, status: Any) -> None:
         name = _status_name(status)
@@ -279,8 +267,7 @@ class TrackedJob:
             metrics = self.job.metrics()
         except Exception as err:
             self.tel.metrics.inc(contract.TELEMETRY_INCOMPLETE_TOTAL, ("job_metrics_failed",))
-            if self.span is not None:
-                self.span.add_event("job.metrics() failed", {"exception.type": type(err).__name__})
+            self._note("job.metrics() failed", {"exception.type": type(err).__name__})
         self._record(result=result, exc=exc, metrics=metrics)
 
     def abandon(self) -> None:
@@ -296,9 +283,16 @@ class TrackedJob:
                 self._record(exc=self.client_error)
                 return
             self.tel.metrics.inc(contract.TELEMETRY_INCOMPLETE_TOTAL, ("unfinished",))
-            if self.span is not None:
-                self.span.set_attribute("qobserve.incomplete", True)
-                self.span.end()
+            tracer = self.tel.tracer
+            if tracer is not None and self.submit_span is not None:
+                event = self._event("", "none", None, None, None, None, None, "", False)
+                attrs = {"qobserve.incomplete": True, "qobserve.timing.source": "none"}
+                spans.end_job(tracer, self.submit_span, event, attrs, None, self.notes,
+                              self.finished_at)  # fmt: skip
+
+    def _note(self, name: str, attributes: dict[str, Any]) -> None:
+        if self.submit_span is not None:
+            self.notes.append((name, attributes, time.time_ns()))
 
     def _stop_clock(self) -> None:
         self.t_end = time.perf_counter()
@@ -314,8 +308,7 @@ class TrackedJob:
             if state.get(hook.kind) is hook:
                 del state[hook.kind]
         self.hooks = ()
-        with _inflight_lock:
-            _inflight.discard(self)
+        _inflight.discard(self)
         self.tel.metrics.dec(contract.JOBS_IN_FLIGHT, (self.backend,))
 
     def _status_error(self, status: str) -> BaseException | None:
@@ -354,19 +347,45 @@ class TrackedJob:
         shots = executed_shots(result) if result is not _NONE and exc is None else None
         if shots is None and submitted and exc is None:
             shots = self.inputs.requested_shots() or _program_shots(self.job)
-        num_qubits, depth = self.inputs.shape()
         started, finished, queue, execution, qpu, source = self._timing(metrics, submitted)
         key, duplicate = self._idempotency(submitted)
-        prices = price_model_for(tel.config.price_model, lambda e: tel.internal_error("prices", e))
-        cost = prices.cost(self.backend, qpu_seconds=qpu, shots=shots)
+        cost = None
+        if tel.config.price_model and submitted:
+            prices = price_model_for(
+                tel.config.price_model, lambda e: tel.internal_error("prices", e)
+            )
+            cost = prices.cost(self.backend, qpu_seconds=qpu, shots=shots)
         trace_id, exemplar = "", None
-        span = self.span
-        if span is not None:
-            context = span.get_span_context()
-            if context.trace_flags.sampled:
-                trace_id = format(context.trace_id, "032x")
-                exemplar = {"trace_id": trace_id}
-        event = JobEvent(
+        submit = self.submit_span
+        if submit is not None:
+            trace_id, exemplar = spans.trace_ids(submit)
+        event = self._event(outcome, error_type, shots, (started, finished), (queue, execution),
+                            qpu, cost, key, duplicate, trace_id)  # fmt: skip
+        tracer = tel.tracer
+        if submit is not None and tracer is not None:
+            if not submitted:  # no job was created: the submit span carries the failure
+                submit.set_attributes(
+                    {"quantum.backend.name": self.backend, "quantum.primitive": self.primitive}
+                )
+                if exc is not None:
+                    _mark_failed(submit, exc, error_type)
+                submit.end()
+            else:
+                attrs = {"qobserve.timing.source": source}
+                spans.end_job(tracer, submit, event, attrs, exc, self.notes, self.finished_at)
+        tel.record_job(event, exemplar)
+
+    def _event(
+        self, outcome: str, error_type: str, shots: int | None,
+        times: tuple[float | None, float | None] | None = None,
+        seconds: tuple[float | None, float | None] | None = None,
+        qpu: float | None = None, cost: float | None = None, key: str = "",
+        duplicate: bool = False, trace_id: str = "",
+    ) -> JobEvent:  # fmt: skip
+        started, finished = times or (None, self.finished_at)
+        queue, execution = seconds or (None, None)
+        num_qubits, depth = self.inputs.shape()
+        return JobEvent(
             job_id=self.job_id,
             experiment=self.experiment,
             run_id=self.run_id,
@@ -386,14 +405,11 @@ class TrackedJob:
             num_qubits=num_qubits,
             depth=depth,
             qpu_seconds=qpu,
-            cost_usd=cost if tel.config.price_model and submitted else None,
+            cost_usd=cost,
             duplicate=duplicate,
             trace_id=trace_id,
             idempotency_key=key,
         )
-        if span is not None:
-            self._end_spans(event, exc, source)
-        tel.record_job(event, exemplar)
 
     def _timing(
         self, metrics: Any, submitted: bool
@@ -434,37 +450,6 @@ class TrackedJob:
         key = AUTO_PREFIX + self.inputs.fingerprint(self.primitive, self.backend)
         scoped = "" if scope == "global" else self.run_id or _PROCESS_SCOPE
         return key, duplicates.check_and_add(key, scoped, self.tel.store)
-
-    def _end_spans(self, event: JobEvent, exc: BaseException | None, source: str) -> None:
-        span = self.span
-        attrs: dict[str, Any] = {"qobserve.timing.source": source}
-        for attr, value in (
-            ("quantum.shots", event.shots),
-            ("quantum.circuit.num_qubits", event.num_qubits),
-            ("quantum.circuit.depth", event.depth),
-            ("quantum.job.qpu_seconds", event.qpu_seconds),
-            ("quantum.job.cost_usd", event.cost_usd),
-        ):
-            if value is not None:
-                attrs[attr] = value
-        if event.idempotency_key:
-            attrs["qobserve.idempotency_key"] = event.idempotency_key
-            attrs["qobserve.duplicate"] = event.duplicate
-        span.set_attributes(attrs)
-        tracer = self.tel.tracer
-        if tracer is not None and event.started_at is not None:
-            context = trace.set_span_in_context(span)
-            queue_start = event.started_at - (event.queue_seconds or 0.0)
-            for name, start, end in (
-                ("queue", queue_start, event.started_at),
-                ("execute", event.started_at, event.finished_at or self.finished_at),
-            ):
-                child = tracer.start_span(name, context, start_time=_ns(start))
-                child.set_attribute("qobserve.timing.source", source)
-                child.end(end_time=_ns(end))
-        if exc is not None:
-            _mark_failed(span, exc, event.error_type)
-        span.end(end_time=_ns(max(self.finished_at, event.finished_at or 0.0)))
 
 
 class _Hook:
@@ -522,8 +507,7 @@ def _report(observe: Callable[[Any], None], tracked: TrackedJob, value: Any) -> 
 
 def in_flight() -> list[TrackedJob]:
     """Jobs submitted and not finished yet (in no particular order)."""
-    with _inflight_lock:
-        return list(_inflight)
+    return list(_inflight)
 
 
 def abandon_all() -> None:
@@ -563,7 +547,3 @@ def _program_shots(job: Any) -> int | None:
 
 def _positive(value: float | None) -> float | None:
     return None if value is None else max(value, 0.0)
-
-
-def _ns(seconds: float) -> int:
-    return int(seconds * 1e9)

@@ -72,12 +72,15 @@ def call(
         tel.internal_error("instrument", exc)
         return original(owner, *args, **kwargs)
     token = SUBMISSION.set(tracked)
+    span_token = tracked.activate()
     try:
         job = original(owner, *args, **kwargs)
     except BaseException as exc:
+        tracked.deactivate(span_token)
         SUBMISSION.reset(token)
         tracked.submit_failed(exc)
         raise
+    tracked.deactivate(span_token)
     SUBMISSION.reset(token)
     tracked.submitted(job)
     return job

@@ -76,6 +76,7 @@ def test_cloud_job_with_server_timestamps_and_cost(
         assert span.attributes["qobserve.timing.source"] == "server"
         queue, execute = spans["queue"], spans["execute"]
         assert queue.parent.span_id == execute.parent.span_id == span.context.span_id
+        assert span.parent.span_id == spans["submit sampler ibm_fakecloud"].context.span_id
         assert (queue.end_time - queue.start_time) / 1e9 == pytest.approx(30.0)
         assert (execute.end_time - execute.start_time) / 1e9 == pytest.approx(2.5)
 
@@ -223,6 +224,10 @@ def test_unfinished_jobs_at_exit(
     assert cap.sample("quantum_jobs_in_flight", backend="ibm_fakecloud") == 2
 
     jobs.abandon_all()  # what the exit hook does after flushing
+    incomplete = [s for s in cap.spans() if s.attributes.get("qobserve.incomplete")]
+    assert [s.name for s in incomplete] == ["job ibm_fakecloud"]
+    limited = next(s for s in cap.spans() if s.attributes.get("error.type") == "rate_limited")
+    assert [e.name for e in limited.events] == ["client error", "exception"]
     labels = {**QPU, "experiment": "__none__"}
     assert (
         cap.sample("quantum_jobs_total", **labels, outcome="error", error_type="rate_limited") == 1

@@ -56,9 +56,9 @@ def test_sampler_v2_on_fake_backend(cap: Capture, fake_manila: Any, isa_bell: An
     assert cap.sample("qobserve_internal_errors_total", component="instrument") is None
 
     assert span_tree(cap) == {
-        "experiment bell": ["job fake_manila"],
-        "job fake_manila": ["execute", "queue", "submit sampler fake_manila"],
-        "submit sampler fake_manila": [],
+        "experiment bell": ["submit sampler fake_manila"],
+        "submit sampler fake_manila": ["job fake_manila"],
+        "job fake_manila": ["execute", "queue"],
         "queue": [],
         "execute": [],
     }
@@ -93,6 +93,14 @@ def test_sampler_v2_on_fake_backend(cap: Capture, fake_manila: Any, isa_bell: An
         300, 1, isa_bell.num_qubits, isa_bell.depth(),
     )  # fmt: skip
     assert event["queue_seconds"] + event["execution_seconds"] == pytest.approx(
+        event["duration_seconds"], abs=0.01
+    )
+    # the job span runs from submission to the outcome; its children split that time
+    assert abs(span.start_time - submit.start_time) < 1e7  # both at submission (10 ms)
+    queue, execute = one_span(cap, "queue"), one_span(cap, "execute")
+    assert span.start_time <= queue.start_time <= queue.end_time <= execute.start_time
+    assert execute.end_time <= span.end_time
+    assert (span.end_time - span.start_time) / 1e9 == pytest.approx(
         event["duration_seconds"], abs=0.01
     )
     assert event["submitted_at"] <= event["started_at"] <= event["finished_at"]

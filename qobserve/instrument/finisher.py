@@ -42,7 +42,7 @@ def submit(tracked: Any, result: Any, exc: BaseException | None) -> None:
             _cond.notify_all()
     if full:  # record now, without the request, rather than lose the job
         tracked.tel.metrics.inc(contract.TELEMETRY_INCOMPLETE_TOTAL, ("finisher_full",))
-        tracked._record(result=result, exc=exc)
+        tracked.record(result=result, exc=exc)
 
 
 def flush(timeout: float = 30.0) -> bool:

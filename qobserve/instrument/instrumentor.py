@@ -18,7 +18,7 @@ from collections.abc import Collection
 from typing import Any
 
 from qobserve.exceptions import InputError
-from qobserve.instrument import finisher, jobs
+from qobserve.instrument import finisher, jobs, record
 from qobserve.instrument.base import BaseInstrumentor
 from qobserve.instrument.idempotency import AUTO_SCOPES
 from qobserve.instrument.patching import Patcher
@@ -109,7 +109,7 @@ class QiskitInstrumentor(BaseInstrumentor):
                     patcher.patch(cls, method, stamping_submit(fn_attr, pool_attr))
         if transpiler:
             _patch_transpiler(patcher)
-        jobs.settings.auto_scope = auto_idempotency
+        record.settings.auto_scope = auto_idempotency
         _register_exit()
 
     def _uninstrument(self, **kwargs: Any) -> None:

@@ -25,8 +25,6 @@ import contextlib
 import threading
 import time
 import weakref
-from collections.abc import Callable
-from contextvars import ContextVar
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -35,36 +33,17 @@ from opentelemetry import trace
 from qobserve import contract
 from qobserve.context import NO_EXPERIMENT, current_run
 from qobserve.errors import classify
-from qobserve.events import JobEvent
-from qobserve.experiment import _mark_failed
-from qobserve.instrument import backends, finisher, spans
-from qobserve.instrument.idempotency import AUTO_PREFIX, DuplicateTracker, explicit_key
+from qobserve.instrument import backends, finisher, hooks, record, spans
+from qobserve.instrument.idempotency import explicit_key
 from qobserve.instrument.inputs import Inputs
-from qobserve.instrument.pricing import price_model_for
-from qobserve.instrument.results import JobResultError, executed_shots, failure_of
-from qobserve.instrument.timing import Timing, server_timing
+from qobserve.instrument.record import NO_RESULT
 from qobserve.telemetry import Telemetry
 
 _FINAL = frozenset({"DONE", "ERROR", "CANCELLED"})
-_NONE: Any = object()  # "no result" (None is a possible result)
 # errors of RuntimeJobV2.result() that mean the job itself ended (others are the client's)
 _FINAL_ERRORS = frozenset(
     {"RuntimeJobFailureError", "RuntimeJobMaxTimeoutError", "RuntimeInvalidStateError"}
 )
-#: set while a hooked ``result()`` runs: its own status polls are not separate observations
-_IN_RESULT: ContextVar[bool] = ContextVar("qobserve_in_result", default=False)
-#: per-process scope of automatic keys outside any experiment run
-_PROCESS_SCOPE = "process"
-
-
-class Settings:
-    """Options of the running instrumentation (see ``QiskitInstrumentor.instrument``)."""
-
-    auto_scope = "run"
-
-
-settings = Settings()
-duplicates = DuplicateTracker()
 # set.add/discard and list(set) are atomic under the GIL: no lock on the submit path
 _inflight: set[TrackedJob] = set()
 # result object -> (backend name, backend type) of the job that produced it, for compare()
@@ -107,7 +86,7 @@ class TrackedJob:
         self.remote = False
         self.done = False
         self.lock = threading.Lock()
-        self.hooks: tuple[_Hook, ...] = ()
+        self.hooks: tuple[hooks.Hook, ...] = ()
         self.client_error: BaseException | None = None
         self.started_at: float | None = None
         self.finished_at = 0.0
@@ -143,14 +122,7 @@ class TrackedJob:
             self.future = future
         else:
             self.remote = callable(getattr(job, "metrics", None))
-        hooks = []
-        for kind in _HOOKED:
-            original = getattr(job, kind, None)
-            if callable(original):
-                hook = _Hook(self, kind, original)
-                setattr(job, kind, hook)
-                hooks.append(hook)
-        self.hooks = tuple(hooks)
+        self.hooks = hooks.install(self, job)
         if self.future is not None:  # runs at once if the job is already done
             self.future.add_done_callback(self._future_done)
 
@@ -160,7 +132,7 @@ class TrackedJob:
             with self.lock:
                 self.done = True
                 self._stop_clock()
-                self._record(exc=exc, submitted=False)
+                self.record(exc=exc, submitted=False)
         except Exception as err:
             self.tel.internal_error("instrument", err)
 
@@ -198,12 +170,16 @@ class TrackedJob:
         else:
             self.finish(result=future.result())
 
-    def observed_result(self, value: Any) -> None:
-        self._remember_origin(value)
+    def _conclude(self, **outcome: Any) -> None:
+        """A final outcome was seen: a local job's future says what it is, precisely."""
         if self.future is not None:
             self._finish_from_future()
         else:
-            self.finish(result=value)
+            self.finish(**outcome)
+
+    def observed_result(self, value: Any) -> None:
+        self.remember_origin(value)
+        self._conclude(result=value)
 
     def observed_error(self, exc: BaseException) -> None:
         if self.future is not None:
@@ -224,26 +200,21 @@ class TrackedJob:
 
     def observed_status(self, status: Any) -> None:
         name = _status_name(status)
-        if name not in _FINAL:
-            return
-        if self.future is not None:
-            self._finish_from_future()
-        else:
-            self.finish(status=name)
+        if name in _FINAL:
+            self._conclude(status=name)
 
     def observed_cancel(self, value: Any) -> None:
-        if self.future is not None:
-            self._finish_from_future()
-        elif value is not False:
-            self.finish(status="CANCELLED")
+        if self.future is not None or value is not False:  # False: nothing was cancelled
+            self._conclude(status="CANCELLED")
 
-    def _remember_origin(self, value: Any) -> None:
-        if value is not None and value is not _NONE:
+    def remember_origin(self, value: Any) -> None:
+        """Note that ``value`` is this job's result (for ``compare()``)."""
+        if value is not None and value is not NO_RESULT:
             with contextlib.suppress(TypeError):  # not weak-referenceable
                 _origins[value] = (self.backend, self.backend_type)
 
     # -- finishing -------------------------------------------------------------------------------
-    def finish(self, *, result: Any = _NONE, exc: BaseException | None = None,
+    def finish(self, *, result: Any = NO_RESULT, exc: BaseException | None = None,
                status: str | None = None) -> None:  # fmt: skip
         """Record the outcome once; later calls return after the first one is recorded."""
         with self.lock:
@@ -258,7 +229,7 @@ class TrackedJob:
                 # one metrics() request, off the caller's thread; the record follows it
                 finisher.submit(self, result, exc)
                 return
-            self._record(result=result, exc=exc)
+            self.record(result=result, exc=exc)
 
     def finish_with_metrics(self, result: Any, exc: BaseException | None) -> None:
         """Called by :mod:`finisher`: fetch ``job.metrics()`` once, then record."""
@@ -268,7 +239,7 @@ class TrackedJob:
         except Exception as err:
             self.tel.metrics.inc(contract.TELEMETRY_INCOMPLETE_TOTAL, ("job_metrics_failed",))
             self._note("job.metrics() failed", {"exception.type": type(err).__name__})
-        self._record(result=result, exc=exc, metrics=metrics)
+        self.record(result=result, exc=exc, metrics=metrics)
 
     def abandon(self) -> None:
         """The process is ending with the job unfinished: record what the caller last saw,
@@ -280,12 +251,12 @@ class TrackedJob:
             self._stop_clock()
             self._release()
             if self.client_error is not None:
-                self._record(exc=self.client_error)
+                self.record(exc=self.client_error)
                 return
             self.tel.metrics.inc(contract.TELEMETRY_INCOMPLETE_TOTAL, ("unfinished",))
             tracer = self.tel.tracer
             if tracer is not None and self.submit_span is not None:
-                event = self._event("", "none", None, None, None, None, None, "", False)
+                event = record.build_event(self, "", "none")
                 attrs = {"qobserve.incomplete": True, "qobserve.timing.source": "none"}
                 spans.end_job(tracer, self.submit_span, event, attrs, None, self.notes,
                               self.finished_at)  # fmt: skip
@@ -303,10 +274,7 @@ class TrackedJob:
         job = self.job
         if job is None:
             return
-        state = getattr(job, "__dict__", {})
-        for hook in self.hooks:
-            if state.get(hook.kind) is hook:
-                del state[hook.kind]
+        hooks.remove(job, self.hooks)
         self.hooks = ()
         _inflight.discard(self)
         self.tel.metrics.dec(contract.JOBS_IN_FLIGHT, (self.backend,))
@@ -322,187 +290,16 @@ class TrackedJob:
         return _sdk_failure(str(reason), code)
 
     # -- recording -------------------------------------------------------------------------------
-    def _record(
-        self, *, result: Any = _NONE, exc: BaseException | None = None, metrics: Any = None,
+    def record(
+        self, *, result: Any = NO_RESULT, exc: BaseException | None = None, metrics: Any = None,
         submitted: bool = True,
     ) -> None:  # fmt: skip
+        """Write the job's event, metrics and spans (see :mod:`record`); never raises."""
         try:
-            self._write(result, exc, metrics, submitted)
+            record.write(self, result, exc, metrics, submitted)
         except Exception as err:
             self.tel.internal_error("instrument", err)
             self.tel.metrics.inc(contract.TELEMETRY_INCOMPLETE_TOTAL, ("record_failed",))
-
-    def _write(self, result: Any, exc: BaseException | None, metrics: Any, submitted: bool) -> None:
-        tel = self.tel
-        error_type = "none"
-        if exc is None and result is not _NONE:
-            self._remember_origin(result)
-            exc = failure_of(result)
-        if exc is not None:
-            error_type = "job_failed" if isinstance(exc, JobResultError) else classify(exc)
-        outcome = "success" if exc is None else "error"
-        if error_type == "cancelled":
-            outcome = "cancelled"
-
-        shots = executed_shots(result) if result is not _NONE and exc is None else None
-        if shots is None and submitted and exc is None:
-            shots = self.inputs.requested_shots() or _program_shots(self.job)
-        started, finished, queue, execution, qpu, source = self._timing(metrics, submitted)
-        key, duplicate = self._idempotency(submitted)
-        cost = None
-        if tel.config.price_model and submitted:
-            prices = price_model_for(
-                tel.config.price_model, lambda e: tel.internal_error("prices", e)
-            )
-            cost = prices.cost(self.backend, qpu_seconds=qpu, shots=shots)
-        trace_id, exemplar = "", None
-        submit = self.submit_span
-        if submit is not None:
-            trace_id, exemplar = spans.trace_ids(submit)
-        event = self._event(outcome, error_type, shots, (started, finished), (queue, execution),
-                            qpu, cost, key, duplicate, trace_id)  # fmt: skip
-        tracer = tel.tracer
-        if submit is not None and tracer is not None:
-            if not submitted:  # no job was created: the submit span carries the failure
-                submit.set_attributes(
-                    {"quantum.backend.name": self.backend, "quantum.primitive": self.primitive}
-                )
-                if exc is not None:
-                    _mark_failed(submit, exc, error_type)
-                submit.end()
-            else:
-                attrs = {"qobserve.timing.source": source}
-                spans.end_job(tracer, submit, event, attrs, exc, self.notes, self.finished_at)
-        tel.record_job(event, exemplar)
-
-    def _event(
-        self, outcome: str, error_type: str, shots: int | None,
-        times: tuple[float | None, float | None] | None = None,
-        seconds: tuple[float | None, float | None] | None = None,
-        qpu: float | None = None, cost: float | None = None, key: str = "",
-        duplicate: bool = False, trace_id: str = "",
-    ) -> JobEvent:  # fmt: skip
-        started, finished = times or (None, self.finished_at)
-        queue, execution = seconds or (None, None)
-        num_qubits, depth = self.inputs.shape()
-        return JobEvent(
-            job_id=self.job_id,
-            experiment=self.experiment,
-            run_id=self.run_id,
-            backend=self.backend,
-            backend_type=self.backend_type,
-            primitive=self.primitive,
-            outcome=outcome,
-            error_type=error_type,
-            submitted_at=self.submitted_at,
-            started_at=started,
-            finished_at=finished,
-            queue_seconds=queue,
-            execution_seconds=execution,
-            duration_seconds=self.t_end - self.t0,
-            shots=shots,
-            num_circuits=self.inputs.num_circuits,
-            num_qubits=num_qubits,
-            depth=depth,
-            qpu_seconds=qpu,
-            cost_usd=cost,
-            duplicate=duplicate,
-            trace_id=trace_id,
-            idempotency_key=key,
-        )
-
-    def _timing(
-        self, metrics: Any, submitted: bool
-    ) -> tuple[float | None, float, float | None, float | None, float | None, str]:
-        """(started, finished, queue s, execution s, qpu s, timing source)."""
-        finished = self.finished_at
-        if not submitted:
-            return None, finished, None, None, None, "none"
-        if self.remote:
-            t = server_timing(metrics) if metrics is not None else Timing(None, None, None, None)
-            if t.started is None:
-                return None, finished, None, None, t.qpu_seconds, "none"
-            queue = t.started - t.created if t.created is not None else None
-            end = t.finished if t.finished is not None else finished
-            return (
-                t.started,
-                end,
-                _positive(queue),
-                _positive(end - t.started),
-                t.qpu_seconds,
-                ("server"),
-            )
-        started = self.started_at
-        if started is None:
-            return None, finished, None, None, None, "none"
-        return (started, finished, _positive(started - self.submitted_at),
-                _positive(finished - started), None, "local")  # fmt: skip
-
-    def _idempotency(self, submitted: bool) -> tuple[str, bool]:
-        if not submitted:
-            return "", False  # a rejected submission is not a resubmission target
-        key = self.key
-        if key is not None:
-            return key, duplicates.check_and_add(key, "", self.tel.store)
-        scope = settings.auto_scope
-        if scope == "off":
-            return "", False
-        key = AUTO_PREFIX + self.inputs.fingerprint(self.primitive, self.backend)
-        scoped = "" if scope == "global" else self.run_id or _PROCESS_SCOPE
-        return key, duplicates.check_and_add(key, scoped, self.tel.store)
-
-
-class _Hook:
-    """A job method replaced on one instance: calls the original and reports to the tracker."""
-
-    __slots__ = ("__wrapped__", "kind", "tracked")
-
-    def __init__(self, tracked: TrackedJob, kind: str, original: Callable[..., Any]) -> None:
-        self.tracked = tracked
-        self.kind = kind
-        self.__wrapped__ = original
-
-    def __getattr__(self, name: str) -> Any:  # __name__, __doc__, ... of the original
-        if name == "__wrapped__":
-            raise AttributeError(name)
-        return getattr(self.__wrapped__, name)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        kind, tracked = self.kind, self.tracked
-        if kind == "result":
-            token = _IN_RESULT.set(True)
-            try:
-                value = self.__wrapped__(*args, **kwargs)
-            except BaseException as exc:
-                _IN_RESULT.reset(token)
-                _report(tracked.observed_error, tracked, exc)
-                raise
-            _IN_RESULT.reset(token)
-            _report(tracked.observed_result, tracked, value)
-            return value
-        if kind == "status":
-            try:
-                value = self.__wrapped__(*args, **kwargs)
-            except BaseException as exc:  # a failed poll: the caller's error, not the job's
-                if not _IN_RESULT.get():
-                    _report(tracked.observed_poll_error, tracked, exc)
-                raise
-            if not _IN_RESULT.get():
-                _report(tracked.observed_status, tracked, value)
-            return value
-        value = self.__wrapped__(*args, **kwargs)  # a cancel() that raises cancelled nothing
-        _report(tracked.observed_cancel, tracked, value)
-        return value
-
-
-_HOOKED = ("result", "status", "cancel")
-
-
-def _report(observe: Callable[[Any], None], tracked: TrackedJob, value: Any) -> None:
-    try:
-        observe(value)
-    except Exception as exc:  # telemetry never reaches the caller
-        tracked.tel.internal_error("instrument", exc)
 
 
 def in_flight() -> list[TrackedJob]:
@@ -533,17 +330,3 @@ def _sdk_failure(reason: str, code: Any) -> BaseException:
     if code == 1305:
         return RuntimeJobMaxTimeoutError(reason)
     return RuntimeJobFailureError(f"Unable to retrieve job result. {reason}")
-
-
-def _program_shots(job: Any) -> int | None:
-    """Shots of a local executor job, from the QuantumProgram it ran."""
-    program = getattr(job, "inputs", None)
-    shots = getattr(program, "shots", None)
-    items = getattr(program, "items", None)
-    if isinstance(shots, int) and items is not None:
-        return shots * len(items)
-    return None
-
-
-def _positive(value: float | None) -> float | None:
-    return None if value is None else max(value, 0.0)

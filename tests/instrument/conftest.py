@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from qobserve.instrument import QiskitInstrumentor, pricing
-from qobserve.instrument import jobs as jobs_module
+from qobserve.instrument import QiskitInstrumentor, pricing, record
 from qobserve.testing import Capture, capture
 from tests.instrument.ibm_api import FakeIBMAPI, FakeJob, cloud_backend
 
@@ -72,7 +71,7 @@ def instrumented() -> Iterator[QiskitInstrumentor]:
         yield instrumentor
     finally:
         instrumentor.uninstrument()
-        jobs_module.duplicates.clear()
+        record.duplicates.clear()
         pricing.clear_cache()
 
 

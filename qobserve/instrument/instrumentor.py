@@ -11,14 +11,12 @@ Example::
 
 from __future__ import annotations
 
-import atexit
 import importlib
-import threading
 from collections.abc import Collection
 from typing import Any
 
 from qobserve.exceptions import InputError
-from qobserve.instrument import finisher, jobs, record
+from qobserve.instrument import finisher, record
 from qobserve.instrument.base import BaseInstrumentor
 from qobserve.instrument.idempotency import AUTO_SCOPES
 from qobserve.instrument.patching import Patcher
@@ -26,7 +24,6 @@ from qobserve.instrument.primitives import BACKEND_TARGETS, PRIMITIVE_TARGETS
 from qobserve.instrument.submit import wrap_submit
 from qobserve.instrument.timing import stamping_submit
 from qobserve.instrument.transpiler import wrap_generate, wrap_pass_manager_run, wrap_transpile
-from qobserve.telemetry import get_telemetry
 
 # job classes whose submit method passes the job's callable to a thread pool:
 # (module, class, method, attribute holding the callable, attribute holding the pool or None)
@@ -34,8 +31,6 @@ _STAMPED_JOBS = (
     ("qiskit_aer.jobs.aerjob", "AerJob", "submit", "_fn", "_executor"),
     ("qiskit.primitives.primitive_job", "PrimitiveJob", "_submit", "_function", None),
 )
-_exit_lock = threading.Lock()
-_exit_registered = False
 
 
 class QiskitInstrumentor(BaseInstrumentor):
@@ -93,7 +88,6 @@ class QiskitInstrumentor(BaseInstrumentor):
                 f"{auto_idempotency!r} is not one of {', '.join(AUTO_SCOPES)}",
                 field="auto_idempotency",
             )
-        get_telemetry()  # configured before our exit hook is registered: it runs first
         patcher = self._patcher = Patcher()
         targets = (PRIMITIVE_TARGETS if primitives else ()) + (
             BACKEND_TARGETS if backend_run else ()
@@ -110,7 +104,6 @@ class QiskitInstrumentor(BaseInstrumentor):
         if transpiler:
             _patch_transpiler(patcher)
         record.settings.auto_scope = auto_idempotency
-        _register_exit()
 
     def _uninstrument(self, **kwargs: Any) -> None:
         self._patcher.restore()
@@ -137,17 +130,3 @@ def _patch_transpiler(patcher: Patcher) -> None:
             # every module, the user's too: ``from qiskit import transpile`` before
             # instrument() binds the original in the importing module
             patcher.patch_function(original, factory(original))
-
-
-def _register_exit() -> None:
-    global _exit_registered
-    with _exit_lock:
-        if not _exit_registered:
-            atexit.register(_at_exit)
-            _exit_registered = True
-
-
-def _at_exit() -> None:
-    """Record remote jobs still being finished, then account for unfinished ones."""
-    finisher.flush(10.0)
-    jobs.abandon_all()

@@ -20,6 +20,7 @@ count in ``quantum_telemetry_incomplete_total{reason="unfinished"}``.
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures
 import contextlib
 import threading
@@ -46,6 +47,8 @@ _FINAL_ERRORS = frozenset(
 )
 # set.add/discard and list(set) are atomic under the GIL: no lock on the submit path
 _inflight: set[TrackedJob] = set()
+_exit_lock = threading.Lock()
+_exit_hooked = False
 # result object -> (backend name, backend type) of the job that produced it, for compare()
 _origins: weakref.WeakKeyDictionary[Any, tuple[str, str]] = weakref.WeakKeyDictionary()
 
@@ -305,6 +308,25 @@ class TrackedJob:
 def in_flight() -> list[TrackedJob]:
     """Jobs submitted and not finished yet (in no particular order)."""
     return list(_inflight)
+
+
+def ensure_exit_hook() -> None:
+    """Register :func:`at_exit` once. Called on the first submission, after the telemetry is
+    configured, so that it runs before the telemetry's own exit hook (atexit is LIFO) and its
+    records still reach the store and the exporter."""
+    global _exit_hooked
+    if _exit_hooked:
+        return
+    with _exit_lock:
+        if not _exit_hooked:
+            atexit.register(at_exit)
+            _exit_hooked = True
+
+
+def at_exit() -> None:
+    """Record remote jobs still being finished, then account for unfinished ones."""
+    finisher.flush(10.0)
+    abandon_all()
 
 
 def abandon_all() -> None:

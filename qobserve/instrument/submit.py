@@ -18,7 +18,7 @@ import functools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from qobserve.instrument.jobs import TrackedJob
+from qobserve.instrument.jobs import TrackedJob, ensure_exit_hook
 from qobserve.instrument.timing import SUBMISSION
 from qobserve.telemetry import Telemetry, get_telemetry
 
@@ -66,6 +66,7 @@ def call(
     if SUBMISSION.get() is not None:  # inside another submission, or inside a job's worker
         return original(owner, *args, **kwargs)
     tel = get_telemetry()
+    ensure_exit_hook()
     try:
         tracked, (args, kwargs) = describe(tel, owner, args, kwargs)
     except Exception as exc:

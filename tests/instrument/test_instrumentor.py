@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import inspect
+import sqlite3
+import subprocess
 import sys
 import types
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -124,3 +127,44 @@ def test_base_instrumentor_contract() -> None:
     probe.uninstrument()
     assert calls == ["instrument {'x': 1}", "uninstrument"]
     assert Probe() is probe and Probe() is not QiskitInstrumentor()
+
+
+_EXIT_CHILD = r"""
+import sys, warnings
+warnings.simplefilter("ignore")
+import qobserve
+from qobserve.instrument import QiskitInstrumentor
+from qiskit import QuantumCircuit
+from qiskit_ibm_runtime import SamplerV2
+from qiskit_ibm_runtime.api.exceptions import RequestsApiError
+from tests.instrument.ibm_api import FakeIBMAPI, FakeJob, cloud_backend
+
+QiskitInstrumentor().instrument()            # before configure(): must not pre-empt it
+qobserve.configure(store_path=sys.argv[1])
+api = FakeIBMAPI()
+backend = cloud_backend(api)
+circuit = QuantumCircuit(2)
+circuit.measure_all()
+api.next_job = FakeJob(backend=backend.name, states=["Running"])
+job = SamplerV2(mode=backend).run([circuit], shots=10)
+api.fail("/jobs/", 429, "Too many requests")
+try:
+    job.status()
+except RequestsApiError:
+    print("rate limited while running")
+"""
+
+
+def test_job_unfinished_at_exit_reaches_the_store(repo_root: Path, tmp_path: Path) -> None:
+    """The process ends while a cloud job runs and its last poll was rate limited: the exit
+    hook records it, before the telemetry shuts down, in the store the user configured."""
+    store = tmp_path / "events.db"
+    out = subprocess.run(
+        [sys.executable, "-c", _EXIT_CHILD, str(store)],
+        capture_output=True, text=True, timeout=120, check=True, cwd=repo_root,
+    )  # fmt: skip
+    assert out.stdout.strip() == "rate limited while running"
+    assert "keeping the first configuration" not in out.stderr
+    with sqlite3.connect(store) as db:
+        rows = db.execute("SELECT backend, outcome, error_type FROM job_events").fetchall()
+    assert rows == [("ibm_fakecloud", "error", "rate_limited")]

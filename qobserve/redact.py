@@ -2,7 +2,7 @@
 
 Two layers: the values of secret-looking environment variables (``QISKIT_IBM_TOKEN``,
 ``*_API_KEY``, ...) are replaced wherever they appear, and token-shaped text after words like
-``token=`` or ``Bearer``, and the ``user:password@`` of a URL, are masked even when their values
+``token=`` or ``Bearer``, and the password of a ``user:password@`` URL, are masked even when their values
 are not in the environment.
 
 Example::
@@ -23,7 +23,7 @@ _SECRET_TEXT = re.compile(
     r"|bearer\s+)(?P<value>[A-Za-z0-9._~+/=-]{8,})",
     re.IGNORECASE,
 )
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s:]+:[^/@\s]+@", re.I)
+_URL_CREDENTIALS = re.compile(r"(?P<user>[a-z][a-z0-9+.-]*://[^/@\s:]+):[^/@\s]+@", re.I)
 _MIN_SECRET_LEN = 8
 
 
@@ -39,5 +39,5 @@ def redact(text: str, secrets: list[str] | None = None) -> str:
     for value in secret_values() if secrets is None else secrets:
         if value in text:
             text = text.replace(value, MASK)
-    text = _URL_CREDENTIALS.sub(lambda m: f"{m.group('scheme')}{MASK}@", text)
+    text = _URL_CREDENTIALS.sub(lambda m: f"{m.group('user')}:{MASK}@", text)
     return _SECRET_TEXT.sub(lambda m: m.group("key") + MASK, text)

@@ -78,14 +78,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_slos(path: str) -> list[SLO]:
     """The SLO specifications under ``path`` (the SLO package's loader)."""
-    from qobserve import slo
+    from qobserve.slo import load
 
-    loader = getattr(slo, "load", None)
-    if loader is None:
-        raise InputError("this qobserve has no SLO loader (qobserve.slo.load)", path=path)
     if not Path(path).exists():
         raise InputError("no such SLO folder or file", path=path, field="--slo-dir")
-    return list(loader([path]))
+    return load([path])
 
 
 def select_slos(slos: Sequence[SLO], names: Sequence[str], where: str) -> list[SLO]:

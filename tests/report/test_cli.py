@@ -9,7 +9,6 @@ import pytest
 
 from qobserve.cli import main
 from qobserve.cli import report as cli_report
-from qobserve.slo.model import SLO
 
 from .helpers import freshness_slo, latency_slo, success_slo, write_csv, write_parquet, write_store
 from .test_sli import JOBS
@@ -17,19 +16,48 @@ from .test_sli import JOBS
 SLOS = [success_slo(selectors={"backend_type": "qpu|emulator"}), latency_slo(), freshness_slo()]
 
 
+CATALOG = """\
+version: qobserve/v1
+service: quantum-jobs
+slos:
+  - name: qpu-success
+    objective: 90
+    period: 14d
+    sli: {kind: job_success, selectors: {backend_type: qpu|emulator}}
+  - name: latency
+    objective: 75
+    period: 7d
+    sli: {kind: latency, threshold: 600s}
+  - name: calibration-fresh
+    objective: 99
+    period: 28d
+    sli: {kind: freshness, max_age: 24h}
+"""
+
+
 @pytest.fixture
-def catalog(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """An SLO folder; the loader is the SLO package's, so here the folder's content is given
-    directly (the loader has its own tests)."""
+def catalog(tmp_path: Path) -> Path:
+    """An SLO folder with the SLOs of ``SLOS``, read by the real loader."""
     folder = tmp_path / "slo"
     folder.mkdir()
-
-    def load(path: str) -> list[SLO]:
-        assert Path(path) == folder
-        return SLOS
-
-    monkeypatch.setattr(cli_report, "load_slos", load)
+    (folder / "catalog.yaml").write_text(CATALOG)
     return folder
+
+
+def test_catalog_fixture_is_the_slos_the_figures_were_computed_for(catalog: Path) -> None:
+    loaded = {s.name: s for s in cli_report.load_slos(str(catalog))}
+    for expected in SLOS:
+        got = loaded[expected.name]
+        assert (got.objective, got.period, got.sli.kind) == (
+            expected.objective,
+            expected.period,
+            expected.sli.kind,
+        )
+        if expected.sli.kind != "freshness":
+            assert got.sli.params["selectors"] == expected.sli.params.get("selectors", {})
+            assert got.sli.params.get("threshold_seconds") == expected.sli.params.get(
+                "threshold_seconds"
+            )
 
 
 def test_report_from_an_events_file(
@@ -57,7 +85,12 @@ def test_report_from_an_events_file(
     printed = capsys.readouterr().out.split()
     assert printed == [str(out / "slo-report-2026-W46.json"), str(out / "slo-report-2026-W46.md")]
     doc = json.loads((out / "slo-report-2026-W46.json").read_text())
-    assert [s["status"] for s in doc["slos"]] == ["breached", "at risk", "unavailable"]
+    status = {s["name"]: s["status"] for s in doc["slos"]}
+    assert status == {
+        "qpu-success": "breached",
+        "latency": "at risk",
+        "calibration-fresh": "unavailable",
+    }
     assert doc["source"] == f"events file {events}"
 
 
@@ -190,4 +223,5 @@ def test_default_store_follows_qobserve_store(
     argv = ["report", "--week", "2026-W46", "--slo-dir", str(catalog), "--format", "json"]
     assert main(argv) == 0
     doc = json.loads((tmp_path / "reports" / "slo-report-2026-W46.json").read_text())
-    assert doc["slos"][0]["events_count"] == 8  # test_sli's W46 figures
+    by_name = {s["name"]: s for s in doc["slos"]}
+    assert by_name["qpu-success"]["events_count"] == 8  # test_sli's W46 figures

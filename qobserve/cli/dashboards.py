@@ -19,16 +19,29 @@ from qobserve.exceptions import InputError
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``qobserve dashboards``."""
-    parser.add_argument("--slo-dir", default="slo", metavar="DIR",
-                        help="folder of SLO specifications (default: slo)")
-    parser.add_argument("--out", default="dashboards", metavar="DIR",
-                        help="folder to write the dashboard JSON to (default: dashboards)")
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 when the files in --out differ from a "
-                             "fresh generation")
-    parser.add_argument("--prometheus", metavar="URL",
-                        help="run every dashboard query against this Prometheus and report "
-                             "errors (exit 1) and queries without data")
+    parser.add_argument(
+        "--slo-dir",
+        default="slo",
+        metavar="DIR",
+        help="folder of SLO specifications (default: slo)",
+    )
+    parser.add_argument(
+        "--out",
+        default="dashboards",
+        metavar="DIR",
+        help="folder to write the dashboard JSON to (default: dashboards)",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 when the files in --out differ from a fresh generation",
+    )
+    parser.add_argument(
+        "--prometheus",
+        metavar="URL",
+        help="run every dashboard query against this Prometheus and report "
+        "errors (exit 1) and queries without data",
+    )
     parser.add_argument("--scrape-interval", type=float, default=15.0, metavar="SECONDS",
                         help="the data source's scrape interval, for $__rate_interval "
                              "(default: 15)")  # fmt: skip

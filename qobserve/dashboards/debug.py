@@ -172,12 +172,15 @@ def _results(slos: Sequence[SLO]) -> Section:
 
 
 def _telemetry() -> Section:
-    def total(metric: C.MetricSpec, by: str, legend: str) -> PromTarget:
-        return q(X.rate(metric, by=(by,), fn="increase"), legend)
+    def total(metric: C.MetricSpec, by: str, legend: str, why: str = "") -> PromTarget:
+        return q(X.rate(metric, by=(by,), fn="increase"), legend, expect_data=not why,
+                 empty_reason=why)  # fmt: skip
 
     return "Telemetry health", [
         timeseries("Telemetry failures", [
-            total(C.TELEMETRY_INCOMPLETE_TOTAL, "reason", "incomplete: {{reason}}"),
+            total(C.TELEMETRY_INCOMPLETE_TOTAL, "reason", "incomplete: {{reason}}",
+                  why="only remote (IBM Runtime) jobs whose metrics() request fails, or jobs "
+                      "unfinished at exit, are incomplete; local jobs never are"),
             total(C.INTERNAL_ERRORS_TOTAL, "component", "internal error: {{component}}"),
             total(C.LABEL_OVERFLOW_TOTAL, "label", "label overflow: {{label}}"),
             q(X.rate(C.EVENTS_DROPPED_TOTAL, fn="increase"), "events dropped"),

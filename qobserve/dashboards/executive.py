@@ -87,7 +87,11 @@ def _cost() -> Section:
         table("Cost by experiment", [q(f"sort_desc({by_experiment})", table=True)],
               unit="currencyUSD", w=8, sort_by="Cost",
               transformations=[organize({"Value": "Cost", "experiment": "Experiment"})]),
-        table("QPU time by backend", [q(f"sort_desc({qpu})", table=True)], unit="s", w=8,
+        table("QPU time by backend",
+              [q(f"sort_desc({qpu})", table=True, expect_data=False,
+                 empty_reason="only jobs on real QPUs report billed time (job.metrics() "
+                              "usage); emulators and simulators bill none")],
+              unit="s", w=8,
               sort_by="QPU time",
               transformations=[organize({"Value": "QPU time", "backend": "Backend"})]),
         stat("Quota used", [q(X.ratio(consumed, limit), instant=True)], unit="percentunit",

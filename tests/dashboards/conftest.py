@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -14,16 +13,14 @@ import pytest
 from qobserve import contract as C
 from qobserve.slo import load
 from qobserve.slo.model import SLO, EventSLI, TimeSliceSLI
+from tests.conftest import DATA, ROOT
 
 W = "{{.window}}"
-SCHEMA = Path(__file__).resolve().parents[1] / "data" / "grafana-dashboard.jsonschema.json"
+SCHEMA = DATA / "grafana-dashboard.jsonschema.json"
 
 
 def _jobs(matchers: str = "") -> str:
     return f"sum(rate({C.JOBS_TOTAL.name}{{{matchers}}}[{W}]))"
-
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
@@ -65,14 +62,3 @@ def validate() -> Callable[[Any], list[str]]:
                 for e in validator.iter_errors(board)]  # fmt: skip
 
     return run
-
-
-@pytest.fixture(scope="session")
-def require_binary(pytestconfig: pytest.Config) -> Callable[[str], str]:
-    """``require_binary`` of tests/conftest.py (skips outside CI, fails in CI). Every conftest
-    module is named ``conftest``, so that one cannot be imported by name from here."""
-    for plugin in pytestconfig.pluginmanager.get_plugins():
-        found = getattr(plugin, "require_binary", None)
-        if getattr(plugin, "__file__", "") == str(SCHEMA.parents[1] / "conftest.py") and found:
-            return found  # type: ignore[no-any-return]
-    raise LookupError("tests/conftest.py does not define require_binary")

@@ -10,8 +10,8 @@ from qobserve.cli import main
 from qobserve.dashboards import dashboard_files
 from qobserve.servers import free_port
 from qobserve.slo import load
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "slo"
 
 

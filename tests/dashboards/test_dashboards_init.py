@@ -20,9 +20,10 @@ from qobserve.dashboards.panels import iter_queries
 from qobserve.dashboards.slo_rows import runbook_url
 from qobserve.slo import model as M
 from qobserve.slo.model import SLO
+from tests.conftest import ROOT
 
 UIDS = ("qobserve-executive", "qobserve-oncall", "qobserve-debug")
-PACKAGE = Path(__file__).resolve().parents[2] / "qobserve" / "dashboards"
+PACKAGE = ROOT / "qobserve" / "dashboards"
 
 
 @pytest.fixture(scope="module")
@@ -301,5 +302,5 @@ def test_few_queries_may_stay_empty_and_each_says_why(slos: list[SLO]):
     specs = [s for b in build_dashboards(slos).values() for s in iter_queries(b)]
     empty = [s for s in specs if not s.expect_data]
     assert all(s.empty_reason for s in empty)
-    assert len(empty) <= 8, [s.where for s in empty]
+    assert len(empty) <= 2, [s.where for s in empty]
     assert len(specs) > 80

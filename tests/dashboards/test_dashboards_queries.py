@@ -1,0 +1,252 @@
+"""Every dashboard query, run against a real Prometheus that scraped a real workload.
+
+Debian's Prometheus scrapes an instrumented workload process and the qobserve exporter every
+second and evaluates the generated SLO rules; then every panel, annotation and variable query
+of the three dashboards is interpolated as Grafana would and run. None may fail, and each one
+not flagged as legitimately empty (``expect_data=False`` with a reason) must return data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qobserve import contract as C
+from qobserve.collectors.fake import FakeProvider
+from qobserve.collectors.provider import BackendRef, BackendStatus, Calibration, Usage
+from qobserve.dashboards import build_dashboards, dashboard_files
+from qobserve.dashboards.check import (
+    Context,
+    QueryResult,
+    check_dashboard,
+    interpolate,
+    label_values,
+)
+from qobserve.dashboards.panels import QuerySpec, iter_queries
+from qobserve.exporter import serve
+from qobserve.promapi import PrometheusAPI
+from qobserve.rules import rule_files
+from qobserve.servers import start_prometheus
+from qobserve.slo.model import SLO, TimeSliceSLI
+from tests.conftest import ROOT, require_binary
+
+pytestmark = pytest.mark.servers
+
+WORKLOAD = Path(__file__).with_name("workload.py")
+SCRAPE = 1.0  # seconds, scrape and rule evaluation interval
+ROUNDS = 3
+BACKENDS = ("fake_manila", "fake_belem", "fake_lima")
+DOWN = "fake_lima"
+
+
+class RecalibratingCloud:
+    """A provider for the exporter on top of the fake backends' real snapshots, behaving like
+    a cloud account: queues that grow, one backend down, a new calibration published on every
+    poll after the first, and usage counted against a quota. The built-in fake provider has
+    none of these, so without it calibration, queue and quota panels could never show data."""
+
+    name = "recalibrating"
+
+    def __init__(self) -> None:
+        self._fake = FakeProvider()
+        self._polls: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def backends(self) -> Sequence[BackendRef]:
+        return [replace(r, provider=self.name, backend_type="qpu")
+                for r in self._fake.backends() if r.name in BACKENDS]  # fmt: skip
+
+    def status(self, backend: BackendRef) -> BackendStatus:
+        with self._lock:
+            polls = self._polls[backend.name] = self._polls.get(backend.name, 0) + 1
+        if backend.name == DOWN:
+            return BackendStatus(operational=False, pending_jobs=None, message="maintenance")
+        return BackendStatus(operational=True, pending_jobs=3 * polls, message="active")
+
+    def calibration(self, backend: BackendRef) -> Calibration | None:
+        cal = self._fake.calibration(backend)
+        if cal is None or cal.timestamp is None:
+            return cal
+        return replace(cal, timestamp=cal.timestamp + 3600 * self._polls.get(backend.name, 0))
+
+    def usage(self) -> Sequence[Usage]:
+        consumed = 60.0 * sum(self._polls.values())
+        return [Usage("hub/group/project", consumed_seconds=consumed, limit_seconds=36000.0)]
+
+
+@dataclass
+class Stack:
+    """The running Prometheus and what it scraped."""
+
+    api: PrometheusAPI
+    started: float
+    workload_url: str
+    log: Callable[[], str]
+
+    def context(self, **selected: list[str]) -> Context:
+        """What Grafana would send with the time range set to the whole test run."""
+        now = time.time()
+        return Context(end=now, range_seconds=now - self.started + 5, scrape_interval=SCRAPE,
+                       selected=selected)  # fmt: skip
+
+
+def _config(workload: str, exporter: str, rule_names: Sequence[str]) -> str:
+    def target(url: str) -> str:
+        return url.split("//", 1)[1].split("/", 1)[0]
+
+    return json.dumps({  # JSON is YAML
+        "global": {"scrape_interval": f"{SCRAPE:g}s", "evaluation_interval": f"{SCRAPE:g}s"},
+        "rule_files": [f"{{dir}}/{name}" for name in rule_names],
+        "scrape_configs": [
+            {"job_name": "workload", "static_configs": [{"targets": [target(workload)]}]},
+            {"job_name": "qobserve-exporter",
+             "static_configs": [{"targets": [target(exporter)]}]},
+        ],
+    })  # fmt: skip
+
+
+def _wait(what: str, ready: Callable[[], bool], timeout: float, log: Callable[[], str]) -> None:
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}\n{log()[-3000:]}")
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def stack(
+    catalog: list[SLO],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Stack]:
+    require_binary("prometheus")
+    tmp = tmp_path_factory.mktemp("dashboards")
+    # Time-slice SLIs count 1-minute slices aligned to the minute; a run of a few seconds may
+    # see none. The dashboards read only the recorded series, whatever the slice length.
+    quick = [replace(s, sli=replace(s.sli, slice="1s")) if isinstance(s.sli, TimeSliceSLI)
+             else s for s in catalog]  # fmt: skip
+    rules = {n: t for n, t in rule_files(quick).items() if n.endswith(".rules.yml")}
+    with contextlib.ExitStack() as stack:
+        exporter = stack.enter_context(
+            serve("127.0.0.1:0", provider=RecalibratingCloud(), interval=SCRAPE,
+                  per_qubit=True))  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        errors = stack.enter_context(open(tmp / "workload.log", "w+"))
+        proc = subprocess.Popen(
+            [sys.executable, str(WORKLOAD), "--dir", str(tmp),
+             "--rounds", str(ROUNDS), "--pause", "0"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, text=True,
+            env=env)  # fmt: skip
+        stack.callback(proc.wait, 30)
+        stack.callback(proc.stdin.close)  # type: ignore[union-attr]
+
+        def workload_log() -> str:
+            return (tmp / "workload.log").read_text()[-3000:]
+
+        workload_url = proc.stdout.readline().strip()  # type: ignore[union-attr]
+        assert workload_url.startswith("http://"), workload_log()
+        started = time.time()
+        prom = stack.enter_context(start_prometheus(
+            _config(workload_url, exporter.url, list(rules)), rule_files=rules,
+            extra_args=["--enable-feature=exemplar-storage"]))  # fmt: skip
+        api = PrometheusAPI(prom.url)
+
+        def up() -> bool:
+            return len(api.query("up == 1")) == 2
+
+        _wait("both scrape targets up", up, 30, lambda: prom.log)
+        proc.stdin.write("go\n")  # type: ignore[union-attr]
+        proc.stdin.flush()  # type: ignore[union-attr]
+        done = proc.stdout.readline().split()  # type: ignore[union-attr]
+        assert done[:1] == ["done"], workload_log()
+        total = f"sum({C.EXPERIMENTS_TOTAL.name})"
+        _wait(f"all {done[1]} runs scraped", lambda: api.scalar(total) == int(done[1]), 30,
+              lambda: prom.log)  # fmt: skip
+        time.sleep(2 * SCRAPE)  # rule evaluations over the final counts
+        yield Stack(api, started, workload_url, lambda: prom.log)
+
+
+def _failures(results: list[QueryResult], specs: dict[tuple[str, str], QuerySpec]) -> list[str]:
+    out = []
+    for r in results:
+        spec = specs[(r.dashboard, r.where)]
+        if r.error:
+            out.append(f"{r.dashboard} {r.where}: {r.error}\n    {r.expr}")
+        elif spec.expect_data and not r.series:
+            out.append(f"{r.dashboard} {r.where}: no data\n    {r.expr}")
+    return out
+
+
+def test_every_query_runs_and_returns_data(stack: Stack, catalog: list[SLO]):
+    specs = {(s.dashboard, s.where): s
+             for b in build_dashboards(catalog).values() for s in iter_queries(b)}  # fmt: skip
+    results: list[QueryResult] = []
+    for text in dashboard_files(catalog).values():
+        results += check_dashboard(json.loads(text), stack.api, stack.context())
+    assert len(results) == len(specs)
+    problems = _failures(results, specs)
+    assert not problems, "\n".join(problems)
+
+
+def test_variables_offer_what_was_scraped(stack: Stack, catalog: list[SLO]):
+    ctx = stack.context()
+    board = json.loads(dashboard_files(catalog)["qobserve-oncall.json"])
+    queries = {v["name"]: v["query"] for v in board["templating"]["list"] if v["type"] == "query"}
+
+    def values(name: str) -> set[str]:
+        match = re.fullmatch(r"label_values\((.*), (\w+)\)", queries[name])
+        assert match, queries[name]
+        return set(label_values(stack.api, match[2], match[1], ctx))
+
+    # backends of the workload's jobs and of the exporter; experiments past the cap folded
+    assert values("backend") == {"aer_simulator", "fake_manila", *BACKENDS}
+    assert values("experiment") == {"bell-state", "ghz-5", "vqe-h2", C.OVERFLOW_VALUE}
+    assert values("slo") == {s.name for s in catalog}
+
+
+def test_queries_run_with_one_backend_and_experiment_selected(stack: Stack, catalog: list[SLO]):
+    # what a user drilling into one backend and experiment sees: no query fails, and the
+    # latency panels still show the selected backend's jobs
+    ctx = replace(stack.context(), selected={"backend": ["fake_manila"],
+                                             "experiment": ["bell-state"]})  # fmt: skip
+    for text in dashboard_files(catalog).values():
+        board = json.loads(text)
+        results = check_dashboard(board, stack.api, ctx)
+        errors = [f"{r.where}: {r.error}" for r in results if r.error]
+        assert not errors, "\n".join(errors)
+        latency = [r for r in results if "histogram_quantile" in r.expr and "fake_manila" in r.expr]
+        assert all(r.series for r in latency), [r.where for r in latency if not r.series]
+
+
+def test_latency_queries_carry_exemplars_with_trace_ids(stack: Stack, catalog: list[SLO]):
+    ctx = stack.context()
+    checked = 0
+    for text in dashboard_files(catalog).values():
+        board: dict[str, Any] = json.loads(text)
+        for panel, target in ((p, t) for p in board["panels"] for t in p.get("targets", [])):
+            if not target.get("exemplar"):
+                continue
+            query = interpolate(target["expr"], board["templating"]["list"], ctx)
+            found = [e for series in exemplars(stack.api, query, ctx) for e in series["exemplars"]]
+            assert found, panel["title"]
+            assert all(re.fullmatch(r"[0-9a-f]{32}", e["labels"]["trace_id"]) for e in found)
+            checked += 1
+    assert checked >= 5  # job duration, queue, execution, transpilation, experiment run time
+
+
+def exemplars(api: PrometheusAPI, query: str, ctx: Context) -> list[Any]:
+    """What Grafana asks for to draw a query's exemplars."""
+    params = {"query": query, "start": str(ctx.end - ctx.range_seconds), "end": str(ctx.end)}
+    # PrometheusAPI has no public exemplar call yet; its request helper does the HTTP
+    return list(api._get("/api/v1/query_exemplars", params))

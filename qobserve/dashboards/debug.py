@@ -132,14 +132,17 @@ def _calibration() -> Section:
             "qubit pairs); calibration changes are annotations.",
         )
 
-    info = f"{X.sel(C.BACKEND_INFO)} * on (backend) group_left () {X.sel(C.BACKEND_QUBITS)}"
+    # max by: one row per backend even when several exporters (or replicas) report it
+    described = ", ".join(C.BACKEND_INFO.labels)
+    qubits = f"max by (backend) ({X.sel(C.BACKEND_QUBITS)})"
+    info = f"max by ({described}) ({X.sel(C.BACKEND_INFO)})\n* on (backend) group_left () {qubits}"
     return "Calibration", [
         quantiles(C.BACKEND_T1, "T1", "s"),
         quantiles(C.BACKEND_T2, "T2", "s"),
         quantiles(C.BACKEND_READOUT_ERROR, "Readout error", "percentunit"),
         quantiles(C.BACKEND_GATE_ERROR, "Gate error", "percentunit", " {{gate}}"),
         table("Backends", [q(info, table=True)], w=12, h=6,
-              transformations=[organize({"Value": "Qubits"}, hide=("Time", "__name__"))]),
+              transformations=[organize({"Value": "Qubits"})]),
         table("Worst qubits by readout error",
               [q(f"topk(10, {X.sel(C.QUBIT_READOUT_ERROR)})", table=True)],
               unit="percentunit", w=12, h=6, sort_by="Readout error",

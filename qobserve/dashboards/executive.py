@@ -8,6 +8,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 import grafanalib.core as G
 
@@ -27,7 +28,7 @@ from qobserve.dashboards.panels import (
     timeseries,
 )
 from qobserve.dashboards.slo_rows import BURN_UNIT, budget_steps, executive_row
-from qobserve.slo.model import BUDGET_REMAINING_RECORD, PERIOD_BURN_RECORD, SLO
+from qobserve.slo.model import BUDGET_REMAINING_RECORD, PERIOD_BURN_RECORD, SLO, duration_str
 
 _FAILED = 'outcome!="success"'
 
@@ -116,12 +117,19 @@ def _failures() -> Section:
     ]  # fmt: skip
 
 
+def _period(slos: Sequence[SLO]) -> str:
+    """The default time range: the catalog's longest SLO period, so "this period" totals
+    cover what the SLOs are judged over."""
+    longest = max((s.period for s in slos), default=timedelta(days=30))
+    return f"now-{duration_str(longest)}"
+
+
 def build(slos: Sequence[SLO]) -> G.Dashboard:
     """The executive dashboard for the SLO catalog ``slos``."""
     uid, title, _ = DASHBOARDS["executive"]
     sections = [_overview(slos), _cost(), _failures(), *(executive_row(s) for s in slos)]
     return dashboard(
-        uid=uid, title=title, tags=["qobserve", "quantum", "slo"], time_from="now-30d",
+        uid=uid, title=title, tags=["qobserve", "quantum", "slo"], time_from=_period(slos),
         refresh="5m", sections=sections, links=nav_links("executive"),
         description="Experiments and jobs, reliability against every SLO, cost and quota.",
         variables=filter_variables(slo=True),

@@ -304,3 +304,11 @@ def test_few_queries_may_stay_empty_and_each_says_why(slos: list[SLO]):
     assert all(s.empty_reason for s in empty)
     assert len(empty) <= 2, [s.where for s in empty]
     assert len(specs) > 80
+
+
+def test_time_ranges(boards: dict[str, Any], slos: list[SLO]):
+    longest = max(slos, key=lambda s: s.period).period_str
+    # the executive "this period" totals cover what the SLOs are judged over
+    assert boards["qobserve-executive"]["time"] == {"from": f"now-{longest}", "to": "now"}
+    for uid in ("qobserve-oncall", "qobserve-debug"):
+        assert boards[uid]["time"] == {"from": "now-6h", "to": "now"}

@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from qobserve.dashboards.panels import panel_where
+from qobserve.dashboards.queries import panel_where
 from qobserve.promapi import PrometheusAPI, PrometheusError
 from qobserve.slo import promql
 

@@ -21,8 +21,6 @@ from qobserve.dashboards import exprs as X
 from qobserve.dashboards.panels import (
     DASHBOARDS,
     TRACING_PLUGIN,
-    PromAnnotation,
-    PromTarget,
     Section,
     dashboard,
     datasource_variable,
@@ -30,11 +28,11 @@ from qobserve.dashboards.panels import (
     link,
     nav_links,
     organize,
-    q,
     steps,
     table,
     timeseries,
 )
+from qobserve.dashboards.queries import PromAnnotation, PromTarget, q
 from qobserve.slo.model import SLO
 
 _BY_BACKEND = ("backend",)

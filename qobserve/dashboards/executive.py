@@ -21,12 +21,12 @@ from qobserve.dashboards.panels import (
     filter_variables,
     nav_links,
     organize,
-    q,
     stat,
     steps,
     table,
     timeseries,
 )
+from qobserve.dashboards.queries import q
 from qobserve.dashboards.slo_rows import BURN_UNIT, budget_steps, executive_row
 from qobserve.slo.model import BUDGET_REMAINING_RECORD, PERIOD_BURN_RECORD, SLO, duration_str
 

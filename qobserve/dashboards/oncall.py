@@ -21,7 +21,6 @@ from qobserve.dashboards.panels import (
     filter_variables,
     nav_links,
     organize,
-    q,
     stat,
     steps,
     table,
@@ -29,6 +28,7 @@ from qobserve.dashboards.panels import (
     timeseries,
     value_map,
 )
+from qobserve.dashboards.queries import q
 from qobserve.dashboards.slo_rows import (
     BURN_UNIT,
     budget_steps,

@@ -1,8 +1,4 @@
-"""Panel, query, variable and layout helpers shared by the three dashboards.
-
-Every query is a :class:`PromTarget`: a grafanalib ``Target`` that also says whether it must
-return data once a workload and the exporter have been scraped (``expect_data``), and if not,
-why (``empty_reason``). The dashboard tests read those flags; Grafana never sees them.
+"""Panel, variable, link and layout helpers shared by the three dashboards.
 
 Example::
 
@@ -15,18 +11,17 @@ Example::
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import attr
 import grafanalib.core as G
 
 from qobserve import contract as C
+from qobserve.dashboards.queries import PROMETHEUS, PromAnnotation, PromTarget
 from qobserve.slo.model import INFO_RECORD
 
-#: How every panel, query and variable refers to the Prometheus data source variable.
-PROMETHEUS = {"type": "prometheus", "uid": "${datasource}"}
 #: Data source plugin the tracing variable offers (exemplars link to its traces).
 TRACING_PLUGIN = "tempo"
 #: ``allValue`` of multi-value label variables: matches every value, including none.
@@ -42,75 +37,6 @@ DASHBOARDS: dict[str, tuple[str, str, str]] = {
 
 #: (title, panels) of one dashboard section; a None title puts the panels above every row.
 Section = tuple[str | None, Sequence[Any]]
-
-
-@dataclass(frozen=True)
-class PromTarget:
-    """A Prometheus query of a panel, and what the query test expects of it.
-
-    ``table`` makes it an instant query in table format; ``exemplar`` shows the exemplars
-    (trace ids) of the histogram it reads. ``expect_data=False`` needs an ``empty_reason``.
-    """
-
-    expr: str
-    legend: str = ""
-    instant: bool = False
-    table: bool = False
-    exemplar: bool = False
-    expect_data: bool = True
-    empty_reason: str = ""
-    ref_id: str = "A"
-
-    def __post_init__(self) -> None:
-        if not self.expect_data and not self.empty_reason:
-            raise ValueError(f"a query that may stay empty needs a reason: {self.expr}")
-
-    def to_json_data(self) -> dict[str, Any]:
-        instant = self.instant or self.table
-        fmt = G.TABLE_TARGET_FORMAT if self.table else G.TIME_SERIES_TARGET_FORMAT
-        target = G.Target(
-            expr=self.expr,
-            legendFormat=self.legend,
-            refId=self.ref_id,
-            instant=instant,
-            format=fmt,
-            datasource=PROMETHEUS,
-        )
-        data: dict[str, Any] = target.to_json_data()
-        data.update(exemplar=self.exemplar, range=not instant, editorMode="code")
-        return data
-
-
-#: The short name the dashboard builders use.
-q = PromTarget
-
-
-@dataclass(frozen=True)
-class PromAnnotation:
-    """An annotation query on the Prometheus data source (e.g. calibration events)."""
-
-    name: str
-    expr: str
-    title: str = ""
-    text: str = ""
-    tag_keys: str = ""
-    color: str = "purple"
-    expect_data: bool = True
-    empty_reason: str = ""
-
-    def to_json_data(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "datasource": PROMETHEUS,
-            "enable": True,
-            "hide": False,
-            "iconColor": self.color,
-            "expr": self.expr,
-            "titleFormat": self.title,
-            "textFormat": self.text,
-            "tagKeys": self.tag_keys,
-            "useValueForTime": False,
-        }
 
 
 #: Grafana's own "Annotations & Alerts" entry that every new dashboard has.
@@ -367,39 +293,3 @@ def dashboard(
         panels=layout(sections), templating=G.Templating(list(variables)),
         annotations=G.Annotations([BUILTIN_ANNOTATION, *annotations]),
     ).auto_panel_ids()  # fmt: skip
-
-
-@dataclass(frozen=True)
-class QuerySpec:
-    """One PromQL expression of a dashboard and what the query test expects of it."""
-
-    dashboard: str  # uid
-    where: str  # "panel 7 'Jobs/s' A", "annotation 'Calibrations'", "variable backend"
-    expr: str
-    instant: bool
-    expect_data: bool
-    empty_reason: str = ""
-
-
-def panel_where(panel_id: int, title: str, ref_id: str) -> str:
-    """How a panel query is named in reports: ``panel 7 'Queue wait' B``."""
-    return f"panel {panel_id} {title!r} {ref_id}"
-
-
-def iter_queries(board: G.Dashboard) -> Iterator[QuerySpec]:
-    """Every PromQL expression of ``board``: panel targets, annotations, variable queries."""
-    uid = board.uid
-    for panel in board._iter_panels():
-        for t in getattr(panel, "targets", []):
-            if not isinstance(t, PromTarget):
-                raise TypeError(f"panel {panel.title!r}: queries must be PromTarget")
-            where = panel_where(panel.id, panel.title, t.ref_id)
-            yield QuerySpec(uid, where, t.expr, t.instant or t.table, t.expect_data, t.empty_reason)
-    for a in board.annotations.list:
-        if isinstance(a, PromAnnotation):
-            yield QuerySpec(
-                uid, f"annotation {a.name!r}", a.expr, False, a.expect_data, a.empty_reason
-            )
-    for v in board.templating.list:
-        if v.type == "query":
-            yield QuerySpec(uid, f"variable {v.name}", v.query, True, True)

@@ -14,15 +14,14 @@ from typing import Any
 
 from qobserve.dashboards import exprs as X
 from qobserve.dashboards.panels import (
-    PromTarget,
     Section,
     dashboard_url,
     link,
-    q,
     stat,
     steps,
     timeseries,
 )
+from qobserve.dashboards.queries import PromTarget, q
 from qobserve.rules.alerts import RuleOptions
 from qobserve.rules.windows import max_burn
 from qobserve.slo.model import (

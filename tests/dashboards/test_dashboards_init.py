@@ -16,7 +16,7 @@ from qobserve import contract as C
 from qobserve.dashboards import build_dashboards, dashboard_files
 from qobserve.dashboards.check import Context, interpolate, iter_panels
 from qobserve.dashboards.exprs import burn_thresholds
-from qobserve.dashboards.panels import iter_queries
+from qobserve.dashboards.queries import iter_queries
 from qobserve.dashboards.slo_rows import runbook_url
 from qobserve.slo import model as M
 from qobserve.slo.model import SLO

@@ -34,7 +34,7 @@ from qobserve.dashboards.check import (
     interpolate,
     label_values,
 )
-from qobserve.dashboards.panels import QuerySpec, iter_queries
+from qobserve.dashboards.queries import QuerySpec, iter_queries
 from qobserve.exporter import serve
 from qobserve.promapi import PrometheusAPI
 from qobserve.rules import rule_files

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import subprocess
 import sys
@@ -40,7 +39,7 @@ from qobserve.promapi import PrometheusAPI
 from qobserve.rules import rule_files
 from qobserve.servers import start_prometheus
 from qobserve.slo.model import SLO, TimeSliceSLI
-from tests.conftest import ROOT, require_binary
+from tests.conftest import require_binary
 
 pytestmark = pytest.mark.servers
 
@@ -125,6 +124,16 @@ def _wait(what: str, ready: Callable[[], bool], timeout: float, log: Callable[[]
         time.sleep(0.2)
 
 
+def _stop(proc: subprocess.Popen[str]) -> None:
+    """End the workload: closing its stdin tells it to exit; kill it if it does not."""
+    proc.stdin.close()  # type: ignore[union-attr]
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
 @pytest.fixture(scope="module")
 def stack(
     catalog: list[SLO],
@@ -141,15 +150,12 @@ def stack(
         exporter = stack.enter_context(
             serve("127.0.0.1:0", provider=RecalibratingCloud(), interval=SCRAPE,
                   per_qubit=True))  # fmt: skip
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
         errors = stack.enter_context(open(tmp / "workload.log", "w+"))
         proc = subprocess.Popen(
             [sys.executable, str(WORKLOAD), "--dir", str(tmp),
              "--rounds", str(ROUNDS), "--pause", "0"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, text=True,
-            env=env)  # fmt: skip
-        stack.callback(proc.wait, 30)
-        stack.callback(proc.stdin.close)  # type: ignore[union-attr]
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, text=True)  # fmt: skip
+        stack.callback(_stop, proc)
 
         def workload_log() -> str:
             return (tmp / "workload.log").read_text()[-3000:]

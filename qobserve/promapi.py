@@ -74,6 +74,36 @@ class PrometheusAPI:
         result = self.query(expr, at)
         return float(result[0]["value"][1]) if result else None
 
+    def label_values(
+        self,
+        label: str,
+        match: str | None = None,
+        start: datetime | float | None = None,
+        end: datetime | float | None = None,
+    ) -> list[str]:
+        """Values of ``label`` (on series matching ``match``, between ``start`` and ``end``)."""
+        params = {
+            k: str(v.timestamp() if isinstance(v, datetime) else v)
+            for k, v in (("start", start), ("end", end))
+            if v is not None
+        }
+        if match:
+            params["match[]"] = match
+        return list(self._get(f"/api/v1/label/{label}/values", params))
+
+    def query_exemplars(
+        self, expr: str, start: datetime | float, end: datetime | float
+    ) -> list[dict[str, Any]]:
+        """Exemplars of the series ``expr`` selects between ``start`` and ``end``."""
+        params = {
+            "query": expr,
+            **{
+                k: str(v.timestamp() if isinstance(v, datetime) else v)
+                for k, v in (("start", start), ("end", end))
+            },
+        }
+        return list(self._get("/api/v1/query_exemplars", params))
+
     def rules(self) -> list[dict[str, Any]]:
         """Rule groups loaded by the server."""
         return list(self._get("/api/v1/rules")["groups"])

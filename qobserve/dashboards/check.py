@@ -177,8 +177,4 @@ def _variable(
 def label_values(api: PrometheusAPI, label: str, match: str | None, ctx: Context) -> list[str]:
     """Values of ``label`` on series matching ``match`` in the time range: Grafana's
     ``label_values(match, label)``, which calls the same endpoint."""
-    params = {"start": f"{ctx.end - ctx.range_seconds:.3f}", "end": f"{ctx.end:.3f}"}
-    if match:
-        params["match[]"] = match
-    # PrometheusAPI has no public label-values call yet; its request helper does the HTTP.
-    return list(api._get(f"/api/v1/label/{label}/values", params))
+    return api.label_values(label, match, ctx.end - ctx.range_seconds, ctx.end)

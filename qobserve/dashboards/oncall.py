@@ -34,8 +34,8 @@ from qobserve.dashboards.slo_rows import (
     budget_steps,
     burn_steps,
     oncall_row,
-    runbook_url,
 )
+from qobserve.rules.alerts import runbook_url
 from qobserve.slo.model import BUDGET_REMAINING_RECORD, CURRENT_BURN_RECORD, SLO
 
 _UP_DOWN = value_map(("1", "UP", "green"), ("0", "DOWN", "red"))

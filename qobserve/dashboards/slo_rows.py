@@ -22,7 +22,7 @@ from qobserve.dashboards.panels import (
     timeseries,
 )
 from qobserve.dashboards.queries import PromTarget, q
-from qobserve.rules.alerts import RuleOptions
+from qobserve.rules.alerts import runbook_url
 from qobserve.rules.windows import max_burn
 from qobserve.slo.model import (
     BUDGET_REMAINING_RECORD,
@@ -60,11 +60,6 @@ def _describe(slo: SLO) -> str:
     text = slo.description or f"{slo.service}: {slo.sli.kind}"
     return (f"{text} Objective {slo.objective:.4%} of {kind} over {slo.period_str}; "
             f"error budget {slo.error_budget:.4%}.")  # fmt: skip
-
-
-def runbook_url(slo: SLO) -> str:
-    """The SLO's runbook, the one its alerts link to (``runbook_url`` annotation)."""
-    return slo.runbook_url or f"{RuleOptions().runbook_url}#{slo.name}"
 
 
 def _links(slo: SLO) -> list[Any]:

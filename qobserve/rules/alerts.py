@@ -99,7 +99,7 @@ def _burn_alert(
             f"the error budget burns {BURN_VALUE}x faster than sustainable. This alert fires "
             f"above {threshold_text(slo, windows)}."
         ),
-        "runbook_url": slo.runbook_url or f"{options.runbook_url}#{slo.name}",
+        "runbook_url": runbook_url(slo, options),
         "dashboard_url": dashboard_url(slo, options),
         **spec.annotations,
     }
@@ -150,3 +150,9 @@ def alert_warnings(slo: SLO) -> list[str]:
                     f"{slo.sli.slice} slices of any {severity} window: it can never fire"
                 )
     return notes
+
+
+def runbook_url(slo: SLO, options: RuleOptions | None = None) -> str:
+    """The runbook an SLO's alerts link to: its own ``runbook_url``, else the options' base
+    URL with the SLO's name as the anchor."""
+    return slo.runbook_url or f"{(options or RuleOptions()).runbook_url}#{slo.name}"

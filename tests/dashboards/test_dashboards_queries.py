@@ -253,6 +253,4 @@ def test_latency_queries_carry_exemplars_with_trace_ids(stack: Stack, catalog: l
 
 def exemplars(api: PrometheusAPI, query: str, ctx: Context) -> list[Any]:
     """What Grafana asks for to draw a query's exemplars."""
-    params = {"query": query, "start": str(ctx.end - ctx.range_seconds), "end": str(ctx.end)}
-    # PrometheusAPI has no public exemplar call yet; its request helper does the HTTP
-    return list(api._get("/api/v1/query_exemplars", params))
+    return api.query_exemplars(query, ctx.end - ctx.range_seconds, ctx.end)

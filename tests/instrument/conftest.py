@@ -4,6 +4,7 @@ local IBM API for cloud jobs."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,9 +39,41 @@ def fake_manila() -> Any:
 
 @pytest.fixture(scope="session")
 def aer() -> Any:
+    """An ideal AerSimulator, warmed up: Aer's first run does one-time set-up during which
+    the job itself completes, which would make it look synchronous."""
+    from qiskit import QuantumCircuit
     from qiskit_aer import AerSimulator
 
-    return AerSimulator()
+    simulator = AerSimulator()
+    warm = QuantumCircuit(1)
+    warm.measure_all()
+    simulator.run(warm, shots=1).result()
+    return simulator
+
+
+@pytest.fixture
+def gate() -> Iterator[Gate]:
+    """Aer's job pool (one worker, shared by every AerJob) held busy until ``gate.open()``:
+    Aer jobs submitted meanwhile wait in its queue. A merely slow circuit would not do: Aer
+    holds the GIL while simulating, so the job may be over before the test looks."""
+    held = Gate()
+    try:
+        yield held
+    finally:
+        held.open()
+
+
+class Gate:
+    """See the ``gate`` fixture."""
+
+    def __init__(self) -> None:
+        from qiskit_aer.jobs import utils
+
+        self._released = threading.Event()
+        utils.DEFAULT_EXECUTOR.submit(self._released.wait, 30)
+
+    def open(self) -> None:
+        self._released.set()
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ import pytest
 from opentelemetry.trace import StatusCode
 
 from qobserve.testing import Capture
+from tests.instrument.conftest import Gate
 
 
 def outcomes(cap: Capture) -> list[tuple[str, str, str, str]]:
@@ -74,14 +75,14 @@ def test_failed_simulation_is_job_failed(cap: Capture, aer: Any) -> None:
     assert "Insufficient memory" in span.events[-1].attributes["exception.message"]
 
 
-def test_cancelled_queued_job(cap: Capture, aer: Any) -> None:
-    """Aer runs jobs one at a time: the second waits in the pool and can be cancelled."""
-    running = aer.run(wide(22), shots=20, method="statevector")
-    queued = aer.run(wide(2), shots=10)
+def test_cancelled_queued_job(cap: Capture, aer: Any, bell: Any, gate: Gate) -> None:
+    """A job waiting in Aer's pool can be cancelled."""
+    queued = aer.run(bell, shots=10)
     assert queued.cancel() is True
     with pytest.raises(concurrent.futures.CancelledError):
         queued.result()
-    running.result()
+    gate.open()
+    aer.run(bell, shots=10).result()
 
     labels = {"backend": "aer_simulator", "backend_type": "simulator", "experiment": "__none__"}
     assert (
@@ -94,13 +95,19 @@ def test_cancelled_queued_job(cap: Capture, aer: Any) -> None:
     assert cancelled[0]["started_at"] is None  # it never ran
 
 
-def test_client_timeout_is_not_the_outcome(cap: Capture, aer: Any) -> None:
+def test_client_timeout_is_not_the_outcome(
+    cap: Capture, aer: Any, bell: Any, gate: Gate
+) -> None:  # fmt: skip
     """result(timeout) that expires leaves the job running; its real outcome is recorded."""
-    job = aer.run(wide(20), shots=20, method="statevector")
+    job = aer.run(bell, shots=10)
     with pytest.raises(concurrent.futures.TimeoutError):
-        job.result(timeout=0.001)
+        job.result(timeout=0.01)
+    assert cap.job_events() == []  # still queued: no outcome yet
+    gate.open()
     assert job.result().success
     assert outcomes(cap) == [("aer_simulator", "simulator", "success", "none")]
+    [event] = cap.job_events()
+    assert event["queue_seconds"] >= 0.01  # it waited in the pool at least that long
     [span] = [s for s in cap.spans() if s.name == "job aer_simulator"]
     assert [e.name for e in span.events] == ["client error"]
     assert span.events[0].attributes["error.type"] == "timeout"

@@ -11,6 +11,7 @@ import pytest
 
 from qobserve.instrument import QiskitInstrumentor
 from qobserve.testing import Capture, capture
+from tests.instrument.conftest import Gate
 
 AER_OK = {"backend": "aer_simulator", "backend_type": "simulator", "experiment": "__none__",
           "outcome": "success", "error_type": "none"}  # fmt: skip
@@ -106,16 +107,12 @@ def test_unwritable_store_and_no_tracing(
 
 
 def test_job_in_flight_at_uninstrument_still_finishes(
-    aer: Any, instrumented: QiskitInstrumentor
+    aer: Any, bell: Any, gate: Gate, instrumented: QiskitInstrumentor
 ) -> None:  # fmt: skip
-    from qiskit import QuantumCircuit
-
-    big = QuantumCircuit(20)
-    big.h(range(20))
-    big.measure_all()
     with capture() as cap:
-        job = aer.run(big, shots=10, method="statevector")
+        job = aer.run(bell, shots=10)
         instrumented.uninstrument()
+        gate.open()
         assert job.result().success
         assert cap.sample("quantum_jobs_total", **AER_OK) == 1
         assert not {"result", "status", "cancel"} & set(vars(job))

@@ -10,6 +10,7 @@ call, the same exception wrapping and the same job class.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import threading
@@ -173,8 +174,11 @@ class CloudService:
     """Stands in for ``QiskitRuntimeService``: submits through the real client and returns
     the real ``RuntimeJobV2``, wrapping API errors as ``QiskitRuntimeService._run`` does."""
 
+    is_local = False
+
     def __init__(self, client: Any) -> None:
         self.client = client
+        self.backends: dict[str, Any] = {}
 
     def _run(self, program_id: str, options: Any, inputs: dict[str, Any],
              calibration_id: str | None = None, dry_run: bool = False) -> Any:  # fmt: skip
@@ -182,7 +186,11 @@ class CloudService:
         from qiskit_ibm_runtime.api.exceptions import RequestsApiError
         from qiskit_ibm_runtime.exceptions import IBMRuntimeError
 
+        if not isinstance(options, dict):  # RuntimeOptions, from the executor family
+            options = dataclasses.asdict(options)
         backend = options["backend"]
+        if isinstance(backend, str):  # as QiskitRuntimeService.backend(name) would
+            backend = self.backends[backend]
         tags = options.get("job_tags")
         try:
             response = self.client.program_run(
@@ -208,9 +216,9 @@ def cloud_backend(api: FakeIBMAPI, name: str = "ibm_fakecloud", timeout: float =
     fake.properties()  # loads the snapshot's properties
     api.properties = dict(fake._props_dict or {}, backend_name=name)
     client = runtime_client(api.url, timeout=timeout)
-    backend = IBMBackend(
-        configuration=configuration, service=CloudService(client), api_client=client
-    )
+    service = CloudService(client)
+    backend = IBMBackend(configuration=configuration, service=service, api_client=client)
+    service.backends[name] = backend
     _ = backend.target  # fetch the calibration now, while the server answers
     return backend
 

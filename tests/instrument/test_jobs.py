@@ -235,3 +235,22 @@ def test_unfinished_jobs_at_exit(
     assert cap.sample("quantum_telemetry_incomplete_total", reason="unfinished") == 1
     assert cap.sample("quantum_jobs_in_flight", backend="ibm_fakecloud") == 0
     assert jobs.in_flight() == []
+
+
+def test_cloud_executor_sampler_is_one_job(
+    ibm_api: FakeIBMAPI, ibm_backend: Any, isa_bell: Any, cap: Capture,
+    instrumented: QiskitInstrumentor,
+) -> None:  # fmt: skip
+    """The executor-based Sampler submits through Executor.run: one job, a sampler job."""
+    from qiskit_ibm_runtime.executor_sampler import Sampler
+
+    ibm_api.next_job = cloud_job(ibm_backend, "", states=["Queued", "Completed"])
+    job = Sampler(mode=ibm_backend).run([isa_bell, isa_bell], shots=100)
+    assert job.status() == "QUEUED" and job.status() == "DONE"
+    assert instrumented.flush(10)
+    [event] = cap.job_events()
+    assert (event["primitive"], event["num_circuits"], event["shots"]) == ("sampler", 2, 200)
+    assert (event["backend_type"], event["queue_seconds"], event["execution_seconds"]) == (
+        "qpu", 30.0, 2.5,
+    )  # fmt: skip
+    assert [s.name for s in cap.spans()].count("job ibm_fakecloud") == 1

@@ -180,3 +180,18 @@ def test_backend_not_found() -> None:
         QiskitRuntimeLocalService().backend("fake_nowhere")
     assert type(info.value).__name__ == "QiskitBackendNotFoundError"
     assert classify(info.value) == "backend_unavailable"
+
+
+def test_token_in_an_error_never_reaches_telemetry(
+    ibm_api: FakeIBMAPI, ibm_backend: Any, isa_bell: Any, cap: Capture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    canary = "canary0token0e1f2a3b4c5d6e7f8091a2b3c4d5e6f7"
+    monkeypatch.setenv("QISKIT_IBM_TOKEN", canary)
+    ibm_api.fail("/jobs", 401, f"invalid token {canary} for instance")
+    with pytest.raises(Exception, match=canary):  # the SDK's message carries it...
+        submit(ibm_backend, isa_bell)
+    [span] = cap.spans()
+    text = repr([span.attributes, [(e.name, e.attributes) for e in span.events]])
+    assert canary not in text and "[REDACTED]" in text  # ...the span does not
+    assert canary not in repr(cap.job_events())

@@ -5,7 +5,8 @@ distributions (1 for identical distributions, 0 for disjoint ones; the same quan
 ``qiskit.quantum_info.hellinger_fidelity``), records it in
 ``quantum_result_fidelity_ratio{backend,experiment}``, and counts the check in
 ``quantum_result_checks_total{...,verdict}``: ``pass`` when the fidelity is at least the
-threshold (``configure(divergence_threshold=...)``, default 0.9), else ``diverged``.
+threshold (``configure(divergence_threshold=...)``, default 0.9), else ``diverged``. When
+``result`` came from an instrumented job, the fidelity also goes into that job's event.
 
 Example::
 
@@ -23,7 +24,7 @@ from opentelemetry import trace
 
 from qobserve import contract
 from qobserve.context import current_experiment
-from qobserve.instrument import backends
+from qobserve.instrument import backends, record
 from qobserve.instrument.jobs import origin_of
 from qobserve.instrument.results import counts_of
 from qobserve.telemetry import get_telemetry
@@ -85,9 +86,11 @@ def compare(
     fidelity = hellinger_fidelity(*_same_width(counts_of(result), counts_of(reference)))
     tel = get_telemetry()
     try:
-        origin = origin_of(result) if backend is None else None
+        origin = origin_of(result)
         if origin is not None:
-            name, kind = origin
+            record.set_fidelity(origin, fidelity)
+        if origin is not None and backend is None:
+            name, kind = origin.backend, origin.backend_type
         else:
             if backend is None:
                 backend = getattr(result, "backend_name", None)

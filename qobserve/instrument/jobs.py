@@ -49,12 +49,12 @@ _FINAL_ERRORS = frozenset(
 _inflight: set[TrackedJob] = set()
 _exit_lock = threading.Lock()
 _exit_hooked = False
-# result object -> (backend name, backend type) of the job that produced it, for compare()
-_origins: weakref.WeakKeyDictionary[Any, tuple[str, str]] = weakref.WeakKeyDictionary()
+# result object (and its pub results) -> the job that returned it, for compare()
+_origins: weakref.WeakKeyDictionary[Any, TrackedJob] = weakref.WeakKeyDictionary()
 
 
-def origin_of(result: Any) -> tuple[str, str] | None:
-    """(backend name, backend type) of the instrumented job that returned ``result``."""
+def origin_of(result: Any) -> TrackedJob | None:
+    """The instrumented job that returned ``result`` (or the result ``result`` is a pub of)."""
     try:
         return _origins.get(result)
     except TypeError:  # not weak-referenceable
@@ -65,9 +65,10 @@ class TrackedJob:
     """The telemetry of one job; see the module docstring."""
 
     __slots__ = (
-        "backend", "backend_type", "client_error", "done", "experiment", "finished_at",
-        "future", "hooks", "inputs", "job", "job_id", "key", "lock", "notes", "primitive",
-        "remote", "run_id", "started_at", "submit_span", "submitted_at", "t0", "t_end", "tel",
+        "backend", "backend_type", "client_error", "done", "experiment", "fidelity",
+        "finished_at", "future", "hooks", "inputs", "job", "job_id", "key", "lock", "notes",
+        "primitive", "remote", "run_id", "started_at", "submit_span", "submitted_at", "t0",
+        "t_end", "tel", "written",
     )  # fmt: skip
 
     def __init__(
@@ -91,6 +92,8 @@ class TrackedJob:
         self.lock = threading.Lock()
         self.hooks: tuple[hooks.Hook, ...] = ()
         self.client_error: BaseException | None = None
+        self.fidelity: float | None = None  # from compare(), when it runs before the record
+        self.written = False  # the job's event is queued in the store
         self.started_at: float | None = None
         self.finished_at = 0.0
         self.t_end = 0.0
@@ -211,10 +214,15 @@ class TrackedJob:
             self._conclude(status="CANCELLED")
 
     def remember_origin(self, value: Any) -> None:
-        """Note that ``value`` is this job's result (for ``compare()``)."""
-        if value is not None and value is not NO_RESULT:
-            with contextlib.suppress(TypeError):  # not weak-referenceable
-                _origins[value] = (self.backend, self.backend_type)
+        """Note that ``value`` is this job's result (for ``compare()``), and so are its pub
+        results when it is a ``PrimitiveResult``."""
+        if value is None or value is NO_RESULT:
+            return
+        with contextlib.suppress(TypeError):  # not weak-referenceable
+            _origins[value] = self
+            if type(value).__name__ == "PrimitiveResult":
+                for pub in value:
+                    _origins[pub] = self
 
     # -- finishing -------------------------------------------------------------------------------
     def finish(self, *, result: Any = NO_RESULT, exc: BaseException | None = None,

@@ -13,6 +13,7 @@ Example::
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from qobserve.errors import classify
@@ -40,6 +41,8 @@ class Settings:
 
 settings = Settings()
 duplicates = DuplicateTracker()
+# orders "the event is queued" against "a fidelity arrives" (both rare, both short)
+_fidelity_lock = threading.Lock()
 
 
 def write(
@@ -85,7 +88,23 @@ def write(
         else:
             attrs = {"qobserve.timing.source": source}
             spans.end_job(tracer, submit, event, attrs, exc, tracked.notes, tracked.finished_at)
-    tel.record_job(event, exemplar)
+    with _fidelity_lock:  # see set_fidelity
+        event.fidelity = tracked.fidelity
+        tel.record_job(event, exemplar)
+        tracked.written = True
+
+
+def set_fidelity(tracked: TrackedJob, fidelity: float) -> None:
+    """Attach a result check's fidelity to the job's event: in the event when it is not yet
+    written (a remote job's record waits for its metrics request), else as an update queued
+    after it."""
+    with _fidelity_lock:
+        if not tracked.written:
+            tracked.fidelity = fidelity
+            return
+    store = tracked.tel.store
+    if store is not None and tracked.job_id:
+        store.set_fidelity(tracked.job_id, fidelity)
 
 
 def build_event(

@@ -42,6 +42,8 @@ def test_hardware_against_ideal(
 
     fidelity = check()
     assert 0.8 < fidelity < 1.0  # a noisy emulator is close to, not equal to, the ideal
+    fidelities = {e["backend"]: e["fidelity"] for e in cap.job_events()}
+    assert fidelities == {"fake_manila": pytest.approx(fidelity), "aer_simulator": None}
     labels = {"backend": "fake_manila", "experiment": "bell-check"}
     assert cap.sample("quantum_result_fidelity_ratio_count", **labels) == 1
     assert cap.sample("quantum_result_fidelity_ratio_sum", **labels) == pytest.approx(fidelity)

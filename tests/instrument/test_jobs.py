@@ -254,3 +254,24 @@ def test_cloud_executor_sampler_is_one_job(
         "qpu", 30.0, 2.5,
     )  # fmt: skip
     assert [s.name for s in cap.spans()].count("job ibm_fakecloud") == 1
+
+
+def test_fidelity_of_a_cloud_job_checked_before_its_record(
+    ibm_api: FakeIBMAPI, ibm_backend: Any, isa_bell: Any, encoded_result: str, cap: Capture,
+    instrumented: QiskitInstrumentor,
+) -> None:  # fmt: skip
+    """compare() right after result(): the record still waits for its metrics request."""
+    from qobserve.instrument import compare
+
+    ibm_api.next_job = cloud_job(ibm_backend, encoded_result)
+    ibm_api.delay = 0.2  # the metrics request takes a while
+    try:
+        result = submit(ibm_backend, isa_bell).result()
+        fidelity = compare(result[0], {"00": 1, "11": 1})  # a pub of the job's result
+    finally:
+        ibm_api.delay = 0.0
+    assert instrumented.flush(10)
+    [event] = cap.job_events()
+    assert event["fidelity"] == pytest.approx(fidelity)
+    labels = {"backend": "ibm_fakecloud", "experiment": "__none__"}
+    assert cap.sample("quantum_result_fidelity_ratio_count", **labels) == 1

@@ -136,9 +136,8 @@ class TrackedJob:
         """The submit call raised ``exc``: record a failed job without an id. Never raises."""
         try:
             with self.lock:
-                self.done = True
-                self._stop_clock()
-                self.record(exc=exc, submitted=False)
+                if self._claim():  # no job object: nothing to release
+                    self.record(exc=exc, submitted=False)
         except Exception as err:
             self.tel.internal_error("instrument", err)
 
@@ -229,11 +228,8 @@ class TrackedJob:
                status: str | None = None) -> None:  # fmt: skip
         """Record the outcome once; later calls return after the first one is recorded."""
         with self.lock:
-            if self.done:
+            if not self._claim():
                 return
-            self.done = True
-            self._stop_clock()
-            self._release()
             if exc is None and status is not None:
                 exc = self._status_error(status)
             if self.remote and self.tel.config.job_metrics:
@@ -256,11 +252,8 @@ class TrackedJob:
         """The process is ending with the job unfinished: record what the caller last saw,
         or count the job's telemetry as incomplete."""
         with self.lock:
-            if self.done:
+            if not self._claim():
                 return
-            self.done = True
-            self._stop_clock()
-            self._release()
             if self.client_error is not None:
                 self.record(exc=self.client_error)
                 return
@@ -276,9 +269,16 @@ class TrackedJob:
         if self.submit_span is not None:
             self.notes.append((name, attributes, time.time_ns()))
 
-    def _stop_clock(self) -> None:
+    def _claim(self) -> bool:
+        """With ``self.lock`` held: True for the one caller that records the outcome, which
+        stops the clock and releases the job (hooks, in-flight)."""
+        if self.done:
+            return False
+        self.done = True
         self.t_end = time.perf_counter()
         self.finished_at = time.time()
+        self._release()
+        return True
 
     def _release(self) -> None:
         """Unhook the job instance and leave the in-flight set."""

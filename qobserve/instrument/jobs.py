@@ -116,12 +116,12 @@ class TrackedJob:
             self.tel.internal_error("instrument", exc)
 
     def _submitted(self, job: Any) -> None:
-        self.job = job
         get_id = getattr(job, "job_id", None)
         self.job_id = job_id = str(get_id() if callable(get_id) else get_id or "")
         if self.submit_span is not None:
             spans.end_submit(self.submit_span, job_id)
         self.tel.metrics.inc(contract.JOBS_IN_FLIGHT, (self.backend,))
+        self.job = job  # from here on, finishing releases what the lines above took
         _inflight.add(self)
         future = getattr(job, "_future", None)
         if isinstance(future, concurrent.futures.Future):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import errno
+import re
 
 # Class names (anywhere in the MRO) -> error_type, checked in order of specificity.
 _BY_CLASS: tuple[tuple[str, str], ...] = (
@@ -48,6 +49,10 @@ _BY_CLASS: tuple[tuple[str, str], ...] = (
     ("ValueError", "invalid_input"),
     ("TypeError", "invalid_input"),
 )
+# an exhausted urllib3 retry: "Max retries exceeded ... (Caused by ResponseError('too many 504
+# error responses'))" - the only place the HTTP status survives
+_RETRIED_STATUS = re.compile(r"too many (\d{3}) error responses")
+_TIMED_OUT = ("timed out", "timeout")
 _QUOTA_WORDS = ("quota", "usage limit", "exceeded the", "insufficient", "out of time")
 _NETWORK_ERRNOS = {
     errno.ECONNREFUSED,
@@ -93,14 +98,17 @@ def _classify_one(exc: BaseException) -> str:
     names = [cls.__name__ for cls in type(exc).__mro__]
     message = str(exc).lower()
     if "RequestsApiError" in names or "IBMApiError" in names:
-        kind = _http_status(getattr(exc, "status_code", -1), message)
+        status = getattr(exc, "status_code", -1)
+        retried = _RETRIED_STATUS.search(message)
+        if status == -1 and retried:
+            status = int(retried.group(1))
+        kind = _http_status(status, message)
         if kind:
             return kind
         # no HTTP response at all: the wrapped requests error says why (timeout, refused)
         inner = exc.__cause__ or exc.__context__
-        return (_classify_one(inner) if inner is not None and inner is not exc else "") or (
-            "network"
-        )
+        kind = _classify_one(inner) if inner is not None and inner is not exc else ""
+        return kind or _network_or_timeout(message)
     if "RuntimeInvalidStateError" in names:
         return "cancelled" if "cancel" in message else "job_failed"
     if "RuntimeJobFailureError" in names and any(w in message for w in _QUOTA_WORDS):
@@ -111,8 +119,13 @@ def _classify_one(exc: BaseException) -> str:
         return "network"
     for name, kind in _BY_CLASS:
         if name in names:
-            return kind
+            # requests wraps urllib3's read timeout in a ConnectionError (MaxRetryError)
+            return _network_or_timeout(message) if kind == "network" else kind
     return ""
+
+
+def _network_or_timeout(message: str) -> str:
+    return "timeout" if any(w in message for w in _TIMED_OUT) else "network"
 
 
 def _http_status(status: object, message: str) -> str:

@@ -26,13 +26,11 @@ from qobserve import contract
 from qobserve.context import _RUN, RunContext, new_run_id
 from qobserve.errors import InvalidResultError, classify
 from qobserve.events import ExperimentRun
-from qobserve.redact import redact
 from qobserve.telemetry import Telemetry, get_telemetry
+from qobserve.tracing import mark_span_failed
 
 F = TypeVar("F", bound=Callable[..., Any])
 Validator = Callable[[Any], bool]
-
-_ERROR = trace.Status(trace.StatusCode.ERROR)
 
 
 class _Run:
@@ -88,7 +86,7 @@ class _Run:
                 trace_id = format(sc.trace_id, "032x")
                 exemplar = {"trace_id": trace_id}
             if exc is not None:
-                _mark_failed(span, exc, error_type)
+                mark_span_failed(span, exc, error_type)
             span.end()
             otel_context.detach(self.otel_token)
         m = tel.metrics
@@ -121,15 +119,6 @@ def _check(validate: Validator, result: Any) -> BaseException | None:
     except Exception as exc:
         return InvalidResultError(f"validate raised {type(exc).__name__}: {exc}")
     return None if ok else InvalidResultError("result failed validation")
-
-
-def _mark_failed(span: Any, exc: BaseException, error_type: str) -> None:
-    span.set_status(_ERROR)
-    span.set_attribute("error.type", error_type)
-    span.add_event(
-        "exception",
-        {"exception.type": type(exc).__qualname__, "exception.message": redact(str(exc))},
-    )
 
 
 def _start(name: str) -> _Run | None:

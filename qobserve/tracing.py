@@ -19,8 +19,28 @@ from typing import Any
 
 from opentelemetry import trace
 
+_ERROR = trace.Status(trace.StatusCode.ERROR)
+
 MODES = ("auto", "otlp", "console", "memory", "global", "none")
 INSTRUMENTATION_NAME = "qobserve"
+
+
+def mark_span_failed(span: Any, exc: BaseException, error_type: str) -> None:
+    """Mark ``span`` as failed: status ERROR, ``error.type`` (the contract's error type) and
+    an ``exception`` event whose message is redacted (no API token reaches a span).
+
+    Example::
+
+        mark_span_failed(span, exc, classify(exc))
+    """
+    from qobserve.redact import redact
+
+    span.set_status(_ERROR)
+    span.set_attribute("error.type", error_type)
+    span.add_event(
+        "exception",
+        {"exception.type": type(exc).__qualname__, "exception.message": redact(str(exc))},
+    )
 
 
 @dataclass

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from qobserve.errors import classify
 from qobserve.events import JobEvent
-from qobserve.experiment import _mark_failed
 from qobserve.instrument import spans
 from qobserve.instrument.idempotency import AUTO_PREFIX, DuplicateTracker
 from qobserve.instrument.pricing import price_model_for
 from qobserve.instrument.results import JobResultError, executed_shots, failure_of
 from qobserve.instrument.timing import Timing, server_timing
+from qobserve.tracing import mark_span_failed
 
 if TYPE_CHECKING:
     from qobserve.instrument.jobs import TrackedJob
@@ -83,7 +83,7 @@ def write(
                 {"quantum.backend.name": tracked.backend, "quantum.primitive": tracked.primitive}
             )
             if exc is not None:
-                _mark_failed(submit, exc, error_type)
+                mark_span_failed(submit, exc, error_type)
             submit.end()
         else:
             attrs = {"qobserve.timing.source": source}

@@ -23,7 +23,7 @@ from typing import Any
 from opentelemetry import trace
 
 from qobserve.events import JobEvent
-from qobserve.experiment import _mark_failed
+from qobserve.tracing import mark_span_failed
 
 CLIENT = trace.SpanKind.CLIENT
 #: (event name, attributes, Unix ns) noted on a job before its span exists
@@ -99,7 +99,7 @@ def end_job(
             child.set_attribute("qobserve.timing.source", source)
             child.end(end_time=_ns(stop))
     if exc is not None:
-        _mark_failed(span, exc, event.error_type)
+        mark_span_failed(span, exc, event.error_type)
     span.end(end_time=_ns(max(end, event.finished_at or 0.0)))
 
 

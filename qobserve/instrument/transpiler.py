@@ -28,10 +28,10 @@ from typing import Any
 
 from qobserve import contract
 from qobserve.errors import classify
-from qobserve.experiment import _mark_failed
 from qobserve.instrument.backends import UNKNOWN, backend_name
 from qobserve.instrument.inputs import MAX_WALK_OPS
 from qobserve.telemetry import get_telemetry
+from qobserve.tracing import mark_span_failed
 
 _IN_TRANSPILE: ContextVar[bool] = ContextVar("qobserve_in_transpile", default=False)
 # pass manager -> (optimisation level, backend name), filled by generate_preset_pass_manager
@@ -159,7 +159,7 @@ def _done(
                         {"quantum.circuit.depth.after": depth, "quantum.circuit.size.after": size}
                     )
             else:
-                _mark_failed(span, exc, classify(exc))
+                mark_span_failed(span, exc, classify(exc))
             span.end()
         tel.metrics.observe(contract.TRANSPILE_DURATION, (backend,), seconds, exemplar)
     except Exception as err:

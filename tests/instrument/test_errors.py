@@ -42,14 +42,7 @@ def submit(backend: Any, circuit: Any) -> Any:
         # without a status code, caused by requests' RetryError ("too many 503 responses")
         (503, "Service unavailable", "backend_unavailable", "IBMRuntimeError"),
         (500, "Internal server error", "backend_unavailable", "IBMRuntimeError"),
-        pytest.param(
-            504, "Gateway timeout", "timeout", "IBMRuntimeError",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="qobserve/errors.py reads no status code out of an exhausted-retry "
-                "RequestsApiError, so a 504 is backend_unavailable (reported to the lead)",
-            ),
-        ),
+        (504, "Gateway timeout", "timeout", "IBMRuntimeError"),
         (400, "Invalid parameters", "invalid_input", "IBMRuntimeError"),
     ],
 )  # fmt: skip
@@ -102,12 +95,6 @@ def test_network_down(dead_backend: Any, isa_bell: Any, cap: Capture) -> None:
     assert cap.sample("quantum_jobs_total", **QPU, outcome="error", error_type="network") == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the SDK's urllib3 retries turn a read timeout into requests.ConnectionError "
-    "(MaxRetryError, reason ReadTimeoutError); qobserve/errors.py stops at ConnectionError "
-    "and says network (reported to the lead)",
-)
 def test_status_poll_read_timeout(
     slow_api: tuple[FakeIBMAPI, Any], isa_bell: Any, cap: Capture
 ) -> None:  # fmt: skip

@@ -41,6 +41,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         _table("experiment_runs", EXPERIMENT_RUN_COLUMNS),
         "CREATE INDEX experiment_runs_finished ON experiment_runs (finished_at)",
     ),
+    # 2: result checks update a job's fidelity by its id
+    ("CREATE INDEX job_events_id ON job_events (job_id)",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import collections
 import os
+import random
 import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +31,7 @@ from qobserve.events import ExperimentRun, JobEvent
 from qobserve.store.schema import INSERT_JOB, INSERT_RUN, UPDATE_FIDELITY, migrate
 
 _JOB, _RUN, _MARK, _FIDELITY = 0, 1, 2, 3
+_SETUP_TIMEOUT = 30.0
 
 
 class EventStore:
@@ -67,13 +70,30 @@ class EventStore:
         self._thread.start()
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode: a commit survives the process being killed (not power loss),
-        # and costs no fsync per transaction
-        conn.execute("PRAGMA synchronous=NORMAL")
-        migrate(conn)
-        return conn
+        # Switching to WAL and migrating need a lock that SQLite may refuse at once, without
+        # its busy handler, while another process sets up the same new store: retry, bounded.
+        deadline = time.monotonic() + _SETUP_TIMEOUT
+        delay = 0.01
+        while True:
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            try:
+                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    conn.execute("PRAGMA journal_mode=WAL")
+                # NORMAL in WAL mode: a commit survives the process being killed (not power
+                # loss), and costs no fsync per transaction
+                conn.execute("PRAGMA synchronous=NORMAL")
+                migrate(conn)
+                return conn
+            except sqlite3.OperationalError as err:
+                conn.close()
+                if "locked" not in str(err) and "busy" not in str(err):
+                    raise
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(delay + random.uniform(0, delay))
+                delay = min(delay * 2, 0.5)
 
     # -- producer side (user threads) ----------------------------------------------------------
     def add_job(self, event: JobEvent) -> None:

@@ -3,7 +3,8 @@
 Label values of user-controlled labels (``experiment``, ``backend``) are capped per label:
 past the cap, new values are folded into ``__other__`` and each distinct folded value is
 counted once in ``qobserve_label_overflow_total{label}``, so a bug that puts a run id in an
-experiment name cannot blow up Prometheus. Label children are cached, which keeps the hot path to a dict lookup.
+experiment name cannot blow up Prometheus. Label children are cached, which keeps the hot path
+to a dict lookup.
 
 Example::
 

@@ -1,9 +1,9 @@
 """Keep API tokens out of spans, logs, events and reports.
 
 Two layers: the values of secret-looking environment variables (``QISKIT_IBM_TOKEN``,
-``*_API_KEY``, ...) are replaced wherever they appear, and token-shaped text after words like
-``token=`` or ``Bearer``, and the password of a ``user:password@`` URL, are masked even when their values
-are not in the environment.
+``*_API_KEY``, ...) are replaced wherever they appear; token-shaped text after words like
+``token=`` or ``Bearer``, and the password of a ``user:password@`` URL, are masked even when
+their values are not in the environment.
 
 Example::
 

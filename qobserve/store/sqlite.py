@@ -30,7 +30,6 @@ from typing import Any
 from qobserve.events import ExperimentRun, JobEvent
 from qobserve.store.schema import INSERT_JOB, INSERT_RUN, UPDATE_FIDELITY, migrate
 
-_JOB, _RUN, _MARK, _FIDELITY = 0, 1, 2, 3
 _SETUP_TIMEOUT = 30.0
 
 
@@ -63,7 +62,9 @@ class EventStore:
         os.register_at_fork(after_in_child=lambda: (m := restart()) is not None and m())
 
     def _start(self) -> None:
-        self._queue: collections.deque[tuple[int, Any]] = collections.deque()
+        # holds JobEvent, ExperimentRun, (fidelity, job_id) updates and flush markers as they
+        # are: no wrapper per item, the writer tells them apart by type
+        self._queue: collections.deque[Any] = collections.deque()
         self._wake = threading.Event()
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="qobserve-store", daemon=True)
@@ -98,23 +99,23 @@ class EventStore:
     # -- producer side (user threads) ----------------------------------------------------------
     def add_job(self, event: JobEvent) -> None:
         """Queue a job event for writing; never blocks, drops (and counts) when full."""
-        self._put(_JOB, event)
+        self._put(event)
 
     def add_run(self, run: ExperimentRun) -> None:
         """Queue an experiment run for writing; never blocks, drops (and counts) when full."""
-        self._put(_RUN, run)
+        self._put(run)
 
     def set_fidelity(self, job_id: str, fidelity: float) -> None:
         """Record the fidelity of a job's result (a check made after the job's event was
         queued); applied in order, after the job's own event."""
-        self._put(_FIDELITY, (fidelity, job_id))
+        self._put((fidelity, job_id))
 
-    def _put(self, kind: int, item: object) -> None:
+    def _put(self, item: object) -> None:
         queue = self._queue
         if len(queue) >= self.max_queue or self._closed:
             self._drop(1)
             return
-        queue.append((kind, item))
+        queue.append(item)
         if len(queue) == self.batch_size:  # once per batch: the writer drains all it finds
             self._wake.set()
 
@@ -124,7 +125,7 @@ class EventStore:
             return not self._queue
         # everything queued before the marker is committed before the writer sets it
         done = threading.Event()
-        self._queue.append((_MARK, done))
+        self._queue.append(done)
         self._wake.set()
         return done.wait(timeout)
 
@@ -162,15 +163,18 @@ class EventStore:
         runs: list[tuple[object, ...]] = []
         updates: list[tuple[float, str]] = []
         marks: list[threading.Event] = []
-        while queue and len(jobs) + len(runs) + len(updates) < self.batch_size:
-            kind, item = queue.popleft()
-            if kind == _MARK:
-                marks.append(item)
-                break  # commit what came before the flush request, then answer it
-            if kind == _FIDELITY:
+        for _ in range(min(len(queue), self.batch_size)):
+            item = queue.popleft()
+            kind = type(item)
+            if kind is JobEvent:
+                jobs.append(item.to_row())
+            elif kind is ExperimentRun:
+                runs.append(item.to_row())
+            elif kind is tuple:
                 updates.append(item)
             else:
-                (jobs if kind == _JOB else runs).append(item.to_row())
+                marks.append(item)
+                break  # commit what came before the flush request, then answer it
         try:
             conn.execute("BEGIN IMMEDIATE")
             if jobs:

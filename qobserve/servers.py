@@ -13,17 +13,21 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 BINARIES: dict[str, tuple[str, ...]] = {
     "prometheus": ("prometheus",),
@@ -177,6 +181,67 @@ def _cleanup_after(
             yield server
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+class WebhookReceiver:
+    """An Alertmanager webhook receiver on 127.0.0.1 that keeps every notification.
+
+    Example::
+
+        with WebhookReceiver() as hook:       # point a receiver at f"{hook.url}/page"
+            page = hook.wait_for("page", timeout=60)
+    """
+
+    def __init__(self) -> None:
+        #: (request path, notification body) in arrival order
+        self.received: list[tuple[str, dict[str, Any]]] = []
+        self.arrived = threading.Event()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                receiver.received.append((self.path, body))
+                receiver.arrived.set()
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> WebhookReceiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """Every alert of every notification, with the path it was sent to as ``route``."""
+        return [
+            {"route": path, **alert}
+            for path, body in self.received
+            for alert in body.get("alerts", [])
+        ]
+
+    def wait_for(self, severity: str, timeout: float) -> dict[str, Any] | None:
+        """The first firing alert with ``severity``, waiting at most ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for alert in self.alerts():
+                labels = alert.get("labels", {})
+                if labels.get("severity") == severity and alert.get("status") == "firing":
+                    return alert
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            self.arrived.wait(min(left, 1.0))
+            self.arrived.clear()
 
 
 def promtool(

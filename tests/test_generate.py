@@ -24,13 +24,18 @@ def test_generation_is_byte_identical_and_prunes_removed_outputs(tmp_path: Path)
     first = generated_files(slos)
     assert first == generated_files(slos)
     write_files(tmp_path, first)
-    orphan = tmp_path / "alert_rules" / "slo-retired.rules.yml"
-    orphan.write_text("# a removed SLO's rules\n")
-    user_file = tmp_path / "exporters" / "my-notes.txt"  # exporters/ is not owned: kept
-    user_file.write_text("mine")
-    assert stale_files(tmp_path, first) == [orphan]
-    assert write_files(tmp_path, first) == [orphan]
-    assert not orphan.exists() and user_file.exists()
+    orphan = tmp_path / "alert_rules" / "slo-retired.rules.yml"  # a removed SLO's rules
+    orphan.write_text(first["alert_rules/operational.rules.yml"])
+    old_board = tmp_path / "dashboards" / "qobserve-retired.json"
+    old_board.write_text('{"uid": "qobserve-retired"}')
+    mine = [tmp_path / "alert_rules" / "team.rules.yml", tmp_path / "dashboards" / "team.json",
+            tmp_path / "exporters" / "my-notes.txt"]  # fmt: skip
+    for path in mine:
+        path.write_text("groups: []\n" if path.suffix == ".yml" else '{"uid": "team"}')
+    assert stale_files(tmp_path, first) == [orphan, old_board]
+    assert write_files(tmp_path, first) == [orphan, old_board]
+    assert not orphan.exists() and not old_board.exists()
+    assert all(path.exists() for path in mine)  # a user's own files are never removed
     assert write_files(tmp_path, first) == []  # nothing changes the second time
 
 

@@ -14,8 +14,6 @@ import json
 import sys
 from pathlib import Path
 
-from qobserve.exceptions import InputError
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``qobserve dashboards``."""
@@ -50,39 +48,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Generate (or check) the dashboards; returns the exit code."""
     from qobserve.dashboards import dashboard_files
+    from qobserve.generate import stale_files, write_files
     from qobserve.slo import load
 
     files = dashboard_files(load([args.slo_dir]))
     out = Path(args.out)
     if args.check:
-        stale = [n for n, text in files.items() if _read(out / n) != text]
-        for name in stale:
-            print(f"{out / name}: differs from a fresh generation", file=sys.stderr)
+        stale = stale_files(out, files)
+        for path in stale:
+            print(f"{path}: differs from a fresh generation", file=sys.stderr)
         if stale:
             print("run `qobserve dashboards` to update", file=sys.stderr)
             return 1
     else:
-        _write(out, files)
+        write_files(out, files)
+        for name in files:
+            print(out / name)
     if args.prometheus:
         return _check_queries(files, args.prometheus, args.scrape_interval)
     return 0
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text()
-    except FileNotFoundError:
-        return None
-
-
-def _write(out: Path, files: dict[str, str]) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        for name, text in files.items():
-            (out / name).write_text(text)
-            print(out / name)
-    except OSError as err:
-        raise InputError(f"cannot write: {err.strerror}", path=out) from None
 
 
 def _check_queries(files: dict[str, str], url: str, scrape_interval: float) -> int:

@@ -20,66 +20,18 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TextIO
 
 import yaml
 
 from qobserve.demo.run import Demo, print_summary
-from qobserve.servers import find_binary
+from qobserve.servers import WebhookReceiver, find_binary
 
 #: Demo backends of the exporter: a handful, not all 68 fake backends
 BACKENDS = ("fake_manila", "fake_lima", "fake_quito", "fake_belem")
 #: the backend whose calibration the demo lets go stale
 STALE_BACKEND = "fake_quito"
-
-
-class WebhookReceiver:
-    """An Alertmanager webhook receiver on 127.0.0.1 that keeps what it is sent."""
-
-    def __init__(self) -> None:
-        self.alerts: list[dict[str, Any]] = []
-        self.arrived = threading.Event()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                for alert in body.get("alerts", []):
-                    receiver.alerts.append({"route": self.path, **alert})
-                receiver.arrived.set()
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> WebhookReceiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def wait_for(self, severity: str, timeout: float) -> dict[str, Any] | None:
-        """The first firing alert with ``severity``, waiting at most ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for alert in self.alerts:
-                labels = alert.get("labels", {})
-                if labels.get("severity") == severity and alert.get("status") == "firing":
-                    return alert
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return None
-            self.arrived.wait(min(left, 1.0))
-            self.arrived.clear()
 
 
 class DemoProvider:
@@ -211,7 +163,7 @@ def run_live(out: Path, slo_dir: Path, *, timeout: float = 300, stream: TextIO =
         print(f"Waiting up to {timeout:.0f} s for the page alert ...", file=stream, flush=True)
         page = hook.wait_for("page", timeout)
         checked = _check_dashboards(demo, urls["prometheus"])
-        (out / "alerts-received.json").write_text(json.dumps(hook.alerts, indent=2))
+        (out / "alerts-received.json").write_text(json.dumps(hook.alerts(), indent=2))
     summary = demo.finish()
     print_summary(summary)
     if page is None:

@@ -5,14 +5,12 @@ for byte.
 Example::
 
     files = deploy_files()                  # {"prometheus.yml": "...", ...}
-    write_deploy_files("exporters")         # what `qobserve generate` does for this part
+    # qobserve.generate writes them under exporters/ with the rules and dashboards
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from qobserve import __version__
@@ -66,17 +64,6 @@ def deploy_files(
         ),
         "kubernetes/servicemonitor.yaml": _yaml_docs([service_monitor()]),
     }
-
-
-def write_deploy_files(root: str | os.PathLike[str] = "exporters", **kwargs: Any) -> list[Path]:
-    """Write :func:`deploy_files` under ``root``; returns the paths written."""
-    written = []
-    for rel, text in deploy_files(**kwargs).items():
-        path = Path(root) / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-        written.append(path)
-    return written
 
 
 def prometheus_config(

@@ -3,18 +3,16 @@
 Example::
 
     from qobserve.slo import load
-    from qobserve.rules import rule_files, alertmanager_config, write
+    from qobserve.rules import rule_files, alertmanager_config
 
     slos = load(["slo"])
     files = rule_files(slos)          # {"slo-job-success-qpu.rules.yml": "...", ...}
-    write(slos, ".")                  # alert_rules/ and exporters/alertmanager.yml
+    # qobserve.generate writes these with the dashboards and the deploy kit
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from qobserve.rules.alertmanager import alertmanager_config
@@ -22,12 +20,12 @@ from qobserve.rules.alerts import alert_rules
 from qobserve.rules.operational import operational_group, operational_tests
 from qobserve.rules.options import AlertmanagerOptions, OperationalOptions, RuleOptions
 from qobserve.rules.recording import recording_rules
-from qobserve.rules.render import dump, is_generated
+from qobserve.rules.render import dump
 from qobserve.rules.testgen import slo_tests
 from qobserve.slo.model import SLO
 
 __all__ = ["AlertmanagerOptions", "OperationalOptions", "RuleOptions", "alertmanager_config",
-           "groups", "prometheus_rule", "rule_files", "rules_text", "write"]  # fmt: skip
+           "groups", "prometheus_rule", "rule_files", "rules_text"]  # fmt: skip
 
 RULES_DIR = "alert_rules"
 ALERTMANAGER_FILE = "exporters/alertmanager.yml"
@@ -102,27 +100,3 @@ def rule_files(slos: Sequence[SLO], options: RuleOptions | None = None) -> dict[
     )
     files[KUBERNETES_RULES] = prometheus_rule(slos, options)
     return files
-
-
-def write(
-    slos: Sequence[SLO],
-    root: str | os.PathLike[str] = ".",
-    *,
-    options: RuleOptions | None = None,
-    alertmanager: AlertmanagerOptions | None = None,
-) -> list[Path]:
-    """Write ``alert_rules/`` and ``exporters/alertmanager.yml`` under ``root``; generated files
-    no longer produced (a removed SLO's) are deleted. Returns the paths written."""
-    base = Path(root)
-    target = base / RULES_DIR
-    files = {target / name: text for name, text in rule_files(slos, options).items()}
-    files[base / ALERTMANAGER_FILE] = alertmanager_config(slos, alertmanager)
-    if target.is_dir():
-        for old in sorted(target.rglob("*.y*ml")):
-            if old not in files and is_generated(old.read_text(errors="replace")):
-                old.unlink()
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists() or path.read_text() != text:
-            path.write_text(text)
-    return sorted(files)

@@ -53,8 +53,3 @@ def dump(data: Any, *, header: str = "") -> str:
     )
     lines = [GENERATED, *header.splitlines()] if header else [GENERATED]
     return "".join(f"# {line}\n" if line else "#\n" for line in lines) + body
-
-
-def is_generated(text: str) -> bool:
-    """Whether ``text`` is a file this module wrote (so regenerating may replace it)."""
-    return text.startswith(f"# {GENERATED}")

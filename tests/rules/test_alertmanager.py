@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 import yaml
 
 from qobserve.rules import ALERTMANAGER_FILE, AlertmanagerOptions, alertmanager_config
-from qobserve.servers import free_port, start_alertmanager
+from qobserve.servers import WebhookReceiver, start_alertmanager
 from qobserve.slo.model import SLO
 from tests.conftest import require_binary
 from tests.rules.conftest import ROOT
@@ -67,40 +64,10 @@ def test_structure(catalog: list[SLO]) -> None:
     )
 
 
-class Webhook:
-    """A loopback HTTP server that records what Alertmanager posts, by path."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, dict[str, Any]]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.received.append((self.path, json.loads(body)))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Webhook:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def running(catalog: list[SLO]) -> Iterator[tuple[str, Webhook]]:
+def running(catalog: list[SLO]) -> Iterator[tuple[str, WebhookReceiver]]:
     require_binary("alertmanager")
-    with Webhook() as hook:
+    with WebhookReceiver() as hook:
         options = AlertmanagerOptions(
             page_url=f"{hook.url}/page",
             ticket_url=f"{hook.url}/ticket",
@@ -144,7 +111,7 @@ def _key(labels: dict[str, str]) -> str:
 BURN = "SLOErrorBudgetBurn"
 
 
-def test_inhibition(running: tuple[str, Webhook]) -> None:
+def test_inhibition(running: tuple[str, WebhookReceiver]) -> None:
     url, _ = running
     post(
         url,
@@ -196,7 +163,7 @@ def test_inhibition(running: tuple[str, Webhook]) -> None:
     assert suppressed(url, 11, expected) == sorted(expected)
 
 
-def test_pages_and_tickets_reach_their_receivers(running: tuple[str, Webhook]) -> None:
+def test_pages_and_tickets_reach_their_receivers(running: tuple[str, WebhookReceiver]) -> None:
     url, hook = running
     post(
         url,

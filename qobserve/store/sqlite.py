@@ -85,6 +85,8 @@ class EventStore:
                 # NORMAL in WAL mode: a commit survives the process being killed (not power
                 # loss), and costs no fsync per transaction
                 conn.execute("PRAGMA synchronous=NORMAL")
+                # checkpoint every ~40 MB of WAL instead of ~4 MB: fewer fsyncs while ingesting
+                conn.execute("PRAGMA wal_autocheckpoint=10000")
                 migrate(conn)
                 return conn
             except sqlite3.OperationalError as err:

@@ -122,7 +122,10 @@ def _check(validate: Validator, result: Any) -> BaseException | None:
 
 
 def _start(name: str) -> _Run | None:
-    tel = get_telemetry()
+    try:
+        tel = get_telemetry()
+    except Exception:  # not even a fallback: run the function unobserved
+        return None
     try:
         return _Run(tel, name)
     except Exception as exc:

@@ -210,8 +210,9 @@ def configure(*, registry: CollectorRegistry | None = None, **settings: Any) -> 
 def get_telemetry() -> Telemetry:
     """The process's telemetry, configured from the environment on first use.
 
-    A bad ``QOBSERVE_*`` variable here does not break the caller: defaults are used and the
-    error is logged.
+    Set-up problems met here do not break the caller: a bad ``QOBSERVE_*`` variable, or a
+    registry that already holds metrics with the contract's names, is logged and telemetry
+    falls back to defaults on a registry of its own.
     """
     current = _current
     if current is not None:
@@ -219,10 +220,10 @@ def get_telemetry() -> Telemetry:
     try:
         return configure()
     except Exception as exc:
-        logger.warning("qobserve: %s; using defaults", redact(str(exc)))
+        logger.warning("qobserve: %s; using defaults on a private registry", redact(str(exc)))
         with _lock:
             if _current is None:
-                fallback = Telemetry(Config())
+                fallback = Telemetry(Config(), registry=CollectorRegistry())
                 _install(fallback)
                 atexit.register(fallback.shutdown)
         assert _current is not None

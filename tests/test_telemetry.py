@@ -77,6 +77,25 @@ def test_bad_environment_does_not_break_the_experiment(tmp_path: Path) -> None:
     assert "QOBSERVE_METRICS_PORT" in result.stderr  # the user is told what is wrong
 
 
+def test_a_registry_conflict_does_not_break_the_experiment(tmp_path: Path) -> None:
+    result = run_python(
+        """
+        from prometheus_client import Counter
+        Counter("quantum_jobs", "the application's own metric with a contract name")
+        import qobserve
+        print(qobserve.experiment("x")(lambda: 42)())
+        tel = qobserve.get_telemetry()
+        print(tel.registry.get_sample_value("quantum_experiments_total",
+                                            {"experiment": "x", "outcome": "success"}))
+    """,
+        env={"QOBSERVE_STORE": "none"},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["42", "1.0"]  # measured on a registry of its own
+    assert "Duplicated timeseries" in result.stderr  # and the user is told why
+
+
 def test_configure_is_idempotent_and_serves_metrics(tmp_path: Path) -> None:
     port = free_port()
     result = run_python(

@@ -26,7 +26,6 @@ Example::
 from __future__ import annotations
 
 import math
-import urllib.parse
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,7 +34,7 @@ import promql_parser
 
 from qobserve.exceptions import InputError
 from qobserve.promapi import PrometheusAPI, PrometheusError
-from qobserve.redact import MASK, redact
+from qobserve.redact import redact
 from qobserve.report.model import Breakdown, Counts, Report, SLOResult
 from qobserve.report.period import Window
 from qobserve.report.sli import base_result
@@ -56,12 +55,7 @@ def tidy(x: float) -> float:
 
 def display_url(url: str) -> str:
     """``url`` fit for a report or an error message: no password, no token-looking query."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.password is not None:
-        host = parts.hostname or ""
-        netloc = f"{parts.username}:{MASK}@{host}" + (f":{parts.port}" if parts.port else "")
-        parts = parts._replace(netloc=netloc)
-    return redact(urllib.parse.urlunsplit(parts))
+    return redact(url)
 
 
 class Querier:

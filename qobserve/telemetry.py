@@ -235,8 +235,3 @@ def _install(telemetry: Telemetry | None) -> Telemetry | None:
     global _current
     previous, _current = _current, telemetry
     return previous
-
-
-def current_or_none() -> Telemetry | None:
-    """The configured telemetry without configuring it."""
-    return _current

@@ -52,11 +52,6 @@ class MetricSpec:
     buckets: tuple[float, ...] | None = None
 
     @property
-    def sample_name(self) -> str:
-        """The name of the main exposed series (``_total`` counters keep their suffix)."""
-        return self.name
-
-    @property
     def base_name(self) -> str:
         """The name prometheus_client wants: counters without their ``_total`` suffix."""
         if self.type == "counter" and self.name.endswith("_total"):
@@ -269,15 +264,3 @@ JOB_EVENT_COLUMNS: tuple[str, ...] = (
     "execution_seconds", "duration_seconds", "shots", "num_circuits", "num_qubits", "depth",
     "qpu_seconds", "cost_usd", "fidelity", "duplicate", "trace_id", "idempotency_key",
 )  # fmt: skip
-
-
-def spec(name: str) -> MetricSpec:
-    """Look a metric of the contract up by its Prometheus name.
-
-    >>> spec("quantum_jobs_total").labels[-1]
-    'error_type'
-    """
-    for m in ALL_METRICS:
-        if m.name == name:
-            return m
-    raise KeyError(name)

@@ -79,7 +79,7 @@ _job_fields = attrgetter(*JOB_EVENT_COLUMNS)
 _run_fields = attrgetter(*EXPERIMENT_RUN_COLUMNS)
 
 #: columns holding times; stored as ISO text, converted by SQLite (see ``store.schema``)
-TIME_COLUMNS = frozenset({*_TIME_FIELDS, "started_at", "finished_at"})
+TIME_COLUMNS = frozenset(_TIME_FIELDS)
 
 
 def iso(ts: float | None) -> str | None:

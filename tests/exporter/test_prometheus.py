@@ -141,9 +141,7 @@ def test_prometheus_scrapes_every_fake_backend_and_sees_collector_failures(
             # Every exporter metric of the contract, for every fake backend.
             per_backend = [m for m in contract.EXPORTER_METRICS if "backend" in m.labels]
             for metric in per_backend:
-                found = _by(
-                    api.query(f"count by (backend) ({metric.name}{{{exp}}})"), "backend"
-                )
+                found = _by(api.query(f"count by (backend) ({metric.name}{{{exp}}})"), "backend")
                 missing = set(fake_refs) - set(found)
                 assert not missing, f"{metric.name} missing for {sorted(missing)[:5]}"
             qubits = _by(

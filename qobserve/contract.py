@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from qobserve import events as _events
+
 MetricType = Literal["counter", "gauge", "histogram"]
 
 #: Buckets for every duration histogram, in seconds. A latency SLO threshold must be one of
@@ -257,10 +259,6 @@ EXPORTER_METRICS: tuple[MetricSpec, ...] = (
 
 ALL_METRICS: tuple[MetricSpec, ...] = INSTRUMENTATION_METRICS + EXPORTER_METRICS
 
-#: Columns of a job event, in order (see "Job events" in DESIGN.md).
-JOB_EVENT_COLUMNS: tuple[str, ...] = (
-    "job_id", "experiment", "run_id", "backend", "backend_type", "primitive", "outcome",
-    "error_type", "submitted_at", "started_at", "finished_at", "queue_seconds",
-    "execution_seconds", "duration_seconds", "shots", "num_circuits", "num_qubits", "depth",
-    "qpu_seconds", "cost_usd", "fidelity", "duplicate", "trace_id", "idempotency_key",
-)  # fmt: skip
+#: Columns of a job event, in order: the fields of :class:`qobserve.events.JobEvent`, which
+#: defines them once (see "Job events" in DESIGN.md).
+JOB_EVENT_COLUMNS: tuple[str, ...] = _events.JOB_EVENT_COLUMNS

@@ -1,6 +1,8 @@
 """The records qobserve keeps about finished work: job events and experiment runs.
 
-Times are Unix seconds (floats) in memory and UTC ISO 8601 text in the store and in files.
+:class:`JobEvent` is the one definition of a job event: its fields are the contract's columns
+(``JOB_EVENT_COLUMNS``), in order, and their types decide how the store and the report type
+them. Times are Unix seconds (floats) in memory and UTC ISO 8601 text in the store and in files.
 
 Example::
 
@@ -10,11 +12,12 @@ Example::
 
 from __future__ import annotations
 
+import types
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from operator import attrgetter
-
-from qobserve.contract import JOB_EVENT_COLUMNS
+from typing import Any, get_args, get_type_hints
 
 _TIME_FIELDS = ("submitted_at", "started_at", "finished_at")
 
@@ -71,9 +74,25 @@ class ExperimentRun:
         return _run_fields(self)
 
 
-EXPERIMENT_RUN_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ExperimentRun))
+def _value_types(record: type[Any]) -> Mapping[str, type]:
+    # ``float | None`` -> float: the type a field holds when it is known
+    hints = get_type_hints(record)
+    out: dict[str, type] = {}
+    for f in fields(record):
+        hint = hints[f.name]
+        if isinstance(hint, types.UnionType):
+            hint = next(a for a in get_args(hint) if a is not type(None))
+        out[f.name] = hint
+    return types.MappingProxyType(out)
 
-assert tuple(f.name for f in fields(JobEvent)) == JOB_EVENT_COLUMNS, "JobEvent != contract"
+
+#: Columns of a job event, in order: the fields of :class:`JobEvent`.
+JOB_EVENT_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(JobEvent))
+EXPERIMENT_RUN_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ExperimentRun))
+#: Python type of each job event column when known: ``str``, ``float``, ``int`` or ``bool``
+JOB_EVENT_TYPES: Mapping[str, type] = _value_types(JobEvent)
+EXPERIMENT_RUN_TYPES: Mapping[str, type] = _value_types(ExperimentRun)
+
 # C-speed row extraction (dataclasses.astuple deep-copies, 30x slower)
 _job_fields = attrgetter(*JOB_EVENT_COLUMNS)
 _run_fields = attrgetter(*EXPERIMENT_RUN_COLUMNS)

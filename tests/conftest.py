@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
 from qobserve.servers import find_binary
 
 ROOT = Path(__file__).resolve().parent.parent
+#: the design's reference files beside the checkout (``../shared``), read by tests marked
+#: ``shared``; a clone without it still runs every other test
 SHARED = ROOT.parent / "shared"
 DATA = Path(__file__).resolve().parent / "data"
 
 
+def unavailable(reason: str) -> NoReturn:
+    """Something a test needs is missing: skip with ``reason`` outside CI, fail in CI
+    (``CI=true``), where .ci/run provides everything."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must provide it", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked ``shared`` need ``../shared`` beside the checkout."""
+    if item.get_closest_marker("shared") and not SHARED.is_dir():
+        unavailable(f"needs ../shared, the reference files beside the checkout ({SHARED})")
+
+
 def require_binary(kind: str) -> str:
     """Path of a server binary; skips the test outside CI when it is not installed, fails in CI."""
-    import os
-
     path = find_binary(kind)
     if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{kind} is not installed; .ci/run installs it")
-        pytest.skip(
+        unavailable(
             f"{kind} is not installed (apt-get install prometheus "
-            "prometheus-alertmanager prometheus-pushgateway)"
+            "prometheus-alertmanager prometheus-pushgateway; .ci/run installs them)"
         )
     return path
 

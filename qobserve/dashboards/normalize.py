@@ -54,7 +54,7 @@ def normalize(dashboard: Json) -> Json:
     """Return the dashboard dict (as grafanalib encodes it) in the current Grafana model."""
     if dashboard.get("rows"):
         raise ValueError("legacy Row objects are not supported; use RowPanel and gridPos")
-    out = _prune(_without(dashboard, (*_LEGACY_DASHBOARD, "rows")))
+    out: Json = _prune(_without(dashboard, (*_LEGACY_DASHBOARD, "rows")))
     out["schemaVersion"] = SCHEMA_VERSION
     if "timepicker" in out:
         out["timepicker"] = _without(out["timepicker"], _LEGACY_TIMEPICKER)

@@ -100,6 +100,10 @@ def prometheus_yaml(
     return yaml.safe_dump(config, sort_keys=False)
 
 
+def _host(url: str) -> str:
+    return url.split("//")[1].split("/")[0]
+
+
 @contextlib.contextmanager
 def live_stack(demo: Demo, provider: DemoProvider, hook: WebhookReceiver) -> Iterator[Any]:
     """Alertmanager, Pushgateway, exporter and Prometheus, wired together."""
@@ -122,9 +126,12 @@ def live_stack(demo: Demo, provider: DemoProvider, hook: WebhookReceiver) -> Ite
         start_pushgateway() as gateway,
         serve("127.0.0.1:0", provider=provider, interval=1) as exporter,
     ):
-        host = lambda url: url.split("//")[1].split("/")[0]  # noqa: E731
         config = prometheus_yaml(
-            host(exporter.url), host(app), host(gateway.url), host(am.url), f"{rules}/*.rules.yml"
+            _host(exporter.url),
+            _host(app),
+            _host(gateway.url),
+            _host(am.url),
+            f"{rules}/*.rules.yml",
         )
         with start_prometheus(config) as prom:
             yield {

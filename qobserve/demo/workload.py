@@ -62,7 +62,8 @@ def _fault_factories() -> dict[str, Callable[[str], BaseException]]:
             try:
                 raise RequestsApiError(f"{exc}") from exc
             except RequestsApiError as wrapped:
-                return wrapped
+                failure: BaseException = wrapped
+                return failure
 
     return {
         "auth": lambda b: IBMNotAuthorizedError(
@@ -88,7 +89,7 @@ def _fault_factories() -> dict[str, Callable[[str], BaseException]]:
 def _chaotic(backend_cls: type) -> Any:
     """An instance of ``backend_cls`` whose next runs raise the faults queued on it."""
 
-    class Chaotic(backend_cls):
+    class Chaotic(backend_cls):  # type: ignore[misc]  # qiskit's classes are untyped (Any)
         # on the class: local testing mode runs a deep copy of the backend, which shares it
         pending: list[BaseException] = []
 

@@ -357,6 +357,10 @@ def _sdk_failure(reason: str, code: Any) -> BaseException:
         from qiskit_ibm_runtime.exceptions import RuntimeJobFailureError, RuntimeJobMaxTimeoutError
     except ImportError:
         return RuntimeError(reason or "job failed")
-    if code == 1305:
-        return RuntimeJobMaxTimeoutError(reason)
-    return RuntimeJobFailureError(f"Unable to retrieve job result. {reason}")
+    # the SDK is untyped: its exceptions are Any to mypy
+    failure: BaseException = (
+        RuntimeJobMaxTimeoutError(reason)
+        if code == 1305
+        else RuntimeJobFailureError(f"Unable to retrieve job result. {reason}")
+    )
+    return failure

@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from qobserve.contract import JOB_EVENT_COLUMNS
+from qobserve.events import JOB_EVENT_TYPES, TIME_COLUMNS
 from qobserve.exceptions import InputError
 
 TIME_COLUMN = "finished_at"
@@ -33,8 +34,7 @@ LABEL_COLUMNS: tuple[str, ...] = ("experiment", "backend", "backend_type", "prim
 #: numbers the report reads (execution_seconds is type-checked in Parquet schemas, not read)
 NUMERIC_COLUMNS: tuple[str, ...] = ("queue_seconds", "duration_seconds", "qpu_seconds",
                                     "cost_usd", "fidelity")  # fmt: skip
-_NUMBER_COLUMNS = frozenset((*NUMERIC_COLUMNS, "execution_seconds", "shots", "num_circuits",
-                             "num_qubits", "depth", FLAG_COLUMN))  # fmt: skip
+_NUMBER_COLUMNS = frozenset(c for c, t in JOB_EVENT_TYPES.items() if t is not str) - TIME_COLUMNS
 #: what the report reads; the other contract columns (ids, other timestamps) are not needed
 REPORT_COLUMNS: tuple[str, ...] = (*LABEL_COLUMNS, TIME_COLUMN, *NUMERIC_COLUMNS, FLAG_COLUMN)
 _TEXT_COLUMNS = frozenset(JOB_EVENT_COLUMNS) - _NUMBER_COLUMNS

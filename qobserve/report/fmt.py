@@ -10,6 +10,7 @@ Example::
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date, datetime
 
 DASH = "\N{EN DASH}"
@@ -77,7 +78,7 @@ def cell(x: object) -> str:
     return str(x)
 
 
-_FORMATS = {
+_FORMATS: dict[str, Callable[[float], str]] = {
     "pct": pct,
     "s": seconds,
     "usd": usd,

@@ -14,9 +14,9 @@ Example::
 from __future__ import annotations
 
 import re
-import re._constants as sre_c  # the stdlib's regex parser: enough to build a matching string
-import re._parser as sre_parse
-from collections.abc import Mapping, Sequence
+import re._constants as sre_c  # type: ignore[import-not-found]  # private; to be replaced
+import re._parser as sre_parse  # type: ignore[import-not-found]
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -274,7 +274,7 @@ def _coverage(slo: SLO) -> EventTraffic | None:
     return EventTraffic((Series(contract.JOBS_TOTAL.name, labels_of(jobs)),), (incomplete,))
 
 
-_BUILT_IN = {
+_BUILT_IN: dict[str, Callable[[SLO], EventTraffic | None]] = {
     "job_success": _job_success,
     "latency": _histogram(contract.JOB_DURATION),
     "queue_wait": _histogram(contract.JOB_QUEUE),

@@ -8,37 +8,45 @@ from __future__ import annotations
 
 import sqlite3
 
-from qobserve.contract import JOB_EVENT_COLUMNS
-from qobserve.events import EXPERIMENT_RUN_COLUMNS, TIME_COLUMNS
+from qobserve.events import (
+    EXPERIMENT_RUN_COLUMNS,
+    EXPERIMENT_RUN_TYPES,
+    JOB_EVENT_COLUMNS,
+    JOB_EVENT_TYPES,
+    TIME_COLUMNS,
+)
 
-_REAL = {
-    "queue_seconds",
-    "execution_seconds",
-    "duration_seconds",
-    "qpu_seconds",
-    "cost_usd",
-    "fidelity",
-}
-_INTEGER = {"shots", "num_circuits", "num_qubits", "depth", "duplicate"}
+_SQL_TYPES = {str: "TEXT", float: "REAL", int: "INTEGER", bool: "INTEGER"}
 
 
 def column_type(name: str) -> str:
-    """The SQLite type of a store column: REAL, INTEGER or TEXT."""
-    return "REAL" if name in _REAL else "INTEGER" if name in _INTEGER else "TEXT"
+    """The SQLite type of a store column: REAL, INTEGER or TEXT (times are ISO text).
+
+    >>> column_type("shots"), column_type("cost_usd"), column_type("finished_at")
+    ('INTEGER', 'REAL', 'TEXT')
+    """
+    if name in TIME_COLUMNS:
+        return "TEXT"
+    return _SQL_TYPES[JOB_EVENT_TYPES.get(name) or EXPERIMENT_RUN_TYPES[name]]
 
 
-def _table(name: str, columns: tuple[str, ...]) -> str:
-    cols = ", ".join(f"{c} {column_type(c)}" for c in columns)
-    return f"CREATE TABLE {name} ({cols})"
-
-
-# Each entry takes the store from version i to i + 1.
+# Each entry takes the store from version i to i + 1. Released history, never edited: literal
+# DDL, so a change to JobEvent cannot rewrite it. A new column is a new entry
+# (``ALTER TABLE job_events ADD COLUMN ...``); tests/store/test_schema.py checks that a fresh
+# store matches JobEvent and that every past version migrates to it.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: job events and experiment runs
     (
-        _table("job_events", JOB_EVENT_COLUMNS),
+        "CREATE TABLE job_events (job_id TEXT, experiment TEXT, run_id TEXT, backend TEXT, "
+        "backend_type TEXT, primitive TEXT, outcome TEXT, error_type TEXT, submitted_at TEXT, "
+        "started_at TEXT, finished_at TEXT, queue_seconds REAL, execution_seconds REAL, "
+        "duration_seconds REAL, shots INTEGER, num_circuits INTEGER, num_qubits INTEGER, "
+        "depth INTEGER, qpu_seconds REAL, cost_usd REAL, fidelity REAL, duplicate INTEGER, "
+        "trace_id TEXT, idempotency_key TEXT)",
         "CREATE INDEX job_events_finished ON job_events (finished_at)",
         "CREATE INDEX job_events_key ON job_events (idempotency_key)",
-        _table("experiment_runs", EXPERIMENT_RUN_COLUMNS),
+        "CREATE TABLE experiment_runs (run_id TEXT, experiment TEXT, outcome TEXT, "
+        "error_type TEXT, started_at TEXT, finished_at TEXT, duration_seconds REAL, trace_id TEXT)",
         "CREATE INDEX experiment_runs_finished ON experiment_runs (finished_at)",
     ),
     # 2: result checks update a job's fidelity by its id

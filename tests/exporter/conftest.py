@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import unavailable
 
 from .providers import Stuck
 
@@ -24,12 +25,9 @@ def stuck() -> Iterator[Stuck]:
 def require_bcrypt() -> None:
     """Skip outside CI when bcrypt (the exporter extra) is missing; fail in CI."""
     import importlib.util
-    import os
 
     if importlib.util.find_spec("bcrypt") is None:
-        if os.environ.get("CI"):
-            pytest.fail("bcrypt is not installed; pip install 'qobserve[exporter]'")
-        pytest.skip("bcrypt is not installed (pip install 'qobserve[exporter]')")
+        unavailable("bcrypt is not installed (pip install 'qobserve[exporter]')")
 
 
 @pytest.fixture(scope="session")
@@ -38,9 +36,7 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ``prometheus.test``, made with the openssl command line tool."""
     openssl = shutil.which("openssl")
     if openssl is None:
-        if os.environ.get("CI"):
-            pytest.fail("openssl is not installed")
-        pytest.skip("openssl is not installed")
+        unavailable("openssl is not installed")
     folder = tmp_path_factory.mktemp("certs")
 
     def run(*args: str) -> None:

@@ -10,10 +10,13 @@ import pytest
 
 from qobserve.slo import load
 from qobserve.slo.model import SLO
-from tests.slo.conftest import write  # noqa: F401 - the spec-file fixture, shared
+from tests.conftest import ROOT
+from tests.slo.conftest import (
+    ANCHORS,
+    write,  # noqa: F401 - the spec-file fixture, shared
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-SLOTH = ROOT.parent / "shared" / "anchors" / "sloth"
+SLOTH = ANCHORS / "sloth"
 
 
 def sloth_golden(path: Path, version: str = "v0.16.0") -> str:

@@ -166,6 +166,7 @@ def test_regenerating_replaces_stale_generated_files_only(
     assert len([p for p in left if p.name.startswith("slo-")]) == 4
 
 
+@pytest.mark.shared
 def test_sloth_and_openslo_specs_generate_valid_rules(tmp_path: Path) -> None:
     require_binary("promtool")
     specs = [

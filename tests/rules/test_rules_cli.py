@@ -13,6 +13,7 @@ from tests.conftest import require_binary
 from tests.rules.conftest import ROOT, SLOTH
 
 
+@pytest.mark.shared
 def test_prints_the_rules_of_the_given_specs(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules", str(SLOTH / "01-base-30d" / "in-base.yaml")]) == 0
     out = capsys.readouterr().out

@@ -13,11 +13,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from qobserve.rules import rules_text
 from qobserve.slo import load
 from qobserve.slo.model import SLI_WINDOWS
 from tests.rules.conftest import SLOTH, sloth_golden
 from tests.rules.promtool import close_to, run_tests, series
+
+pytestmark = pytest.mark.shared
 
 BASE = SLOTH / "01-base-30d" / "in-base.yaml"
 JOB = {"job": "myservice"}

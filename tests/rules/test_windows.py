@@ -32,6 +32,7 @@ def sloth_alerts(path: str) -> dict[str, list[tuple[str, str, float]]]:
     ("golden", "days"),
     [("01-base-30d/out-base.yaml.tpl", 30), ("02-base-28d/out-base-28d.yaml.tpl", 28)],
 )
+@pytest.mark.shared
 def test_windows_and_factors_match_sloth(golden: str, days: int) -> None:
     sloth = sloth_alerts(golden)
     ours = {
@@ -45,6 +46,7 @@ def test_windows_and_factors_match_sloth(golden: str, days: int) -> None:
         assert [f for _, _, f in ours[severity]] == [f for _, _, f in pairs]
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("name", ["google-30d.yaml", "google-28d.yaml"])
 def test_budget_shares_are_sloths_default_windows(name: str) -> None:
     spec = yaml.safe_load((SLOTH / "windows" / name).read_text())["spec"]

@@ -12,9 +12,11 @@ import pytest
 from qobserve.exceptions import InputErrors
 from qobserve.slo import load
 from qobserve.slo.model import SLO
+from tests.conftest import ROOT as ROOT  # the tests import it from here
+from tests.conftest import SHARED
 
-ROOT = Path(__file__).resolve().parents[2]
-ANCHORS = ROOT.parent / "shared" / "anchors"
+#: upstream projects' own examples (tests reading them are marked ``shared``)
+ANCHORS = SHARED / "anchors"
 
 Write = Callable[..., Path]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from qobserve import contract
 from qobserve.slo import load
 from qobserve.slo.model import EVENT_KINDS, EventSLI, TimeSliceSLI
@@ -61,6 +63,7 @@ def test_folders_and_files_mix_and_sort(write: Write, tmp_path: Path) -> None:
     assert {Path(s.source).name for s in slos} == {"a.yml", "z.yaml"}
 
 
+@pytest.mark.shared
 def test_three_formats_in_one_load() -> None:
     slos, _ = load_quiet(
         ANCHORS / "sloth" / "01-base-30d" / "in-base.yaml",

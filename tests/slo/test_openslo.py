@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import yaml
 
 from qobserve.rules.recording import recording_rules
@@ -28,6 +29,7 @@ def prometheus_version(path: Path, **changes: object) -> str:
     return yaml.safe_dump(doc)
 
 
+@pytest.mark.shared
 def test_upstream_examples_are_refused_with_reasons() -> None:
     ratio = ANCHORS / "openslo" / "ratio-timeslices.yaml"
     slices = ANCHORS / "openslo" / "timeslices-slo.yaml"
@@ -47,6 +49,7 @@ def test_upstream_examples_are_refused_with_reasons() -> None:
     ]
 
 
+@pytest.mark.shared
 def test_ratio_timeslices(write: Write) -> None:
     path = write(prometheus_version(ANCHORS / "openslo" / "ratio-timeslices.yaml"))
     (slo,), notes = load_quiet(path)
@@ -60,6 +63,7 @@ def test_ratio_timeslices(write: Write) -> None:
     ]
 
 
+@pytest.mark.shared
 def test_timeslices_with_two_objectives(write: Write) -> None:
     text = prometheus_version(
         ANCHORS / "openslo" / "timeslices-slo.yaml",
@@ -73,6 +77,7 @@ def test_timeslices_with_two_objectives(write: Write) -> None:
     assert any("calendar-aligned window" in n for n in notes)
 
 
+@pytest.mark.shared
 def test_timeslice_ratio_counts_slices_under_target(write: Write, tmp_path: Path) -> None:
     """Slices whose good/total is under timeSliceTarget are bad; idle slices do not count."""
     text = prometheus_version(
@@ -111,6 +116,7 @@ def test_timeslice_ratio_counts_slices_under_target(write: Write, tmp_path: Path
     )
 
 
+@pytest.mark.shared
 def test_v1alpha_as_sloth_reads_it() -> None:
     path = ANCHORS / "sloth" / "03-openslo-v1alpha" / "in-openslo.yaml"
     (slo,) = load([path])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import yaml
 
 from qobserve.slo import load
@@ -15,6 +16,7 @@ BASE = ANCHORS / "sloth" / "01-base-30d" / "in-base.yaml"
 STARTED = ANCHORS / "sloth" / "04-getting-started-rendered" / "getting-started.yml"
 
 
+@pytest.mark.shared
 def test_base_input_as_sloth_reads_it() -> None:
     raw = yaml.safe_load(BASE.read_text())
     slos = load([BASE])
@@ -45,11 +47,13 @@ def test_base_input_as_sloth_reads_it() -> None:
     assert slo02.ticket_alert is not None and slo02.ticket_alert.disabled
 
 
+@pytest.mark.shared
 def test_period_is_the_loaders_option() -> None:
     slos = load([BASE], sloth_period=timedelta(days=28))
     assert {s.period_str for s in slos} == {"28d"}
 
 
+@pytest.mark.shared
 def test_getting_started_severity_labels_are_replaced_with_a_warning() -> None:
     (slo,), notes = load_quiet(STARTED)
     assert slo.name == "myservice-requests-availability"
@@ -58,6 +62,7 @@ def test_getting_started_severity_labels_are_replaced_with_a_warning() -> None:
     assert slo.page_alert is not None and slo.page_alert.labels["routing_key"] == "myteam"
 
 
+@pytest.mark.shared
 def test_kubernetes_crd_form(write: Write) -> None:
     spec = yaml.safe_load(BASE.read_text())
     del spec["version"]

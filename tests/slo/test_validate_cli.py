@@ -62,6 +62,7 @@ def test_warnings_do_not_fail(write: Write, capsys: pytest.CaptureFixture[str]) 
     assert "the page alert can never fire and is left out" in capsys.readouterr().err
 
 
+@pytest.mark.shared
 def test_sloth_period_option(capsys: pytest.CaptureFixture[str]) -> None:
     base = str(ANCHORS / "sloth" / "01-base-30d" / "in-base.yaml")
     assert main(["validate", "--sloth-period", "28d", base]) == 0

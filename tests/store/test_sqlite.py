@@ -140,22 +140,3 @@ def test_fidelity_of_a_later_check_lands_on_the_job(tmp_path: Path) -> None:
     store.flush()
     assert store.query("SELECT job_id, fidelity FROM job_events") == [("j1", 0.87)]
     store.close()
-
-
-def test_an_older_store_is_migrated_in_place(tmp_path: Path) -> None:
-    from qobserve.store.schema import MIGRATIONS
-
-    db = tmp_path / "e.db"
-    with sqlite3.connect(db) as conn:  # a version-1 store, with an event in it
-        for statement in MIGRATIONS[0]:
-            conn.execute(statement)
-        conn.execute("PRAGMA user_version = 1")
-        conn.execute("INSERT INTO job_events (job_id) VALUES ('old')")
-    store = EventStore(db)
-    store.set_fidelity("old", 0.5)
-    store.close()
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
-        indexes = {r[1] for r in conn.execute("PRAGMA index_list(job_events)")}
-        assert conn.execute("SELECT job_id, fidelity FROM job_events").fetchall() == [("old", 0.5)]
-    assert "job_events_id" in indexes

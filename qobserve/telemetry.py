@@ -16,18 +16,20 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
 from prometheus_client import REGISTRY, CollectorRegistry
 
 from qobserve import contract
 from qobserve.config import Config
-from qobserve.events import JobEvent
 from qobserve.metrics import Metrics
 from qobserve.redact import redact
 from qobserve.store import EventStore
 from qobserve.tracing import TracingSetup, setup_tracing
+
+if TYPE_CHECKING:
+    from qobserve.instrument.state import InstrumentationState
 
 logger = logging.getLogger("qobserve")
 
@@ -49,6 +51,8 @@ class Telemetry:
         self.tracing = self._setup_tracing()
         self.tracer: trace.Tracer | None = self.tracing.tracer
         self.store = self._open_store()
+        self._instrumentation: InstrumentationState | None = None
+        self._state_lock = threading.Lock()
         self._http_server: Any = None
         if config.metrics_port is not None:
             self._serve_metrics()
@@ -103,6 +107,19 @@ class Telemetry:
         host, port = self._http_server[0].server_address[:2]
         return f"http://{host}:{port}/metrics"
 
+    @property
+    def instrumentation(self) -> InstrumentationState:
+        """What SDK instrumentation remembers between jobs (created on first use)."""
+        state = self._instrumentation
+        if state is None:
+            from qobserve.instrument.state import InstrumentationState
+
+            with self._state_lock:
+                if self._instrumentation is None:
+                    self._instrumentation = InstrumentationState()
+                state = self._instrumentation
+        return state
+
     # -- recording -----------------------------------------------------------------------------
     def internal_error(self, component: str, exc: BaseException | None = None) -> None:
         """Count (and log once per component) a failure inside qobserve. Never raises."""
@@ -114,30 +131,6 @@ class Telemetry:
             logger.log(level, "qobserve %s: %s (telemetry continues)", component, detail)
         except Exception:  # the last line of defence: swallowing is the contract here
             pass
-
-    def record_job(self, event: JobEvent, exemplar: dict[str, str] | None = None) -> None:
-        """Record a finished job: the contract's job metrics and one stored event."""
-        m = self.metrics
-        labels = (event.backend, event.backend_type, event.experiment)
-        m.inc(contract.JOBS_TOTAL, (*labels, event.outcome, event.error_type), 1, exemplar)
-        if event.duration_seconds is not None:
-            m.observe(contract.JOB_DURATION, labels, event.duration_seconds, exemplar)
-        bt = (event.backend, event.backend_type)
-        if event.queue_seconds is not None:
-            m.observe(contract.JOB_QUEUE, bt, event.queue_seconds, exemplar)
-        if event.execution_seconds is not None:
-            m.observe(contract.JOB_EXECUTION, bt, event.execution_seconds, exemplar)
-        if event.shots:
-            m.inc(contract.SHOTS_TOTAL, labels, event.shots)
-        be = (event.backend, event.experiment)
-        if event.qpu_seconds:
-            m.inc(contract.QPU_SECONDS_TOTAL, be, event.qpu_seconds)
-        if event.cost_usd:
-            m.inc(contract.COST_USD_TOTAL, be, event.cost_usd)
-        if event.duplicate:
-            m.inc(contract.JOB_DUPLICATES_TOTAL, be)
-        if self.store is not None:
-            self.store.add_job(event)
 
     def flush(self, timeout: float = 30.0) -> bool:
         """Commit queued events and export finished spans; True when all made it in time."""
@@ -169,7 +162,14 @@ class Telemetry:
             return False
 
     def shutdown(self) -> None:
-        """Flush and stop everything this instance started; safe to call twice."""
+        """Flush and stop everything this instance started; safe to call twice. Jobs still
+        in flight are accounted for first, so that their records reach the store."""
+        state = self._instrumentation
+        if state is not None:
+            try:
+                state.shutdown()
+            except Exception as exc:
+                self.internal_error("instrument", exc)
         if self.config.push_gateway:
             self.push()
         if self.store is not None:
@@ -228,6 +228,11 @@ def get_telemetry() -> Telemetry:
                 atexit.register(fallback.shutdown)
         assert _current is not None
         return _current
+
+
+def current_telemetry() -> Telemetry | None:
+    """The process's telemetry if it is configured, else None (never configures)."""
+    return _current
 
 
 def _install(telemetry: Telemetry | None) -> Telemetry | None:

@@ -11,6 +11,9 @@ Example::
                           outcome="success") == 1
         assert [s.name for s in cap.spans()] == ["experiment bell"]
         assert cap.experiment_runs()[0]["outcome"] == "success"
+
+Everything stays readable after the block: the stored rows are kept in memory when its
+temporary store is deleted.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class Capture:
     def __init__(self, telemetry: Telemetry) -> None:
         self.telemetry = telemetry
         self.registry = telemetry.registry
+        self._kept: dict[str, list[dict[str, Any]]] | None = None
 
     def spans(self) -> list[Any]:
         """Finished spans (``ReadableSpan``), oldest first; empty without the OTel SDK."""
@@ -55,6 +59,8 @@ class Capture:
         return self._rows("experiment_runs", EXPERIMENT_RUN_COLUMNS)
 
     def _rows(self, table: str, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+        if self._kept is not None:
+            return [dict(row) for row in self._kept.get(table, [])]
         store = self.telemetry.store
         if store is None:
             return []
@@ -62,11 +68,20 @@ class Capture:
         rows = store.query(f"SELECT {', '.join(columns)} FROM {table} ORDER BY rowid")
         return [dict(zip(columns, row, strict=True)) for row in rows]
 
+    def _keep(self) -> None:
+        """Read the stored rows into memory: the store is about to be deleted."""
+        self._kept = {
+            "job_events": self.job_events(),
+            "experiment_runs": self.experiment_runs(),
+        }
+
 
 @contextlib.contextmanager
 def capture(**settings: Any) -> Iterator[Capture]:
     """Route all qobserve telemetry to a fresh registry, in-memory spans and a temporary
     store for the duration of the block; the previous configuration is restored after.
+    Instrumentation state (idempotency keys seen, jobs in flight, price models...) is the
+    block's own too: nothing submitted before the block is a duplicate inside it.
 
     ``settings`` are those of :func:`qobserve.configure` (``store_path=None`` disables the
     store; ``tracing="none"`` disables spans).
@@ -81,12 +96,16 @@ def capture(**settings: Any) -> Iterator[Capture]:
         Config.resolve({**defaults, **settings}, environ={}), registry=CollectorRegistry()
     )
     previous = _install(telemetry)
+    captured = Capture(telemetry)
     try:
-        yield Capture(telemetry)
+        yield captured
     finally:
         _install(previous)
         telemetry.shutdown()
-        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            captured._keep()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _default_tracing() -> str:

@@ -16,19 +16,14 @@ Example::
 
 from __future__ import annotations
 
-import threading
+import functools
+from collections.abc import Callable
 from typing import Any
 
 _EMULATOR_CLASSES = frozenset({"FakeBackendV2", "FakeBackend", "GenericBackendV2", "FakeBackendV1"})
 _AER_CLASSES = frozenset({"AerBackend", "AerSimulator"})
 _SIMULATOR_CLASSES = frozenset({"BasicSimulator", "BasicAer", "StatevectorSimulator"})
 UNKNOWN = "unknown"
-
-# name -> type of every backend instrumentation has seen, so that compare() called with a
-# backend *name* labels its check like the jobs of that backend (bounded: names are few)
-_seen: dict[str, str] = {}
-_seen_lock = threading.Lock()
-_MAX_SEEN = 10_000
 
 
 def backend_name(backend: Any) -> str:
@@ -43,13 +38,16 @@ def backend_name(backend: Any) -> str:
     return str(name) if name else UNKNOWN
 
 
-def backend_type(backend: Any) -> str:
-    """``qpu``, ``emulator`` or ``simulator`` for a backend object (see the module docstring)."""
+def backend_type(backend: Any, seen: Callable[[str], str | None] | None = None) -> str:
+    """``qpu``, ``emulator`` or ``simulator`` for a backend object (see the module docstring).
+
+    A backend *name* is typed by ``seen(name)`` (the type of the jobs instrumentation saw on
+    it), else ``qpu``: results compared against a reference usually come from hardware.
+    """
     if isinstance(backend, str) or backend is None:
-        return lookup_type(backend_name(backend))
-    family = _families.get(type(backend))
-    if family is None:
-        family = _families[type(backend)] = _family(type(backend))
+        found = seen(backend_name(backend)) if seen is not None else None
+        return found or "qpu"
+    family = _family(type(backend))  # type: ignore[arg-type]  # classes are hashable
     if family == "aer":
         return "emulator" if _has_noise(backend) else "simulator"
     if family == "ibm":
@@ -57,11 +55,9 @@ def backend_type(backend: Any) -> str:
     return family
 
 
-# backend class -> "emulator", "simulator", "qpu", or "aer"/"ibm" (decided per instance)
-_families: dict[type, str] = {}
-
-
+@functools.lru_cache(maxsize=1024)
 def _family(cls: type) -> str:
+    """The class's family: emulator, simulator, qpu, or aer / ibm (decided per instance)."""
     names = {c.__name__ for c in cls.__mro__}
     if names & _EMULATOR_CLASSES:
         return "emulator"
@@ -70,21 +66,6 @@ def _family(cls: type) -> str:
     if names & _SIMULATOR_CLASSES:
         return "simulator"
     return "ibm" if "IBMBackend" in names else "qpu"
-
-
-def remember(name: str, kind: str) -> None:
-    """Note that backend ``name`` is of type ``kind`` (for :func:`lookup_type`)."""
-    if _seen.get(name) == kind:
-        return
-    with _seen_lock:
-        if len(_seen) < _MAX_SEEN or name in _seen:
-            _seen[name] = kind
-
-
-def lookup_type(name: str) -> str:
-    """The type of a backend seen by instrumentation, or ``qpu`` for one never seen: results
-    compared against a reference usually come from hardware."""
-    return _seen.get(name, "qpu")
 
 
 def _has_noise(backend: Any) -> bool:

@@ -24,8 +24,7 @@ from opentelemetry import trace
 
 from qobserve import contract
 from qobserve.context import current_experiment
-from qobserve.instrument import backends, record
-from qobserve.instrument.jobs import origin_of
+from qobserve.instrument import backends
 from qobserve.instrument.results import counts_of
 from qobserve.telemetry import get_telemetry
 
@@ -86,16 +85,17 @@ def compare(
     fidelity = hellinger_fidelity(*_same_width(counts_of(result), counts_of(reference)))
     tel = get_telemetry()
     try:
-        origin = origin_of(result)
+        state = tel.instrumentation
+        origin = state.origin_of(result)
         if origin is not None:
-            record.set_fidelity(origin, fidelity)
+            origin.set_fidelity(fidelity)
         if origin is not None and backend is None:
             name, kind = origin.backend, origin.backend_type
         else:
             if backend is None:
                 backend = getattr(result, "backend_name", None)
             name = backends.backend_name(backend)
-            kind = backends.backend_type(backend)
+            kind = backends.backend_type(backend, state.backend_type_of)
         label = experiment if experiment is not None else current_experiment()
         limit = threshold if threshold is not None else tel.config.divergence_threshold
         verdict = "pass" if fidelity >= limit else "diverged"

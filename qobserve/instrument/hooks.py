@@ -1,4 +1,5 @@
-"""Per-instance hooks on a job's ``result``, ``status`` and ``cancel``.
+"""Per-instance hooks on a job's ``result``, ``status`` and ``cancel`` (as the adapter names
+them: Braket's status method is ``state``).
 
 A hook is set as an instance attribute of the job object the SDK returned (so it shadows the
 class's method for that job only), calls the original bound method, returns or raises exactly
@@ -7,21 +8,20 @@ again, leaving the instance as the SDK made it.
 
 Example::
 
-    hooks = install(tracked, job)   # job.result is now a Hook
+    hooks = install(tracked, job, {"result": "result", "status": "status", "cancel": "cancel"})
     ...
     remove(job, hooks)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from qobserve.instrument.jobs import TrackedJob
 
-HOOKED = ("result", "status", "cancel")
 #: set while a hooked ``result()`` runs: its own status polls are not separate observations
 _IN_RESULT: ContextVar[bool] = ContextVar("qobserve_in_result", default=False)
 
@@ -29,17 +29,20 @@ _IN_RESULT: ContextVar[bool] = ContextVar("qobserve_in_result", default=False)
 class Hook:
     """A job method replaced on one instance: calls the original and reports to the tracker."""
 
-    __slots__ = ("__wrapped__", "kind", "tracked")
+    __slots__ = ("__wrapped__", "kind", "name", "tracked")
 
-    def __init__(self, tracked: TrackedJob, kind: str, original: Callable[..., Any]) -> None:
+    def __init__(
+        self, tracked: TrackedJob, kind: str, name: str, original: Callable[..., Any]
+    ) -> None:
         self.tracked = tracked
-        self.kind = kind
+        self.kind = kind  # the role: "result", "status" or "cancel"
+        self.name = name  # the method's name on the job
         self.__wrapped__ = original
 
-    def __getattr__(self, name: str) -> Any:  # __name__, __doc__, ... of the original
-        if name == "__wrapped__":
-            raise AttributeError(name)
-        return getattr(self.__wrapped__, name)
+    def __getattr__(self, attr: str) -> Any:  # __name__, __doc__, ... of the original
+        if attr == "__wrapped__":
+            raise AttributeError(attr)
+        return getattr(self.__wrapped__, attr)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         kind, tracked = self.kind, self.tracked
@@ -69,14 +72,14 @@ class Hook:
         return value
 
 
-def install(tracked: TrackedJob, job: Any) -> tuple[Hook, ...]:
-    """Hook ``job``'s methods that exist; returns the hooks."""
+def install(tracked: TrackedJob, job: Any, methods: Mapping[str, str]) -> tuple[Hook, ...]:
+    """Hook ``job``'s methods (role -> method name) that exist; returns the hooks."""
     hooks = []
-    for kind in HOOKED:
-        original = getattr(job, kind, None)
+    for kind, name in methods.items():
+        original = getattr(job, name, None)
         if callable(original):
-            hook = Hook(tracked, kind, original)
-            setattr(job, kind, hook)
+            hook = Hook(tracked, kind, name, original)
+            setattr(job, name, hook)
             hooks.append(hook)
     return tuple(hooks)
 
@@ -85,8 +88,8 @@ def remove(job: Any, hooks: tuple[Hook, ...]) -> None:
     """Delete ``hooks`` from ``job`` (those still in place)."""
     state = getattr(job, "__dict__", {})
     for hook in hooks:
-        if state.get(hook.kind) is hook:
-            del state[hook.kind]
+        if state.get(hook.name) is hook:
+            del state[hook.name]
 
 
 def _report(observe: Callable[[Any], None], tracked: TrackedJob, value: Any) -> None:

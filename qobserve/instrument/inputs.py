@@ -20,6 +20,8 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from qobserve.instrument.adapter import Shape
+
 #: circuits larger than this are not walked for depth or fingerprint (cost grows with size)
 MAX_WALK_OPS = 200_000
 _MAX_DEPTH = 6
@@ -95,8 +97,8 @@ class Inputs:
             total += shots
         return total
 
-    def shape(self) -> tuple[int | None, int | None]:
-        """(max qubits, max depth) over the circuits; None where unknown."""
+    def shape(self) -> Shape:
+        """Qubits and depth of the largest circuits; None where unknown."""
         qubits: int | None = None
         depth: int | None = None
         for circuit in self.circuits():
@@ -106,7 +108,7 @@ class Inputs:
             if len(getattr(circuit, "data", ())) <= MAX_WALK_OPS:
                 d = circuit.depth()
                 depth = max(depth or 0, d)
-        return qubits, depth
+        return Shape(self.num_circuits, qubits, depth)
 
     def fingerprint(self, *context: object) -> str:
         """A hex SHA-256 of the inputs and ``context`` (backend name, primitive...)."""

@@ -16,7 +16,6 @@ from collections.abc import Collection
 from typing import Any
 
 from qobserve.exceptions import InputError
-from qobserve.instrument import finisher, record
 from qobserve.instrument.base import BaseInstrumentor
 from qobserve.instrument.idempotency import AUTO_SCOPES
 from qobserve.instrument.patching import Patcher
@@ -24,6 +23,7 @@ from qobserve.instrument.primitives import BACKEND_TARGETS, PRIMITIVE_TARGETS
 from qobserve.instrument.submit import wrap_submit
 from qobserve.instrument.timing import stamping_submit
 from qobserve.instrument.transpiler import wrap_generate, wrap_pass_manager_run, wrap_transpile
+from qobserve.telemetry import current_telemetry, get_telemetry
 
 # job classes whose submit method passes the job's callable to a thread pool:
 # (module, class, method, attribute holding the callable, attribute holding the pool or None)
@@ -70,7 +70,7 @@ class QiskitInstrumentor(BaseInstrumentor):
     def flush(self, timeout: float = 30.0) -> bool:
         """Wait until every finished remote job is recorded (their ``job.metrics()`` request
         runs on a background thread); False on timeout."""
-        return finisher.flush(timeout)
+        return get_telemetry().instrumentation.finisher.flush(timeout)
 
     def _instrument(
         self,
@@ -95,7 +95,7 @@ class QiskitInstrumentor(BaseInstrumentor):
         for target in targets:
             cls = target.load()
             if cls is not None:
-                patcher.patch(cls, target.method, wrap_submit(target.describe))
+                patcher.patch(cls, target.method, wrap_submit(target.describe, auto_idempotency))
         if targets:
             for module, name, method, fn_attr, pool_attr in _STAMPED_JOBS:
                 cls = _load(module, name)
@@ -103,10 +103,12 @@ class QiskitInstrumentor(BaseInstrumentor):
                     patcher.patch(cls, method, stamping_submit(fn_attr, pool_attr))
         if transpiler:
             _patch_transpiler(patcher)
-        record.settings.auto_scope = auto_idempotency
 
     def _uninstrument(self, **kwargs: Any) -> None:
         self._patcher.restore()
+        tel = current_telemetry()
+        if tel is not None:
+            tel.instrumentation.reset()
 
 
 def _load(module: str, name: str) -> Any:

@@ -1,31 +1,33 @@
 """One submitted job, from the submit call until its outcome is recorded, exactly once.
 
-A :class:`TrackedJob` is created per instrumented submission. When the SDK returns the job
-object, the tracker hooks *that instance* (not its class): ``result``, ``status`` and
-``cancel`` become instance attributes that call the class's methods and report what they
-saw. Local jobs (fake backends, Aer, local testing mode) also run on a
-``concurrent.futures.Future``; a done-callback on it records the outcome as soon as the
-worker finishes, even when nobody calls ``result()``. Whichever sees the outcome first
+A :class:`TrackedJob` is created per instrumented submission, from the :class:`Submission`
+an SDK's describe function read. When the SDK returns the job handle, the tracker hooks *that
+instance* (not its class): the methods the adapter names (``result``, ``status``, ``cancel``)
+become instance attributes that call the class's methods and report what they saw. Local jobs
+also run on a ``concurrent.futures.Future``; a done-callback on it records the outcome as soon
+as the worker finishes, even when nobody calls ``result()``. Whichever sees the outcome first
 records it, under a lock, so a ``result()`` or ``status()`` that returns a final answer
 returns after the job's metrics, span and event are written. Then the hooks are removed and
 the job object is exactly as the SDK made it.
 
-Outcomes: the exception of ``result()`` or of the future, a final ``status()`` (``ERROR`` is
-classified from the job's failure reason), a successful ``cancel()``, or a ``Result`` whose
-``success`` is false (``job_failed``). A client-side error while waiting (a ``result(timeout)``
-that expired, a failed status poll) does not end the job: it is remembered and becomes the
-outcome only if the job never finishes before the process exits. Jobs still unfinished then
-count in ``quantum_telemetry_incomplete_total{reason="unfinished"}``.
+Outcomes: the exception of ``result()`` or of the future, a final status (``ERROR`` is
+classified from the adapter's :meth:`~qobserve.instrument.adapter.Adapter.status_failure`), a
+successful ``cancel()``, or a result that reports failure (``job_failed``). A client-side
+error while waiting (a ``result(timeout)`` that expired, a failed status poll) does not end
+the job: it is remembered and becomes the outcome only if the job never finishes before the
+process exits. Jobs still unfinished then count in
+``quantum_telemetry_incomplete_total{reason="unfinished"}``.
+
+The tracker collects the job's facts into one immutable
+:class:`~qobserve.instrument.observation.JobObservation`, which
+:class:`~qobserve.instrument.recorder.Recorder` writes.
 """
 
 from __future__ import annotations
 
-import atexit
 import concurrent.futures
-import contextlib
 import threading
 import time
-import weakref
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -34,56 +36,41 @@ from opentelemetry import trace
 from qobserve import contract
 from qobserve.context import NO_EXPERIMENT, current_run
 from qobserve.errors import classify
-from qobserve.instrument import backends, finisher, hooks, record, spans
-from qobserve.instrument.idempotency import explicit_key
-from qobserve.instrument.inputs import Inputs
-from qobserve.instrument.record import NO_RESULT
+from qobserve.instrument import hooks
+from qobserve.instrument.adapter import CANCELLED, ERROR, NO_TIMING, Submission
+from qobserve.instrument.idempotency import AUTO_PREFIX, explicit_key
+from qobserve.instrument.observation import JobObservation, Note
+from qobserve.instrument.recorder import CLIENT, Recorder, end_submit
+from qobserve.instrument.results import JobResultError
+from qobserve.instrument.timing import Timing
 from qobserve.telemetry import Telemetry
 
-_FINAL = frozenset({"DONE", "ERROR", "CANCELLED"})
-# errors of RuntimeJobV2.result() that mean the job itself ended (others are the client's)
-_FINAL_ERRORS = frozenset(
-    {"RuntimeJobFailureError", "RuntimeJobMaxTimeoutError", "RuntimeInvalidStateError"}
-)
-# set.add/discard and list(set) are atomic under the GIL: no lock on the submit path
-_inflight: set[TrackedJob] = set()
-_exit_lock = threading.Lock()
-_exit_hooked = False
-# result object (and its pub results) -> the job that returned it, for compare()
-_origins: weakref.WeakKeyDictionary[Any, TrackedJob] = weakref.WeakKeyDictionary()
-
-
-def origin_of(result: Any) -> TrackedJob | None:
-    """The instrumented job that returned ``result`` (or the result ``result`` is a pub of)."""
-    try:
-        return _origins.get(result)
-    except TypeError:  # not weak-referenceable
-        return None
+NO_RESULT: Any = object()  # "no result object" (None is a possible result)
+#: scope of automatic keys outside any experiment run
+_PROCESS_SCOPE = "process"
 
 
 class TrackedJob:
     """The telemetry of one job; see the module docstring."""
 
     __slots__ = (
-        "backend", "backend_type", "client_error", "done", "experiment", "fidelity",
-        "finished_at", "future", "hooks", "inputs", "job", "job_id", "key", "lock", "notes",
-        "primitive", "remote", "run_id", "started_at", "submit_span", "submitted_at", "t0",
-        "t_end", "tel", "written",
+        "adapter", "auto_scope", "client_error", "done", "experiment", "fidelity", "finished_at",
+        "future", "hooks", "job", "job_id", "key", "lock", "notes", "remote", "run_id",
+        "started_at", "state", "submission", "submit_span", "submitted_at", "t0", "t_end",
+        "tel", "written",
     )  # fmt: skip
 
-    def __init__(
-        self, tel: Telemetry, primitive: str, backend: Any, inputs: Inputs, tags: Any = None
-    ) -> None:
+    def __init__(self, tel: Telemetry, submission: Submission, auto_scope: str = "run") -> None:
         self.tel = tel
-        self.primitive = primitive
-        self.backend = name = backends.backend_name(backend)
-        self.backend_type = kind = backends.backend_type(backend)
-        backends.remember(name, kind)
-        self.inputs = inputs
+        self.state = tel.instrumentation
+        self.submission = submission
+        self.adapter = submission.adapter
+        self.auto_scope = auto_scope
+        self.state.remember_backend(submission.backend, submission.backend_type)
         run = current_run()
         self.experiment = run.experiment if run is not None else NO_EXPERIMENT
         self.run_id = run.run_id if run is not None else ""
-        self.key = explicit_key(tags)
+        self.key = explicit_key(submission.tags)
         self.job: Any = None
         self.job_id = ""
         self.future: concurrent.futures.Future[Any] | None = None
@@ -97,15 +84,25 @@ class TrackedJob:
         self.started_at: float | None = None
         self.finished_at = 0.0
         self.t_end = 0.0
-        self.notes: list[spans.Note] = []
+        self.notes: list[Note] = []
         tracer = tel.tracer
         self.submit_span: Any = (
-            tracer.start_span(f"submit {primitive} {name}", kind=spans.CLIENT)
+            tracer.start_span(f"submit {submission.primitive} {submission.backend}", kind=CLIENT)
             if tracer is not None
             else None
         )
         self.submitted_at = time.time()
         self.t0 = time.perf_counter()
+
+    @property
+    def backend(self) -> str:
+        """The backend's name."""
+        return self.submission.backend
+
+    @property
+    def backend_type(self) -> str:
+        """``qpu``, ``emulator`` or ``simulator``."""
+        return self.submission.backend_type
 
     # -- submission ----------------------------------------------------------------------------
     def submitted(self, job: Any) -> None:
@@ -116,30 +113,49 @@ class TrackedJob:
             self.tel.internal_error("instrument", exc)
 
     def _submitted(self, job: Any) -> None:
-        get_id = getattr(job, "job_id", None)
-        self.job_id = job_id = str(get_id() if callable(get_id) else get_id or "")
+        adapter = self.adapter
+        self.job_id = adapter.job_id(job)
         if self.submit_span is not None:
-            spans.end_submit(self.submit_span, job_id)
+            end_submit(self.submit_span, self.job_id)
         self.tel.metrics.inc(contract.JOBS_IN_FLIGHT, (self.backend,))
         self.job = job  # from here on, finishing releases what the lines above took
-        _inflight.add(self)
-        future = getattr(job, "_future", None)
-        if isinstance(future, concurrent.futures.Future):
-            self.future = future
-        else:
-            self.remote = callable(getattr(job, "metrics", None))
-        self.hooks = hooks.install(self, job)
+        self.state.started(self)
+        self.future = adapter.future(job)
+        if self.future is None:
+            self.remote = adapter.is_remote(job)
+        self.hooks = hooks.install(self, job, adapter.methods)
         if self.future is not None:  # runs at once if the job is already done
             self.future.add_done_callback(self._future_done)
 
-    def submit_failed(self, exc: BaseException) -> None:
-        """The submit call raised ``exc``: record a failed job without an id. Never raises."""
+    def returned(self, result: Any) -> None:
+        """A synchronous call returned its result: record it now. Never raises."""
         try:
+            if self.submit_span is not None:
+                end_submit(self.submit_span, "")
+            with self.lock:
+                if self._claim():
+                    self.record(result=result)
+        except Exception as exc:
+            self.tel.internal_error("instrument", exc)
+
+    def submit_failed(self, exc: BaseException, *, submitted: bool = False) -> None:
+        """The submit call raised ``exc``: record a failed job without an id (``submitted``:
+        a synchronous call, whose job ran and failed). Never raises."""
+        try:
+            if submitted and self.submit_span is not None:
+                end_submit(self.submit_span, "")
             with self.lock:
                 if self._claim():  # no job object: nothing to release
-                    self.record(exc=exc, submitted=False)
+                    self.record(exc=exc, submitted=submitted)
         except Exception as err:
             self.tel.internal_error("instrument", err)
+
+    def refused(self) -> None:
+        """A pre-submission hook refused the submission: end the submit span, nothing else."""
+        span = self.submit_span
+        if span is not None:
+            span.set_attribute("qobserve.submission.refused", True)
+            span.end()
 
     def activate(self) -> object:
         """Make the submit span current (for spans the SDK call may create); a token."""
@@ -191,7 +207,7 @@ class TrackedJob:
             if self.future.done():
                 self._finish_from_future()
                 return
-        elif any(cls.__name__ in _FINAL_ERRORS for cls in type(exc).__mro__):
+        elif self.adapter.ends_job(exc):
             self.finish(exc=exc)
             return
         self.observed_poll_error(exc)
@@ -203,25 +219,36 @@ class TrackedJob:
             "client error", {"error.type": classify(exc), "exception.type": type(exc).__name__}
         )
 
-    def observed_status(self, status: Any) -> None:
-        name = _status_name(status)
-        if name in _FINAL:
-            self._conclude(status=name)
+    def observed_status(self, value: Any) -> None:
+        status = self.adapter.final_status(value)
+        if status is not None:
+            self._conclude(status=status)
 
     def observed_cancel(self, value: Any) -> None:
-        if self.future is not None or value is not False:  # False: nothing was cancelled
-            self._conclude(status="CANCELLED")
+        if self.future is not None or self.adapter.cancelled(value):
+            self._conclude(status=CANCELLED)
 
     def remember_origin(self, value: Any) -> None:
         """Note that ``value`` is this job's result (for ``compare()``), and so are its pub
         results when it is a ``PrimitiveResult``."""
         if value is None or value is NO_RESULT:
             return
-        with contextlib.suppress(TypeError):  # not weak-referenceable
-            _origins[value] = self
-            if type(value).__name__ == "PrimitiveResult":
-                for pub in value:
-                    _origins[pub] = self
+        self.state.remember_origin(value, self)
+        if type(value).__name__ == "PrimitiveResult":
+            for pub in value:
+                self.state.remember_origin(pub, self)
+
+    def set_fidelity(self, fidelity: float) -> None:
+        """Attach a result check's fidelity to the job's event: in the event when it is not yet
+        written (a remote job's record waits for its timing request), else as an update queued
+        after it."""
+        with self.lock:
+            if not self.written:
+                self.fidelity = fidelity
+                return
+        store = self.tel.store
+        if store is not None and self.job_id:
+            store.set_fidelity(self.job_id, fidelity)
 
     # -- finishing -------------------------------------------------------------------------------
     def finish(self, *, result: Any = NO_RESULT, exc: BaseException | None = None,
@@ -233,20 +260,21 @@ class TrackedJob:
             if exc is None and status is not None:
                 exc = self._status_error(status)
             if self.remote and self.tel.config.job_metrics:
-                # one metrics() request, off the caller's thread; the record follows it
-                finisher.submit(self, result, exc)
+                # one timing request, off the caller's thread; the record follows it
+                self.state.finisher.submit(self, result, exc)
                 return
             self.record(result=result, exc=exc)
 
-    def finish_with_metrics(self, result: Any, exc: BaseException | None) -> None:
-        """Called by :mod:`finisher`: fetch ``job.metrics()`` once, then record."""
-        metrics = None
+    def finish_with_timing(self, result: Any, exc: BaseException | None) -> None:
+        """Called by the finisher: fetch the server's timing once, then record."""
+        timing = NO_TIMING
         try:
-            metrics = self.job.metrics()
+            timing = self.adapter.server_timing(self.job)
         except Exception as err:
             self.tel.metrics.inc(contract.TELEMETRY_INCOMPLETE_TOTAL, ("job_metrics_failed",))
             self._note("job.metrics() failed", {"exception.type": type(err).__name__})
-        self.record(result=result, exc=exc, metrics=metrics)
+        with self.lock:
+            self.record(result=result, exc=exc, timing=timing)
 
     def abandon(self) -> None:
         """The process is ending with the job unfinished: record what the caller last saw,
@@ -258,12 +286,10 @@ class TrackedJob:
                 self.record(exc=self.client_error)
                 return
             self.tel.metrics.inc(contract.TELEMETRY_INCOMPLETE_TOTAL, ("unfinished",))
-            tracer = self.tel.tracer
-            if tracer is not None and self.submit_span is not None:
-                event = record.build_event(self, "", "none")
-                attrs = {"qobserve.incomplete": True, "qobserve.timing.source": "none"}
-                spans.end_job(tracer, self.submit_span, event, attrs, None, self.notes,
-                              self.finished_at)  # fmt: skip
+            try:
+                Recorder(self.tel).record(self._observe("", "none", None, incomplete=True))
+            except Exception as err:
+                self.tel.internal_error("instrument", err)
 
     def _note(self, name: str, attributes: dict[str, Any]) -> None:
         if self.submit_span is not None:
@@ -287,80 +313,135 @@ class TrackedJob:
             return
         hooks.remove(job, self.hooks)
         self.hooks = ()
-        _inflight.discard(self)
+        self.state.ended(self)
         self.tel.metrics.dec(contract.JOBS_IN_FLIGHT, (self.backend,))
 
     def _status_error(self, status: str) -> BaseException | None:
-        if status == "CANCELLED":
+        if status == CANCELLED:
             return concurrent.futures.CancelledError()
-        if status != "ERROR":
-            return None
-        job = self.job
-        reason = getattr(job, "_reason", None) or getattr(job, "_error_message", None) or ""
-        code = getattr(job, "_reason_code", None)
-        return _sdk_failure(str(reason), code)
+        if status == ERROR:
+            return self.adapter.status_failure(self.job)
+        return None
 
     # -- recording -------------------------------------------------------------------------------
     def record(
-        self, *, result: Any = NO_RESULT, exc: BaseException | None = None, metrics: Any = None,
-        submitted: bool = True,
+        self, *, result: Any = NO_RESULT, exc: BaseException | None = None,
+        timing: Timing = NO_TIMING, submitted: bool = True,
     ) -> None:  # fmt: skip
-        """Write the job's event, metrics and spans (see :mod:`record`); never raises."""
+        """With ``self.lock`` held: observe the outcome and write it; never raises."""
         try:
-            record.write(self, result, exc, metrics, submitted)
+            if exc is None and result is not NO_RESULT:
+                self.remember_origin(result)
+                exc = self.adapter.result_failure(self.job, result)
+            if exc is None:
+                error_type = "none"
+            elif isinstance(exc, JobResultError):
+                error_type = "job_failed"
+            else:
+                error_type = classify(exc)
+            outcome = "success" if exc is None else "error"
+            if error_type == "cancelled":
+                outcome = "cancelled"
+            shots = None
+            if exc is None and submitted:
+                if result is not NO_RESULT:
+                    shots = self.adapter.executed_shots(result, self.submission.work)
+                if shots is None:
+                    shots = self.submission.work.requested_shots()
+            observation = self._observe(outcome, error_type, exc, shots=shots, timing=timing,
+                                        submitted=submitted)  # fmt: skip
+            Recorder(self.tel).record(observation)
+            self.written = True
         except Exception as err:
             self.tel.internal_error("instrument", err)
             self.tel.metrics.inc(contract.TELEMETRY_INCOMPLETE_TOTAL, ("record_failed",))
 
+    def _observe(
+        self, outcome: str, error_type: str, exc: BaseException | None, *,
+        shots: int | None = None, timing: Timing = NO_TIMING, submitted: bool = True,
+        incomplete: bool = False,
+    ) -> JobObservation:  # fmt: skip
+        """The job's facts, collected once."""
+        submission = self.submission
+        shape = submission.work.shape()
+        started, finished, queue, execution, qpu, source = self._timing(timing, submitted)
+        key, duplicate = self._idempotency(submitted and not incomplete)
+        cost = None
+        config = self.tel.config
+        if config.price_model and submitted and not incomplete:
+            prices = self.state.price_model(
+                config.price_model, lambda e: self.tel.internal_error("prices", e)
+            )
+            cost = prices.cost(self.backend, qpu_seconds=qpu, shots=shots)
+        return JobObservation(
+            backend=self.backend,
+            backend_type=self.backend_type,
+            primitive=submission.primitive,
+            experiment=self.experiment,
+            outcome=outcome,
+            error_type=error_type,
+            error=exc,
+            job_id=self.job_id,
+            run_id=self.run_id,
+            submitted=submitted,
+            incomplete=incomplete,
+            submitted_at=self.submitted_at,
+            started_at=started,
+            finished_at=finished,
+            queue_seconds=queue,
+            execution_seconds=execution,
+            duration_seconds=self.t_end - self.t0,
+            timing_source=source,
+            shots=shots,
+            num_circuits=shape.num_circuits,
+            num_qubits=shape.num_qubits,
+            depth=shape.depth,
+            qpu_seconds=qpu,
+            cost_usd=cost,
+            fidelity=self.fidelity,
+            idempotency_key=key,
+            duplicate=duplicate,
+            attributes=submission.attributes,
+            notes=tuple(self.notes),
+            submit_span=self.submit_span,
+        )
 
-def in_flight() -> list[TrackedJob]:
-    """Jobs submitted and not finished yet (in no particular order)."""
-    return list(_inflight)
+    def _timing(
+        self, t: Timing, submitted: bool
+    ) -> tuple[float | None, float, float | None, float | None, float | None, str]:
+        """(started, finished, queue s, execution s, qpu s, timing source)."""
+        finished = self.finished_at
+        if not submitted:
+            return None, finished, None, None, None, "none"
+        if self.remote:
+            if t.started is None:
+                return None, finished, None, None, t.qpu_seconds, "none"
+            queue = t.started - t.created if t.created is not None else None
+            end = t.finished if t.finished is not None else finished
+            return (t.started, end, _positive(queue), _positive(end - t.started), t.qpu_seconds,
+                    "server")  # fmt: skip
+        started = self.started_at
+        if started is None:
+            return None, finished, None, None, None, "none"
+        return (started, finished, _positive(started - self.submitted_at),
+                _positive(finished - started), None, "local")  # fmt: skip
+
+    def _idempotency(self, submitted: bool) -> tuple[str, bool]:
+        if not submitted:
+            return "", False  # a rejected submission is not a resubmission target
+        key = self.key
+        duplicates = self.state.duplicates
+        store = self.tel.store
+        if key is not None:
+            return key, duplicates.check_and_add(key, "", store)
+        scope = self.auto_scope
+        if scope == "off":
+            return "", False
+        submission = self.submission
+        key = AUTO_PREFIX + submission.work.fingerprint(submission.primitive, submission.backend)
+        scoped = "" if scope == "global" else self.run_id or _PROCESS_SCOPE
+        return key, duplicates.check_and_add(key, scoped, store)
 
 
-def ensure_exit_hook() -> None:
-    """Register :func:`at_exit` once. Called on the first submission, after the telemetry is
-    configured, so that it runs before the telemetry's own exit hook (atexit is LIFO) and its
-    records still reach the store and the exporter."""
-    global _exit_hooked
-    if _exit_hooked:
-        return
-    with _exit_lock:
-        if not _exit_hooked:
-            atexit.register(at_exit)
-            _exit_hooked = True
-
-
-def at_exit() -> None:
-    """Record remote jobs still being finished, then account for unfinished ones."""
-    finisher.flush(10.0)
-    abandon_all()
-
-
-def abandon_all() -> None:
-    """Record every unfinished job as abandoned (at exit)."""
-    for tracked in in_flight():
-        try:
-            tracked.abandon()
-        except Exception as exc:
-            tracked.tel.internal_error("instrument", exc)
-
-
-def _status_name(status: Any) -> str:
-    name = getattr(status, "name", None)
-    return name if isinstance(name, str) else str(status).upper()
-
-
-def _sdk_failure(reason: str, code: Any) -> BaseException:
-    """The exception ``RuntimeJobV2.result()`` raises for a job in state ERROR."""
-    try:
-        from qiskit_ibm_runtime.exceptions import RuntimeJobFailureError, RuntimeJobMaxTimeoutError
-    except ImportError:
-        return RuntimeError(reason or "job failed")
-    # the SDK is untyped: its exceptions are Any to mypy
-    failure: BaseException = (
-        RuntimeJobMaxTimeoutError(reason)
-        if code == 1305
-        else RuntimeJobFailureError(f"Unable to retrieve job result. {reason}")
-    )
-    return failure
+def _positive(value: float | None) -> float | None:
+    return None if value is None else max(value, 0.0)

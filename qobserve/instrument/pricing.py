@@ -25,7 +25,6 @@ import fnmatch
 import json
 import math
 import os
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,33 +134,3 @@ def _price(entry: Any, where: str, at: str) -> Price:
             raise InputError(f"must be >= 0, got {raw}", path=where, field=f"{at}.{key}")
         values[key] = float(raw)
     return Price(**values)
-
-
-_cache: dict[str, PriceModel] = {}
-_cache_lock = threading.Lock()
-
-
-def price_model_for(path: str | None, on_error: Any) -> PriceModel:
-    """The model at ``path`` (loaded once per path), :data:`FREE` without a path; a broken file
-    is reported through ``on_error(exc)`` once and prices nothing."""
-    if not path:
-        return FREE
-    found = _cache.get(path)
-    if found is not None:
-        return found
-    with _cache_lock:
-        found = _cache.get(path)
-        if found is None:
-            try:
-                found = load_price_model(path)
-            except Exception as exc:
-                on_error(exc)
-                found = FREE
-            _cache[path] = found
-    return found
-
-
-def clear_cache() -> None:
-    """Forget loaded price models (re-read the files on next use)."""
-    with _cache_lock:
-        _cache.clear()

@@ -20,10 +20,11 @@ from __future__ import annotations
 import importlib
 from typing import Any, NamedTuple
 
+from qobserve.instrument import backends
+from qobserve.instrument.adapter import Args, Describe, Submission
 from qobserve.instrument.inputs import Inputs
-from qobserve.instrument.jobs import TrackedJob
-from qobserve.instrument.submit import Args, Describe, recorded
-from qobserve.telemetry import Telemetry
+from qobserve.instrument.qiskit_adapter import QISKIT
+from qobserve.instrument.submit import recorded
 
 
 class Target(NamedTuple):
@@ -74,40 +75,56 @@ def _record_first(
     return args, kwargs, []
 
 
+def _tags(primitive: Any) -> tuple[str, ...]:
+    tags = _options_attr(primitive, "environment", "job_tags")
+    return tuple(t for t in tags if isinstance(t, str)) if tags else ()
+
+
+def submission(
+    primitive: str, backend: Any, work: Inputs, tags: tuple[str, ...] = ()
+) -> Submission:
+    """The :class:`Submission` of a Qiskit call on ``backend`` (an object)."""
+    return Submission(
+        QISKIT, primitive, backends.backend_name(backend), backends.backend_type(backend), work,
+        tags,
+    )  # fmt: skip
+
+
 def _pubs_describer(kind: str) -> Describe:
     def describe(
-        tel: Telemetry, primitive: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> tuple[TrackedJob, Args]:
+        primitive: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[Submission, Args]:
         args, kwargs, items = _record_first(args, kwargs, ("pubs",))
         default_shots = _options_attr(primitive, "default_shots") if kind == "sampler" else None
         inputs = Inputs.from_pubs(kind, items, kwargs.get("shots"), default_shots)
-        tags = _options_attr(primitive, "environment", "job_tags")
-        tracked = TrackedJob(tel, kind, _primitive_backend(primitive), inputs, tags)
-        return tracked, (args, kwargs)
+        return (
+            submission(kind, _primitive_backend(primitive), inputs, _tags(primitive)),
+            (args, kwargs),
+        )
 
     return describe
 
 
 def _describe_executor(
-    tel: Telemetry, executor: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> tuple[TrackedJob, Args]:
+    executor: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Submission, Args]:
     program = args[0] if args else kwargs.get("program")
-    tags = _options_attr(executor, "environment", "job_tags")
-    tracked = TrackedJob(
-        tel, "executor", _primitive_backend(executor), Inputs.from_program(program), tags
+    inputs = Inputs.from_program(program)
+    return (
+        submission("executor", _primitive_backend(executor), inputs, _tags(executor)),
+        (args, kwargs),
     )
-    return tracked, (args, kwargs)
 
 
 def _describe_backend_run(
-    tel: Telemetry, backend: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> tuple[TrackedJob, Args]:
+    backend: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Submission, Args]:
     args, kwargs, items = _record_first(args, kwargs, ("run_input", "circuits"))
     shots = kwargs.get("shots")
     if not isinstance(shots, int):
         shots = getattr(getattr(backend, "options", None), "shots", None)
     inputs = Inputs.from_circuits(items, shots if isinstance(shots, int) else None)
-    return TrackedJob(tel, "backend.run", backend, inputs), (args, kwargs)
+    return submission("backend.run", backend, inputs), (args, kwargs)
 
 
 _RT = "qiskit_ibm_runtime"

@@ -1,10 +1,15 @@
-"""The instrumented submit call shared by primitives and ``backend.run``.
+"""The instrumented submit call of every SDK: the vendor-neutral core's entry point.
 
 One user call is one job: the outermost instrumented call owns the submission and every
 instrumented call it makes internally (the executor-based ``Sampler`` calls ``Executor.run``,
 a fake backend's ``run`` calls ``AerSimulator.run``, a local primitive's worker calls
 ``backend.run``) passes straight through. The wrapped method returns exactly what the SDK
 returns and raises exactly what it raises; telemetry that fails is counted and skipped.
+
+Before the SDK is called, the pre-submission hooks of the telemetry's instrumentation state
+run (:meth:`~qobserve.instrument.state.InstrumentationState.add_pre_submit`): budget
+enforcement plugs in there, and an exception a hook raises reaches the caller, with nothing
+submitted and nothing recorded as a job.
 
 Example::
 
@@ -18,14 +23,10 @@ import functools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from qobserve.instrument.jobs import TrackedJob, ensure_exit_hook
+from qobserve.instrument.adapter import Describe
+from qobserve.instrument.jobs import TrackedJob
 from qobserve.instrument.timing import SUBMISSION
-from qobserve.telemetry import Telemetry, get_telemetry
-
-Args = tuple[tuple[Any, ...], dict[str, Any]]
-#: builds the tracker of a call: (telemetry, self, args, kwargs) -> (tracker, args, kwargs),
-#: the arguments to pass on possibly wrapped in a :class:`Recording`
-Describe = Callable[[Telemetry, Any, tuple[Any, ...], dict[str, Any]], tuple[TrackedJob, Args]]
+from qobserve.telemetry import get_telemetry
 
 
 class Recording:
@@ -61,17 +62,24 @@ def call(
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
     describe: Describe,
+    auto_scope: str = "run",
 ) -> Any:
     """Run ``original(owner, *args, **kwargs)`` as one observed submission."""
     if SUBMISSION.get() is not None:  # inside another submission, or inside a job's worker
         return original(owner, *args, **kwargs)
     tel = get_telemetry()
-    ensure_exit_hook()
     try:
-        tracked, (args, kwargs) = describe(tel, owner, args, kwargs)
+        submission, (args, kwargs) = describe(owner, args, kwargs)
+        tracked = TrackedJob(tel, submission, auto_scope)
     except Exception as exc:
         tel.internal_error("instrument", exc)
         return original(owner, *args, **kwargs)
+    for hook in tracked.state.pre_submit:
+        try:
+            hook(submission, tracked.experiment)
+        except BaseException:
+            tracked.refused()
+            raise
     token = SUBMISSION.set(tracked)
     span_token = tracked.activate()
     try:
@@ -79,21 +87,26 @@ def call(
     except BaseException as exc:
         tracked.deactivate(span_token)
         SUBMISSION.reset(token)
-        tracked.submit_failed(exc)
+        tracked.submit_failed(exc, submitted=submission.returns_result)
         raise
     tracked.deactivate(span_token)
     SUBMISSION.reset(token)
-    tracked.submitted(job)
+    if submission.returns_result:
+        tracked.returned(job)
+    else:
+        tracked.submitted(job)
     return job
 
 
-def wrap_submit(describe: Describe) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def wrap_submit(
+    describe: Describe, auto_scope: str = "run"
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A patch factory: wraps a submit method (``run``) with :func:`call`."""
 
     def factory(original: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(original)
         def run(self: Any, *args: Any, **kwargs: Any) -> Any:
-            return call(original, self, args, kwargs, describe)
+            return call(original, self, args, kwargs, describe, auto_scope)
 
         return run
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from qobserve.instrument import QiskitInstrumentor, pricing, record
+from qobserve.instrument import QiskitInstrumentor
 from qobserve.testing import Capture, capture
 from tests.instrument.ibm_api import FakeIBMAPI, FakeJob, cloud_backend
 
@@ -104,8 +104,6 @@ def instrumented() -> Iterator[QiskitInstrumentor]:
         yield instrumentor
     finally:
         instrumentor.uninstrument()
-        record.duplicates.clear()
-        pricing.clear_cache()
 
 
 @pytest.fixture

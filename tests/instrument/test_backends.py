@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from qobserve.instrument.backends import backend_name, backend_type, lookup_type, remember
+from qobserve.instrument.backends import backend_name, backend_type
+from qobserve.instrument.state import InstrumentationState
 
 
 def test_types_of_real_backends(fake_manila: Any, aer: Any, ibm_backend: Any) -> None:
@@ -39,6 +40,9 @@ def test_names() -> None:
 
 
 def test_names_seen_keep_their_type() -> None:
-    assert lookup_type("ibm_never_seen") == "qpu"
-    remember("my_local_sim", "simulator")
-    assert lookup_type("my_local_sim") == backend_type("my_local_sim") == "simulator"
+    state = InstrumentationState()
+    assert backend_type("ibm_never_seen", state.backend_type_of) == "qpu"
+    state.remember_backend("my_local_sim", "simulator")
+    assert backend_type("my_local_sim", state.backend_type_of) == "simulator"
+    state.reset()
+    assert backend_type("my_local_sim", state.backend_type_of) == "qpu"

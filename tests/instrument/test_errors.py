@@ -15,7 +15,6 @@ import pytest
 from opentelemetry.trace import StatusCode
 
 from qobserve.errors import classify
-from qobserve.instrument import jobs
 from qobserve.instrument.instrumentor import QiskitInstrumentor
 from qobserve.testing import Capture
 from tests.instrument.conftest import cloud_job
@@ -107,7 +106,7 @@ def test_status_poll_read_timeout(
     api.delay = 0.5
     with pytest.raises(RequestsApiError, match="Read timed out"):
         job.status()
-    jobs.abandon_all()
+    cap.telemetry.instrumentation.shutdown()  # what the process's exit does
     assert cap.sample("quantum_jobs_total", **QPU, outcome="error", error_type="timeout") == 1
 
 
@@ -122,7 +121,7 @@ def test_client_wait_timeout_at_exit(
     job = submit(ibm_backend, isa_bell)
     with pytest.raises(RuntimeJobTimeoutError):
         job.result(timeout=0.01, poll_interval=0.1)
-    jobs.abandon_all()
+    cap.telemetry.instrumentation.shutdown()  # what the process's exit does
     assert cap.sample("quantum_jobs_total", **QPU, outcome="error", error_type="timeout") == 1
 
 

@@ -93,7 +93,6 @@ def test_parameter_values_make_different_keys(cap: Capture, aer: Any) -> None:
 
 @pytest.mark.parametrize(("scope", "expected"), [("global", [0, 1]), ("off", [0, 0])])
 def test_automatic_key_scopes(aer: Any, bell: Any, scope: str, expected: list[int]) -> None:
-    from qobserve.instrument import record
     from qobserve.testing import capture
 
     instrumentor = QiskitInstrumentor()
@@ -107,7 +106,6 @@ def test_automatic_key_scopes(aer: Any, bell: Any, scope: str, expected: list[in
                 assert [key for key, _ in duplicates(cap)] == ["", ""]
     finally:
         instrumentor.uninstrument()
-        record.duplicates.clear()
 
 
 def test_rejected_submission_does_not_claim_its_key(cap: Capture, fake_manila: Any) -> None:

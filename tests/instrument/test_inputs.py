@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from qobserve.instrument.adapter import Shape
 from qobserve.instrument.inputs import Inputs
 
 _ANSATZ = """
@@ -74,8 +75,9 @@ def test_requested_shots_and_shape(bell: Any) -> None:
     assert Inputs.from_pubs("sampler", [bell]).requested_shots() is None  # the service decides
     assert Inputs.from_pubs("estimator", [(bell, "ZZ")]).requested_shots() is None
     assert Inputs.from_circuits([bell, bell], 10).requested_shots() == 20
-    assert Inputs.from_circuits(bell, None).shape() == (bell.num_qubits, bell.depth())
-    assert Inputs.from_pubs("sampler", []).shape() == (None, None)
+    shape = Inputs.from_circuits(bell, None).shape()
+    assert (shape.num_qubits, shape.depth) == (bell.num_qubits, bell.depth())
+    assert Inputs.from_pubs("sampler", []).shape() == Shape(0)
 
 
 def test_arrays_hash_by_value() -> None:

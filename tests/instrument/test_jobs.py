@@ -10,7 +10,6 @@ import pytest
 from opentelemetry.trace import StatusCode
 
 import qobserve
-from qobserve.instrument import jobs
 from qobserve.instrument.instrumentor import QiskitInstrumentor
 from qobserve.testing import Capture, capture
 from tests.instrument.conftest import cloud_job
@@ -223,7 +222,7 @@ def test_unfinished_jobs_at_exit(
     submit(ibm_backend, isa_bell)
     assert cap.sample("quantum_jobs_in_flight", backend="ibm_fakecloud") == 2
 
-    jobs.abandon_all()  # what the exit hook does after flushing
+    cap.telemetry.instrumentation.shutdown()  # what the process's exit does
     incomplete = [s for s in cap.spans() if s.attributes.get("qobserve.incomplete")]
     assert [s.name for s in incomplete] == ["job ibm_fakecloud"]
     limited = next(s for s in cap.spans() if s.attributes.get("error.type") == "rate_limited")
@@ -234,7 +233,7 @@ def test_unfinished_jobs_at_exit(
     )
     assert cap.sample("quantum_telemetry_incomplete_total", reason="unfinished") == 1
     assert cap.sample("quantum_jobs_in_flight", backend="ibm_fakecloud") == 0
-    assert jobs.in_flight() == []
+    assert cap.telemetry.instrumentation.in_flight() == []
 
 
 def test_cloud_executor_sampler_is_one_job(

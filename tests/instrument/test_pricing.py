@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from qobserve.exceptions import InputError
-from qobserve.instrument.pricing import FREE, Price, load_price_model, price_model_for
+from qobserve.instrument.pricing import FREE, Price, load_price_model
+from qobserve.instrument.state import InstrumentationState
 
 MODEL = """
 version: qobserve.prices/v1
@@ -73,5 +74,7 @@ def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="invalid YAML"):
         load_price_model(bad)
     errors: list[Any] = []
-    assert price_model_for(str(bad), errors.append) is FREE  # telemetry keeps going, priced 0
+    state = InstrumentationState()
+    assert state.price_model(str(bad), errors.append) is FREE  # telemetry keeps going, priced 0
+    assert state.price_model(str(bad), errors.append) is FREE  # read once, reported once
     assert len(errors) == 1 and isinstance(errors[0], InputError)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from qobserve.instrument import QiskitInstrumentor
+from qobserve.instrument.recorder import Recorder
 from qobserve.testing import Capture, capture
 from tests.instrument.conftest import Gate
 
@@ -74,7 +75,7 @@ def test_failing_recording_never_reaches_the_caller(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("metrics backend down")
 
-    monkeypatch.setattr(cap.telemetry, "record_job", broken)
+    monkeypatch.setattr(Recorder, "metrics", broken)
     result = aer.run(bell, shots=10).result()
     assert result.success
     assert cap.sample("qobserve_internal_errors_total", component="instrument") == 1

@@ -43,11 +43,11 @@ class Recorder:
         self.span(obs)
         if obs.incomplete:
             return None
-        self.metrics(obs, exemplar)
         event = self.event(obs, trace_id)
         store = self.tel.store
-        if store is not None:
+        if store is not None:  # queued first: a job counted in the metrics is in the store
             store.add_job(event)
+        self.metrics(obs, exemplar)
         return event
 
     # -- metrics -------------------------------------------------------------------------------

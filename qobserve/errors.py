@@ -1,8 +1,9 @@
 """Map any exception to the contract's ``error_type`` label value.
 
 Classification goes by class name along the exception's MRO and its ``__cause__`` /
-``__context__`` chain, so qiskit-ibm-runtime's exceptions are recognised without importing
-qiskit (which may not be installed) and wrapped errors are seen through.
+``__context__`` chain, so qiskit-ibm-runtime's and botocore's (Amazon Braket) exceptions are
+recognised without importing either SDK (which may not be installed) and wrapped errors are
+seen through. An AWS ``ClientError`` goes by its error code, then by its HTTP status.
 
 Example::
 
@@ -40,7 +41,16 @@ _BY_CLASS: tuple[tuple[str, str], ...] = (
     ("IBMInputValueError", "invalid_input"),
     ("ConnectTimeout", "timeout"),
     ("ReadTimeout", "timeout"),
-    ("ConnectionError", "network"),  # requests' and the builtin
+    # botocore: credentials and region missing or unusable
+    ("NoCredentialsError", "auth"),
+    ("PartialCredentialsError", "auth"),
+    ("CredentialRetrievalError", "auth"),
+    ("TokenRetrievalError", "auth"),
+    ("SSOError", "auth"),
+    ("NoRegionError", "auth"),
+    ("ParamValidationError", "invalid_input"),
+    ("ConnectionClosedError", "network"),
+    ("ConnectionError", "network"),  # requests', botocore's and the builtin
     ("ProtocolError", "network"),
     ("RetryError", "backend_unavailable"),  # requests: retries on HTTP 5xx exhausted
     ("TimeoutError", "timeout"),
@@ -63,6 +73,23 @@ _NETWORK_ERRNOS = {
     errno.EPIPE,
 }
 _MAX_CHAIN = 8
+# botocore ClientError codes (Braket's API and the AWS auth layer)
+_AWS_CODES = {
+    "AccessDeniedException": "auth",
+    "UnrecognizedClientException": "auth",
+    "ExpiredTokenException": "auth",
+    "InvalidSignatureException": "auth",
+    "ThrottlingException": "rate_limited",
+    "TooManyRequestsException": "rate_limited",
+    "ServiceQuotaExceededException": "quota_exceeded",
+    "DeviceOfflineException": "backend_unavailable",
+    "DeviceRetiredException": "backend_unavailable",
+    "ResourceNotFoundException": "backend_unavailable",
+    "ServiceUnavailableException": "backend_unavailable",
+    "InternalServiceException": "backend_unavailable",
+    "ValidationException": "invalid_input",
+    "ConflictException": "invalid_input",
+}
 
 
 class InvalidResultError(Exception):
@@ -109,6 +136,8 @@ def _classify_one(exc: BaseException) -> str:
         inner = exc.__cause__ or exc.__context__
         kind = _classify_one(inner) if inner is not None and inner is not exc else ""
         return kind or _network_or_timeout(message)
+    if "ClientError" in names and isinstance(getattr(exc, "response", None), dict):
+        return _aws_client_error(exc.response, message)  # type: ignore[attr-defined]
     if "RuntimeInvalidStateError" in names:
         return "cancelled" if "cancel" in message else "job_failed"
     if "RuntimeJobFailureError" in names and any(w in message for w in _QUOTA_WORDS):
@@ -122,6 +151,16 @@ def _classify_one(exc: BaseException) -> str:
             # requests wraps urllib3's read timeout in a ConnectionError (MaxRetryError)
             return _network_or_timeout(message) if kind == "network" else kind
     return ""
+
+
+def _aws_client_error(response: dict[str, object], message: str) -> str:
+    error = response.get("Error")
+    code = str(error.get("Code", "")) if isinstance(error, dict) else ""
+    if code in _AWS_CODES:
+        return _AWS_CODES[code]
+    meta = response.get("ResponseMetadata")
+    status = meta.get("HTTPStatusCode", -1) if isinstance(meta, dict) else -1
+    return _http_status(status, message) or "internal"
 
 
 def _network_or_timeout(message: str) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
 
 import pytest
 
 from qobserve.servers import find_binary
+from tests.braket_api import FakeBraketAPI, point_botocore_at
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the design's reference files beside the checkout (``../shared``), read by tests marked
@@ -40,6 +42,26 @@ def require_binary(kind: str) -> str:
             "prometheus-alertmanager prometheus-pushgateway; .ci/run installs them)"
         )
     return path
+
+
+def require_module(name: str, extra: str) -> None:
+    """Import ``name``; skips the test outside CI when it is not installed, fails in CI."""
+    import importlib
+
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        unavailable(f"{name} is not installed (pip install 'qobserve[{extra}]')")
+
+
+@pytest.fixture
+def braket_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBraketAPI]:
+    """A loopback stand-in of the Braket and S3 APIs, with every AWS client pointed at it."""
+    require_module("braket.aws", "braket")
+    api = FakeBraketAPI()
+    point_botocore_at(api, tmp_path, monkeypatch)
+    yield api
+    api.close()
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ from qiskit_ibm_runtime.exceptions import (
 
 from qobserve.contract import ERROR_TYPES
 from qobserve.errors import InvalidResultError, classify
+from tests.braket_api import SV1_ARN, FakeBraketAPI
 
 
 def raised_from(outer: type[BaseException], inner: BaseException, *args: object) -> BaseException:
@@ -106,3 +107,93 @@ def test_cyclic_chain_terminates_and_none_is_none() -> None:
     a.__context__, b.__context__ = b, a
     assert classify(a) == "internal"
     assert classify(None) == "none"
+
+
+# -- Amazon Braket: botocore's exceptions, raised by the SDK's own client -------------------
+
+BRAKET_CODES = [
+    (403, "AccessDeniedException", "auth"),
+    (403, "UnrecognizedClientException", "auth"),
+    (403, "ExpiredTokenException", "auth"),
+    (429, "ThrottlingException", "rate_limited"),
+    (402, "ServiceQuotaExceededException", "quota_exceeded"),
+    (424, "DeviceOfflineException", "backend_unavailable"),
+    (410, "DeviceRetiredException", "backend_unavailable"),
+    (404, "ResourceNotFoundException", "backend_unavailable"),
+    (400, "ValidationException", "invalid_input"),
+    (503, "SomeNewException", "backend_unavailable"),  # unknown code: by HTTP status
+]
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "expected"), BRAKET_CODES, ids=[c[1] for c in BRAKET_CODES]
+)
+def test_braket_client_errors_by_code(
+    braket_api: FakeBraketAPI,
+    monkeypatch: pytest.MonkeyPatch,
+    status: int,
+    code: str,
+    expected: str,
+) -> None:
+    from botocore.exceptions import ClientError
+    from braket.aws import AwsDevice
+
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    braket_api.fail("GetDevice", status, code)
+    with pytest.raises(Exception) as err:
+        AwsDevice(SV1_ARN)
+    # the SDK re-raises "not found" as ValueError("Simulator ... not found") from the ClientError
+    client_error = err.value if isinstance(err.value, ClientError) else err.value.__cause__
+    assert isinstance(client_error, ClientError)
+    assert client_error.response["Error"]["Code"] == code
+    assert classify(err.value) == expected
+
+
+def test_braket_missing_credentials_and_region_are_auth(
+    braket_api: FakeBraketAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from braket.aws import AwsDevice
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(Exception) as no_credentials:
+        AwsDevice(SV1_ARN)
+    assert type(no_credentials.value).__name__ == "NoCredentialsError"
+    assert classify(no_credentials.value) == "auth"
+
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name)
+    with pytest.raises(Exception) as no_region:
+        AwsDevice(SV1_ARN)
+    assert type(no_region.value).__name__ == "NoRegionError"
+    assert classify(no_region.value) == "auth"
+
+
+def test_braket_unreachable_endpoint_is_network_and_slow_one_timeout(
+    braket_api: FakeBraketAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    from braket.aws import AwsDevice, AwsSession
+
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    with pytest.raises(Exception) as refused:
+        AwsDevice(SV1_ARN)
+    assert type(refused.value).__name__ == "EndpointConnectionError"
+    assert classify(refused.value) == "network"
+
+    import boto3
+    from botocore.config import Config
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", braket_api.url)
+    braket_api.delay = 2.0
+    client = boto3.client("braket", config=Config(read_timeout=0.2, retries={"max_attempts": 1}))
+    with pytest.raises(Exception) as slow:
+        AwsDevice(SV1_ARN, aws_session=AwsSession(braket_client=client))
+    assert type(slow.value).__name__ == "ReadTimeoutError"
+    assert classify(slow.value) == "timeout"

@@ -3,12 +3,13 @@
 The pieces, one concern per module:
 
 - :mod:`~qobserve.collectors.provider`: the :class:`Provider` interface, its data classes and
-  the registry of providers by name (``fake``, ``ibm``, ``aer`` built in).
+  the registry of providers by name (``fake``, ``ibm``, ``aer``, ``braket`` built in).
 - :mod:`~qobserve.collectors.calibration`, :mod:`~qobserve.collectors.status`,
   :mod:`~qobserve.collectors.usage`, :mod:`~qobserve.collectors.info`: turn provider answers
   into the contract's samples.
 - :mod:`~qobserve.collectors.fake`, :mod:`~qobserve.collectors.ibm`,
-  :mod:`~qobserve.collectors.aer`: the built-in providers (need ``qobserve[qiskit]``).
+  :mod:`~qobserve.collectors.aer`: the built-in providers (need ``qobserve[qiskit]``);
+  :mod:`~qobserve.collectors.braket`: Amazon Braket (needs ``qobserve[braket]``).
 
 Example::
 
@@ -32,6 +33,7 @@ from qobserve.collectors.provider import (
     BackendStatus,
     Calibration,
     Provider,
+    ProviderError,
     Usage,
     create_provider,
     provider_names,
@@ -49,7 +51,8 @@ COLLECTORS: dict[str, Collector] = {
 
 __all__ = [
     "COLLECTORS", "EMULATOR", "QPU", "SIMULATOR", "BackendRef", "BackendStatus", "Calibration",
-    "CalibrationCollector", "CollectOptions", "Collector", "InfoCollector", "Provider", "Sample",
-    "Scope", "StatusCollector", "Usage", "UsageCollector", "create_provider", "provider_names",
-    "quantiles", "register_provider", "sample", "unregister_provider",
+    "CalibrationCollector", "CollectOptions", "Collector", "InfoCollector", "Provider",
+    "ProviderError", "Sample", "Scope", "StatusCollector", "Usage", "UsageCollector",
+    "create_provider", "provider_names", "quantiles", "register_provider", "sample",
+    "unregister_provider",
 ]  # fmt: skip

@@ -32,7 +32,9 @@ from qobserve.collectors.provider import (
     BackendRef,
     BackendStatus,
     Calibration,
+    ProviderError,
     Usage,
+    call_provider,
 )
 from qobserve.collectors.qiskit_backend import (
     backend_ref,
@@ -40,13 +42,10 @@ from qobserve.collectors.qiskit_backend import (
     status_from_backend,
 )
 from qobserve.exceptions import InputError
-from qobserve.redact import redact, secret_values
+from qobserve.redact import redact
 
 T = TypeVar("T")
-
-
-class ProviderError(RuntimeError):
-    """A provider call failed; the message has every secret removed."""
+__all__ = ["IBMProvider", "ProviderError"]
 
 
 class IBMProvider:
@@ -101,11 +100,7 @@ class IBMProvider:
         return [token] if token else []
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
-        try:
-            return fn()
-        except Exception as err:
-            secrets = sorted({*self._secrets, *secret_values()}, key=len, reverse=True)
-            raise ProviderError(redact(f"{what}: {type(err).__name__}: {err}", secrets)) from None
+        return call_provider(what, fn, self._secrets)
 
     def _get_service(self) -> Any:
         with self._lock:

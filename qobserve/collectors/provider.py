@@ -40,9 +40,12 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from qobserve.exceptions import InputError
+from qobserve.redact import redact, secret_values
+
+T = TypeVar("T")
 
 ENTRY_POINT_GROUP = "qobserve.providers"
 
@@ -122,12 +125,31 @@ class Provider(Protocol):
 
 ProviderFactory = Callable[..., Provider]
 
+
+class ProviderError(RuntimeError):
+    """A provider call failed; the message has every secret removed."""
+
+
+def call_provider(what: str, fn: Callable[[], T], secrets: Sequence[str] = ()) -> T:
+    """``fn()``, with any error turned into a :class:`ProviderError` that says ``what`` failed
+    and carries neither the SDK's exception chain nor a secret (``secrets``, secret-looking
+    environment values, token-shaped text)."""
+    try:
+        return fn()
+    except Exception as err:
+        known = sorted({*secrets, *secret_values()}, key=len, reverse=True)
+        raise ProviderError(redact(f"{what}: {type(err).__name__}: {err}", known)) from None
+
+
 #: Built-in providers, imported only when asked for so qiskit stays an optional extra.
 _BUILTIN: dict[str, str] = {
     "fake": "qobserve.collectors.fake:FakeProvider",
     "ibm": "qobserve.collectors.ibm:IBMProvider",
     "aer": "qobserve.collectors.aer:AerProvider",
+    "braket": "qobserve.collectors.braket:BraketProvider",
 }
+#: The extra that installs a built-in provider's SDK, where it is not ``qiskit``.
+_EXTRA = {"qobserve.collectors.braket": "braket"}
 _registry: dict[str, ProviderFactory | str] = dict(_BUILTIN)
 _lock = threading.Lock()
 _entry_points_loaded = False
@@ -193,7 +215,7 @@ def _import(path: str) -> ProviderFactory:
     except ImportError as err:
         raise InputError(
             f"provider {path!r} needs a package that is not installed "
-            f"({err.name}); install qobserve[qiskit]",
+            f"({err.name}); install qobserve[{_EXTRA.get(module, 'qiskit')}]",
             field="--provider",
         ) from None
     return obj

@@ -1,4 +1,4 @@
-"""The price model: what a job costs, per QPU second and per shot, per backend.
+"""The price model: what a job costs, per backend, in the shapes providers bill.
 
 A YAML or JSON file (``configure(price_model=PATH)`` or ``QOBSERVE_PRICE_MODEL``)::
 
@@ -7,16 +7,22 @@ A YAML or JSON file (``configure(price_model=PATH)`` or ``QOBSERVE_PRICE_MODEL``
     backends:
       ibm_brisbane: {per_qpu_second: 1.60}
       "ibm_*": {per_qpu_second: 1.60}  # shell-style pattern, tried after exact names
-      fake_manila: {per_shot: 0.00001}
+      ionq_forte_1: {per_task: 0.30, per_shot: 0.08}        # Braket QPUs: task + shots
+      sv1: {per_minute: 0.075, minimum_billed_seconds: 3}   # Braket simulators: run time
 
-Prices are US dollars. A job costs ``per_qpu_second * qpu_seconds + per_shot * shots`` with the
-first matching entry (exact name, then patterns in file order, then ``default``). Without a
-file, or for a backend no entry matches, the cost is 0.
+Prices are US dollars. A job costs ``per_task * tasks + per_shot * shots + per_qpu_second *
+qpu_seconds + per_minute * max(execution_seconds, minimum_billed_seconds) / 60`` with the
+first matching entry (exact name, then patterns in file order, then ``default``); the
+minimum applies per task. Without a file, or for a backend no entry matches, the cost is 0.
 
-Example::
+Example:
 
-    model = load_price_model("prices.yaml")
-    model.cost("ibm_brisbane", qpu_seconds=12.5, shots=4096)
+    >>> model = PriceModel(exact={"ionq_forte_1": Price(per_task=0.30, per_shot=0.08)})
+    >>> round(model.cost("ionq_forte_1", qpu_seconds=None, shots=100), 2)
+    8.3
+    >>> sv1 = PriceModel(exact={"sv1": Price(per_minute=0.075, minimum_billed_seconds=3)})
+    >>> round(sv1.cost("sv1", qpu_seconds=None, shots=1000, execution_seconds=1.2), 6)
+    0.00375
 """
 
 from __future__ import annotations
@@ -31,17 +37,21 @@ from typing import Any
 
 from qobserve.exceptions import InputError
 
-_PRICE_KEYS = ("per_qpu_second", "per_shot")
+_PRICE_KEYS = ("per_qpu_second", "per_shot", "per_task", "per_minute", "minimum_billed_seconds")
 _TOP_KEYS = {"version", "default", "backends", "currency"}
 VERSION = "qobserve.prices/v1"
 
 
 @dataclass(frozen=True)
 class Price:
-    """Prices of one backend entry, in US dollars."""
+    """Prices of one backend entry, in US dollars; ``minimum_billed_seconds`` is the least
+    execution time ``per_minute`` bills for one task."""
 
     per_qpu_second: float = 0.0
     per_shot: float = 0.0
+    per_task: float = 0.0
+    per_minute: float = 0.0
+    minimum_billed_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -62,10 +72,25 @@ class PriceModel:
                 return price
         return self.default
 
-    def cost(self, backend: str, *, qpu_seconds: float | None, shots: int | None) -> float:
-        """US dollars for a job on ``backend``; unknown quantities count as 0."""
+    def cost(
+        self,
+        backend: str,
+        *,
+        qpu_seconds: float | None,
+        shots: int | None,
+        tasks: int = 1,
+        execution_seconds: float | None = None,
+    ) -> float:
+        """US dollars for a job of ``tasks`` tasks on ``backend``; unknown quantities count
+        as 0 (``minimum_billed_seconds`` still bills each task once ``per_minute`` is set)."""
         p = self.price(backend)
-        return p.per_qpu_second * (qpu_seconds or 0.0) + p.per_shot * (shots or 0)
+        billed = max(execution_seconds or 0.0, p.minimum_billed_seconds * tasks)
+        return (
+            p.per_task * tasks
+            + p.per_shot * (shots or 0)
+            + p.per_qpu_second * (qpu_seconds or 0.0)
+            + p.per_minute * billed / 60.0
+        )
 
 
 FREE = PriceModel()
@@ -121,7 +146,7 @@ def _parse(text: str, where: str) -> Any:
 
 def _price(entry: Any, where: str, at: str) -> Price:
     if not isinstance(entry, dict):
-        raise InputError("must be a mapping of per_qpu_second / per_shot", path=where, field=at)
+        raise InputError(f"must be a mapping of {' / '.join(_PRICE_KEYS)}", path=where, field=at)
     unknown = set(entry) - set(_PRICE_KEYS)
     if unknown:
         raise InputError(f"unknown key(s): {', '.join(sorted(unknown))}", path=where, field=at)

@@ -33,6 +33,32 @@ def test_yaml_model(tmp_path: Path) -> None:
     assert model.cost("aer_simulator", qpu_seconds=None, shots=1000) == pytest.approx(0.001)
 
 
+BRAKET = """
+backends:
+  ionq_forte_1: {per_task: 0.30, per_shot: 0.08}
+  sv1: {per_minute: 0.075, minimum_billed_seconds: 3}
+"""
+
+
+def test_braket_price_shapes(tmp_path: Path) -> None:
+    """Braket bills QPUs per task and shot, managed simulators per minute with a minimum."""
+    path = tmp_path / "prices.yaml"
+    path.write_text(BRAKET)
+    model = load_price_model(path)
+    assert model.cost("ionq_forte_1", qpu_seconds=None, shots=1000) == pytest.approx(80.30)
+    assert model.cost("ionq_forte_1", qpu_seconds=None, shots=200, tasks=2) == pytest.approx(16.6)
+    # 1.2 s of execution bills the 3 s minimum; 90 s bills 1.5 minutes
+    assert model.cost("sv1", qpu_seconds=None, shots=1000, execution_seconds=1.2) == (
+        pytest.approx(0.075 * 3 / 60)
+    )
+    assert model.cost("sv1", qpu_seconds=None, shots=10, execution_seconds=90) == (
+        pytest.approx(0.075 * 1.5)
+    )
+    assert model.cost("sv1", qpu_seconds=None, shots=10, tasks=4, execution_seconds=2) == (
+        pytest.approx(0.075 * 12 / 60)
+    )
+
+
 def test_json_model_and_the_free_default(tmp_path: Path) -> None:
     path = tmp_path / "prices.json"
     path.write_text(json.dumps({"backends": {"ibm_torino": {"per_qpu_second": 2}}}))
@@ -51,6 +77,8 @@ def test_json_model_and_the_free_default(tmp_path: Path) -> None:
         ("backends: {ibm_x: {per_qpu_second: -1}}", "backends.ibm_x.per_qpu_second", ">= 0"),
         ("backends: {ibm_x: {per_second: 1}}", "backends.ibm_x", "per_second"),
         ("backends: {ibm_x: {per_shot: cheap}}", "backends.ibm_x.per_shot", "number"),
+        ("backends: {sv1: {per_minute: -0.1}}", "backends.sv1.per_minute", ">= 0"),
+        ("backends: {sv1: {per_task: .inf}}", "backends.sv1.per_task", ">= 0"),
         ("backends: [ibm_x]", "backends", "must map"),
         ("version: other/v2", "version", "qobserve.prices/v1"),
         ("currency: EUR", "currency", "USD"),

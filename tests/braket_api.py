@@ -192,6 +192,55 @@ def simulator_capabilities() -> str:
     return GateModelSimulatorDeviceCapabilities.parse_obj(doc).json()
 
 
+#: The price list the stand-in serves as AWS's Braket offer file (``BRAKET_PRICE_OFFERS_URL``),
+#: so the SDK's own cost ``Tracker`` can cross-check qobserve's price model. Constant because
+#: the SDK caches the list once per process.
+OFFERS: list[dict[str, str]] = [
+    {"Product Family": "Quantum Task", "DeviceName": "Forte-1", "PricePerUnit": "0.30"},
+    {"Product Family": "Quantum Task-Shot", "DeviceName": "Forte-1", "PricePerUnit": "0.08"},
+    {"Product Family": "Quantum Task", "DeviceName": "Ankaa-3", "PricePerUnit": "0.30"},
+    {"Product Family": "Quantum Task-Shot", "DeviceName": "Ankaa-3", "PricePerUnit": "0.0009"},
+    {
+        "Product Family": "Simulator Task",
+        "Version": "SV1",
+        "operation": "CompleteTask",
+        "PricePerUnit": "0.075",
+        "Unit": "minutes",
+    },
+]
+PRICE_MODEL = """
+backends:
+  ionq_forte_1: {per_task: 0.30, per_shot: 0.08}
+  rigetti_ankaa_3: {per_task: 0.30, per_shot: 0.0009}
+  sv1: {per_minute: 0.075, minimum_billed_seconds: 3}
+"""
+
+
+def _offer_file() -> bytes:
+    columns = [
+        "Region Code",
+        "Product Family",
+        "DeviceName",
+        "Version",
+        "operation",
+        "PricePerUnit",
+        "Currency",
+        "Unit",
+    ]
+    lines = [
+        '"FormatVersion","v1.0"',
+        '"Disclaimer","stand-in"',
+        '"Publication Date","-"',
+        '"Version","-"',
+        '"OfferCode","AmazonBraket"',
+        ",".join(f'"{c}"' for c in columns),
+    ]
+    for offer in OFFERS:
+        row = {"Region Code": REGION, "Currency": "USD", **offer}
+        lines.append(",".join(f'"{row.get(c, "")}"' for c in columns))
+    return ("\n".join(lines) + "\n").encode()
+
+
 ALWAYS = [{"executionDay": "Everyday", "windowStartHour": "00:00", "windowEndHour": "23:59:59"}]
 
 
@@ -295,7 +344,13 @@ class FakeBraketAPI:
             return "GetQuantumTask", self._get_task
         if method == "PUT" and head == "quantum-task":
             return "CancelQuantumTask", self._cancel_task
+        if head == "offers":
+            return "Pricing", self._offers
         return "S3", self._s3
+
+    @staticmethod
+    def _offers(*_: Any) -> tuple[int, dict[str, str], bytes]:
+        return 200, {"Content-Type": "text/csv"}, _offer_file()
 
     @staticmethod
     def _json(status: int, doc: Any) -> tuple[int, dict[str, str], bytes]:
@@ -447,3 +502,4 @@ def point_botocore_at(api: FakeBraketAPI, tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("AWS_REGION", REGION)
     monkeypatch.setenv("AWS_ENDPOINT_URL", api.url)
     monkeypatch.setenv("AMZN_BRAKET_OUT_S3_BUCKET", "amazon-braket-standin")
+    monkeypatch.setenv("BRAKET_PRICE_OFFERS_URL", f"{api.url}/offers/AmazonBraket/index.csv")

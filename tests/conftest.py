@@ -9,6 +9,7 @@ from typing import NoReturn
 
 import pytest
 
+from qobserve.resources import builtin_catalog
 from qobserve.servers import find_binary
 from tests.braket_api import FakeBraketAPI, point_botocore_at
 
@@ -17,6 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 #: ``shared``; a clone without it still runs every other test
 SHARED = ROOT.parent / "shared"
 DATA = Path(__file__).resolve().parent / "data"
+#: the default SLO catalog, as the installed package finds it
+CATALOG = builtin_catalog()
 
 
 def unavailable(reason: str) -> NoReturn:

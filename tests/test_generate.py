@@ -10,17 +10,18 @@ import yaml
 
 from qobserve.generate import generated_files, stale_files, write_files
 from qobserve.slo import load
+from tests.conftest import CATALOG
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_checked_in_folders_equal_a_fresh_generation() -> None:
-    stale = stale_files(ROOT, generated_files(load([ROOT / "slo"])))
+    stale = stale_files(ROOT, generated_files(load([CATALOG])))
     assert not stale, f"run `qobserve generate`: {stale}"
 
 
 def test_generation_is_byte_identical_and_prunes_removed_outputs(tmp_path: Path) -> None:
-    slos = load([ROOT / "slo"])
+    slos = load([CATALOG])
     first = generated_files(slos)
     assert first == generated_files(slos)
     write_files(tmp_path, first)
@@ -40,7 +41,7 @@ def test_generation_is_byte_identical_and_prunes_removed_outputs(tmp_path: Path)
 
 
 def test_prometheus_config_loads_the_generated_rules(tmp_path: Path) -> None:
-    files = generated_files(load([ROOT / "slo"]))
+    files = generated_files(load([CATALOG]))
     config = yaml.safe_load(files["exporters/prometheus.yml"])
     write_files(tmp_path, files)
     loaded = sorted((tmp_path / "exporters").glob(config["rule_files"][0]))
@@ -54,10 +55,10 @@ def test_cli_check_reports_stale_files_and_bad_specs(tmp_path: Path) -> None:
         return subprocess.run([sys.executable, "-m", "qobserve", "generate", *args],
                               capture_output=True, text=True, timeout=120)  # fmt: skip
 
-    result = cli("--slo-dir", str(ROOT / "slo"), "--out", str(tmp_path), "--check")
+    result = cli("--slo-dir", str(CATALOG), "--out", str(tmp_path), "--check")
     assert result.returncode == 1 and "differs from a fresh generation" in result.stderr
-    assert cli("--slo-dir", str(ROOT / "slo"), "--out", str(tmp_path)).returncode == 0
-    assert cli("--slo-dir", str(ROOT / "slo"), "--out", str(tmp_path), "--check").returncode == 0
+    assert cli("--slo-dir", str(CATALOG), "--out", str(tmp_path)).returncode == 0
+    assert cli("--slo-dir", str(CATALOG), "--out", str(tmp_path), "--check").returncode == 0
     bad = tmp_path / "bad-slos"
     bad.mkdir()
     (bad / "x.yaml").write_text("version: qobserve/v1\nslos:\n  - name: x\n    objective: 120\n")

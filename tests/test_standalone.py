@@ -26,7 +26,6 @@ def test_tests_needing_shared_skip_outside_ci_and_fail_in_ci(tmp_path: Path) -> 
     clone = tmp_path / "clone"
     ignore = shutil.ignore_patterns("__pycache__", ".*_cache")
     shutil.copytree(ROOT / "tests", clone / "tests", ignore=ignore)
-    shutil.copytree(ROOT / "slo", clone / "slo")
     shutil.copy(ROOT / "pyproject.toml", clone)
     assert not (tmp_path / "shared").exists()
 

@@ -20,6 +20,7 @@ from qobserve.exceptions import InputError
 
 #: subcommand -> (module under qobserve.cli, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("init", "start a project: SLO catalog, price model and generated configs"),
     "demo": ("demo", "run an instrumented demo workload and generate every output"),
     "exporter": ("exporter", "serve backend calibration, queue and usage metrics"),
     "generate": ("generate", "write alert_rules/, dashboards/ and exporters/ from slo/"),

@@ -14,14 +14,17 @@ import json
 import sys
 from pathlib import Path
 
+from qobserve.cli.validate import CATALOG_HELP
+from qobserve.slo import default_catalog
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``qobserve dashboards``."""
     parser.add_argument(
         "--slo-dir",
-        default="slo",
+        default=default_catalog(),
         metavar="DIR",
-        help="folder of SLO specifications (default: slo)",
+        help=f"folder of SLO specifications {CATALOG_HELP}",
     )
     parser.add_argument(
         "--out",

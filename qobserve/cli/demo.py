@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from qobserve.slo import DEFAULT_CATALOG_DIR
+from qobserve.cli.validate import CATALOG_HELP
+from qobserve.slo import default_catalog
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,9 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--slo-dir",
-        default=DEFAULT_CATALOG_DIR,
+        default=default_catalog(),
         metavar="DIR",
-        help="SLO catalog to generate from (default: slo)",
+        help=f"SLO catalog to generate from {CATALOG_HELP}",
     )
     parser.add_argument(
         "--live",

@@ -11,16 +11,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from qobserve.slo import DEFAULT_CATALOG_DIR
+from qobserve.cli.validate import CATALOG_HELP
+from qobserve.slo import default_catalog
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``qobserve generate``."""
     parser.add_argument(
         "--slo-dir",
-        default=DEFAULT_CATALOG_DIR,
+        default=default_catalog(),
         metavar="DIR",
-        help="folder of SLO specifications (default: slo)",
+        help=f"folder of SLO specifications {CATALOG_HELP}",
     )
     parser.add_argument(
         "--out", default=".", metavar="DIR", help="project root to write into (default: .)"

@@ -12,7 +12,9 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
+from qobserve.cli.validate import CATALOG_HELP
 from qobserve.exceptions import InputError
+from qobserve.slo import default_catalog
 from qobserve.slo.model import SLO
 
 
@@ -49,8 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--slo-dir",
         metavar="DIR",
-        default="slo",
-        help="folder (or file) of SLO specifications (default slo)",
+        default=default_catalog(),
+        help=f"folder (or file) of SLO specifications {CATALOG_HELP}",
     )
     parser.add_argument(
         "--slo",

@@ -18,10 +18,12 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from qobserve.exceptions import InputError, InputErrors
-from qobserve.slo import DEFAULT_CATALOG_DIR
+from qobserve.slo import default_catalog
 from qobserve.slo.model import SLO
 
 EXIT_OK, EXIT_USAGE = 0, 2
+#: how every command taking SLO specs documents its default
+CATALOG_HELP = "(default: ./slo, else the catalog shipped with qobserve)"
 
 
 def add_paths(parser: argparse.ArgumentParser) -> None:
@@ -29,9 +31,9 @@ def add_paths(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "paths",
         nargs="*",
-        default=[DEFAULT_CATALOG_DIR],
+        default=[default_catalog()],
         metavar="PATH",
-        help="SLO spec files or folders of *.yaml/*.yml (default: slo)",
+        help=f"SLO spec files or folders of *.yaml/*.yml {CATALOG_HELP}",
     )
     parser.add_argument("--sloth-period", default="30d", metavar="DURATION",
                         help="period of Sloth prometheus/v1 SLOs, whose specs have none "

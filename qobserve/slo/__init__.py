@@ -9,6 +9,7 @@ Example::
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qobserve.slo.model import SLI, SLO, AlertSpec, EventSLI, TimeSliceSLI
@@ -17,11 +18,21 @@ from qobserve.slo.problems import InputWarning
 if TYPE_CHECKING:
     from qobserve.slo.loader import load
 
-#: The catalog folder, relative to the working directory (commands take ``--slo-dir``/paths).
+#: The project's catalog folder, relative to the working directory (``qobserve init`` writes it).
 DEFAULT_CATALOG_DIR = "slo"
 
 __all__ = ["DEFAULT_CATALOG_DIR", "SLI", "SLO", "AlertSpec", "EventSLI", "InputWarning",
-           "TimeSliceSLI", "load"]  # fmt: skip
+           "TimeSliceSLI", "default_catalog", "load"]  # fmt: skip
+
+
+def default_catalog() -> str:
+    """What commands read when given no specs: ``slo/`` when the working directory has one,
+    else the catalog shipped inside the package."""
+    if Path(DEFAULT_CATALOG_DIR).is_dir():
+        return DEFAULT_CATALOG_DIR
+    from qobserve.resources import builtin_catalog
+
+    return str(builtin_catalog())
 
 
 def __getattr__(name: str) -> Any:

@@ -13,7 +13,7 @@ import pytest
 from qobserve import contract as C
 from qobserve.slo import load
 from qobserve.slo.model import SLO, EventSLI, TimeSliceSLI
-from tests.conftest import DATA, ROOT
+from tests.conftest import CATALOG, DATA
 
 W = "{{.window}}"
 SCHEMA = DATA / "grafana-dashboard.jsonschema.json"
@@ -26,7 +26,7 @@ def _jobs(matchers: str = "") -> str:
 @pytest.fixture(scope="session")
 def catalog() -> list[SLO]:
     """The default SLO catalog of the repository (``slo/``)."""
-    return load([ROOT / "slo"])
+    return load([CATALOG])
 
 
 @pytest.fixture(scope="session", params=["catalog", "varied"])

@@ -10,9 +10,9 @@ from qobserve.cli import main
 from qobserve.dashboards import dashboard_files
 from qobserve.servers import free_port
 from qobserve.slo import load
-from tests.conftest import ROOT
+from tests.conftest import CATALOG, ROOT
 
-CATALOG = ROOT / "slo"
+CATALOG = CATALOG
 
 
 def test_writes_the_dashboards_of_the_catalog(tmp_path: Path, capsys: pytest.CaptureFixture):

@@ -13,7 +13,7 @@ import pytest
 from qobserve.contract import ERROR_TYPES
 from qobserve.generate import generated_files, stale_files
 from qobserve.slo import load
-from tests.conftest import require_binary
+from tests.conftest import CATALOG, require_binary
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,7 +28,7 @@ def demo(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
             "--out",
             str(out),
             "--slo-dir",
-            str(ROOT / "slo"),
+            str(CATALOG),
             *args,
         ],
         capture_output=True,
@@ -96,7 +96,7 @@ def test_synthetic_history_is_labelled_and_fills_the_report(demo_run: tuple[Path
 
 def test_generated_outputs_equal_a_fresh_generation(demo_run: tuple[Path, str]) -> None:
     out, stdout = demo_run
-    assert not stale_files(out, generated_files(load([ROOT / "slo"])))
+    assert not stale_files(out, generated_files(load([CATALOG])))
     for folder in ("alert_rules", "dashboards", "exporters"):
         assert str(out / folder) in stdout
 

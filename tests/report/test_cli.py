@@ -10,6 +10,7 @@ import pytest
 from qobserve.cli import main
 from qobserve.cli import report as cli_report
 from qobserve.slo import load
+from tests.conftest import CATALOG as SHIPPED
 
 from .helpers import freshness_slo, latency_slo, success_slo, write_csv, write_parquet, write_store
 from .test_sli import JOBS
@@ -176,7 +177,7 @@ def test_bad_input_exits_2_naming_file_and_field(
     assert "Traceback" not in err
 
 
-def test_default_catalog_through_the_real_loader(tmp_path: Path, repo_root: Path) -> None:
+def test_default_catalog_through_the_real_loader(tmp_path: Path) -> None:
     """Every SLO of ``slo/`` gets a row: event kinds with figures, the rest marked."""
     store = write_store(JOBS, tmp_path / "events.db")
     assert (
@@ -188,7 +189,7 @@ def test_default_catalog_through_the_real_loader(tmp_path: Path, repo_root: Path
                 "--store",
                 str(store),
                 "--slo-dir",
-                str(repo_root / "slo"),
+                str(SHIPPED),
                 "--format",
                 "json",
                 "--out",
@@ -198,7 +199,7 @@ def test_default_catalog_through_the_real_loader(tmp_path: Path, repo_root: Path
         == 0
     )
     doc = json.loads((tmp_path / "slo-report-2026-W46.json").read_text())
-    loaded = load([str(repo_root / "slo")])
+    loaded = load([str(SHIPPED)])
     assert [s["name"] for s in doc["slos"]] == [s.name for s in loaded]
     for s, spec in zip(doc["slos"], loaded, strict=True):
         assert s["available"] == (

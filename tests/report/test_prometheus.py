@@ -26,7 +26,7 @@ from qobserve.report.sources.prometheus import display_url, group_by, tidy
 from qobserve.servers import free_port
 from qobserve.slo import load
 from qobserve.slo.model import SLO, WINDOW, TimeSliceSLI
-from tests.conftest import require_binary
+from tests.conftest import CATALOG, require_binary
 
 from .backfill import alert_points, backfilled_prometheus, calibration_points, openmetrics
 from .helpers import event_slo, job, write_store
@@ -220,12 +220,10 @@ def test_same_slos_same_attainment_from_store_and_prometheus(reports) -> None:  
     assert dict(p.error_types) == pytest.approx(dict(s.error_types))
 
 
-def test_default_catalog_agrees_between_store_and_prometheus(
-    servers: tuple[str, Path], repo_root: Path
-) -> None:
+def test_default_catalog_agrees_between_store_and_prometheus(servers: tuple[str, Path]) -> None:
     """The shipped catalog's own templates give the store's figures for every event SLI."""
     url, store = servers
-    catalog = load([str(repo_root / "slo")])
+    catalog = load([str(CATALOG)])
     from_store = build_report(catalog, WEEK, source="store", path=store)
     from_prom = build_report(catalog, WEEK, source="prometheus", path=url)
     compared = 0
@@ -347,13 +345,13 @@ def test_backfill_history_is_what_the_store_holds(tmp_path: Path) -> None:
 
 
 def test_cli_from_prometheus_with_the_default_catalog(
-    servers: tuple[str, Path], repo_root: Path, tmp_path: Path
+    servers: tuple[str, Path], tmp_path: Path
 ) -> None:
     from qobserve.cli import main
 
     url, _ = servers
     argv = ["report", "--week", "2026-W43", "--tz", "Europe/Zurich", "--source", "prometheus",
-            url, "--slo-dir", str(repo_root / "slo"), "--format", "json,html", "--out",
+            url, "--slo-dir", str(CATALOG), "--format", "json,html", "--out",
             str(tmp_path)]  # fmt: skip
     assert main(argv) == 0
     doc = json.loads((tmp_path / "slo-report-2026-W43.json").read_text())
@@ -361,7 +359,7 @@ def test_cli_from_prometheus_with_the_default_catalog(
     assert all(s["available"] for s in slos.values())
     # the catalog's freshness SLI on the calibration history above, in 1-minute slices:
     # 169 h = 10140 intervals, 10141 points; stale for 24 h = 1440 of them
-    spec = next(s for s in load([str(repo_root / "slo")]) if s.name == "calibration-freshness")
+    spec = next(s for s in load([str(CATALOG)]) if s.name == "calibration-freshness")
     assert isinstance(spec.sli, TimeSliceSLI) and spec.sli.slice == "1m"
     fresh = slos["calibration-freshness"]
     assert (fresh["good_events_count"], fresh["bad_events_count"]) == (10141 - 1440, 1440)

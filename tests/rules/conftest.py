@@ -10,7 +10,7 @@ import pytest
 
 from qobserve.slo import load
 from qobserve.slo.model import SLO
-from tests.conftest import ROOT
+from tests.conftest import CATALOG
 from tests.slo.conftest import (
     ANCHORS,
     write,  # noqa: F401 - the spec-file fixture, shared
@@ -30,7 +30,7 @@ def catalog() -> list[SLO]:
     """The default SLO catalog of the repository."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the catalog itself must load without warnings
-        return load([ROOT / "slo"])
+        return load([CATALOG])
 
 
 @pytest.fixture(scope="session")

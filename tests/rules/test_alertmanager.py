@@ -15,8 +15,7 @@ import yaml
 from qobserve.rules import ALERTMANAGER_FILE, AlertmanagerOptions, alertmanager_config
 from qobserve.servers import WebhookReceiver, start_alertmanager
 from qobserve.slo.model import SLO
-from tests.conftest import require_binary
-from tests.rules.conftest import ROOT
+from tests.conftest import ROOT, require_binary
 
 
 def amtool(*args: str) -> subprocess.CompletedProcess[str]:

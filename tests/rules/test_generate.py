@@ -37,8 +37,8 @@ from qobserve.slo.model import (
     sli_error_record,
     sli_total_record,
 )
-from tests.conftest import require_binary
-from tests.rules.conftest import ROOT, SLOTH
+from tests.conftest import CATALOG, ROOT, require_binary
+from tests.rules.conftest import SLOTH
 
 
 def write(slos: list[SLO], root: Path) -> None:
@@ -49,7 +49,7 @@ def write(slos: list[SLO], root: Path) -> None:
 def test_generation_is_deterministic(catalog: list[SLO]) -> None:
     shuffled = list(catalog)
     random.Random(7).shuffle(shuffled)
-    assert rule_files(catalog) == rule_files(shuffled) == rule_files(load([ROOT / "slo"]))
+    assert rule_files(catalog) == rule_files(shuffled) == rule_files(load([CATALOG]))
     assert alertmanager_config(catalog) == alertmanager_config(shuffled)
 
 

@@ -9,8 +9,8 @@ import yaml
 
 from qobserve.cli import main
 from qobserve.servers import promtool
-from tests.conftest import require_binary
-from tests.rules.conftest import ROOT, SLOTH
+from tests.conftest import CATALOG, require_binary
+from tests.rules.conftest import SLOTH
 
 
 @pytest.mark.shared
@@ -27,7 +27,7 @@ def test_writes_a_file_promtool_accepts(tmp_path: Path, capsys: pytest.CaptureFi
         main(
             [
                 "rules",
-                str(ROOT / "slo"),
+                str(CATALOG),
                 "--operational",
                 "-o",
                 str(target),
@@ -51,7 +51,7 @@ def test_writes_a_file_promtool_accepts(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_kubernetes_format(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["rules", str(ROOT / "slo"), "--format", "kubernetes"]) == 0
+    assert main(["rules", str(CATALOG), "--format", "kubernetes"]) == 0
     doc = yaml.safe_load(capsys.readouterr().out)
     assert doc["kind"] == "PrometheusRule" and len(doc["spec"]["groups"]) == 10
 
@@ -64,5 +64,5 @@ def test_bad_input_and_unwritable_output(
         f"qobserve rules: error: {tmp_path / 'missing.yaml'}: no such file or folder\n"
     )
     out = tmp_path / "no" / "such" / "dir.yml"
-    assert main(["rules", str(ROOT / "slo"), "-o", str(out)]) == 2
+    assert main(["rules", str(CATALOG), "-o", str(out)]) == 2
     assert capsys.readouterr().err.startswith(f"qobserve rules: error: {out}: cannot write")

@@ -12,7 +12,6 @@ import pytest
 from qobserve.exceptions import InputErrors
 from qobserve.slo import load
 from qobserve.slo.model import SLO
-from tests.conftest import ROOT as ROOT  # the tests import it from here
 from tests.conftest import SHARED
 
 #: upstream projects' own examples (tests reading them are marked ``shared``)

@@ -9,7 +9,8 @@ import pytest
 from qobserve import contract
 from qobserve.slo import load
 from qobserve.slo.model import EVENT_KINDS, EventSLI, TimeSliceSLI
-from tests.slo.conftest import ANCHORS, ROOT, Write, errors, load_quiet
+from tests.conftest import CATALOG
+from tests.slo.conftest import ANCHORS, Write, errors, load_quiet
 
 V1 = """
 version: qobserve/v1
@@ -21,7 +22,7 @@ slos:
 
 
 def test_catalog_covers_the_quantum_slis() -> None:
-    slos = load([ROOT / "slo"])
+    slos = load([CATALOG])
     kinds = {s.sli.kind for s in slos}
     # the issue's list: success (simulators and QPU-class), latency, queue wait, freshness,
     # availability, coverage, duplicates, divergence
@@ -42,7 +43,7 @@ def test_catalog_covers_the_quantum_slis() -> None:
 
 
 def test_catalog_event_params_follow_the_report_convention() -> None:
-    for slo in load([ROOT / "slo"]):
+    for slo in load([CATALOG]):
         params = slo.sli.params
         for label in params.get("selectors", {}):  # type: ignore[union-attr]
             assert label in contract.JOB_EVENT_COLUMNS
@@ -68,7 +69,7 @@ def test_three_formats_in_one_load() -> None:
     slos, _ = load_quiet(
         ANCHORS / "sloth" / "01-base-30d" / "in-base.yaml",
         ANCHORS / "sloth" / "03-openslo-v1alpha" / "in-openslo.yaml",
-        ROOT / "slo" / "backends.yaml",
+        CATALOG / "backends.yaml",
     )
     assert {s.format for s in slos} == {"prometheus/v1", "openslo/v1", "qobserve/v1"}
     assert isinstance(next(s for s in slos if s.sli.kind == "availability").sli, TimeSliceSLI)

@@ -8,11 +8,12 @@ import sys
 import pytest
 
 from qobserve.cli import main
-from tests.slo.conftest import ANCHORS, ROOT, Write
+from tests.conftest import CATALOG
+from tests.slo.conftest import ANCHORS, Write
 
 
 def test_catalog_is_valid(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate", str(ROOT / "slo")]) == 0
+    assert main(["validate", str(CATALOG)]) == 0
     out, err = capsys.readouterr()
     assert err == ""
     assert out.splitlines()[-1] == "ok: 9 SLOs in 4 files"

@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench generate clean
+.PHONY: demo test lint bench generate dist clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,5 +31,11 @@ bench: $(STAMP)
 generate: $(STAMP)
 	$(VENV)/bin/qobserve generate
 
+# the sdist and the wheel (from the sdist), checked as PyPI would
+dist: $(STAMP)
+	rm -rf dist
+	$(PY) -m build --no-isolation --outdir dist .
+	$(VENV)/bin/twine check --strict dist/*
+
 clean:
-	rm -rf $(VENV) .qobserve build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .qobserve build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

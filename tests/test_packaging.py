@@ -50,6 +50,15 @@ def dists(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return sdist, wheel
 
 
+def wheel_metadata(wheel: Path) -> str:
+    """The wheel's METADATA file."""
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as z:
+        (name,) = (n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
+        return z.read(name).decode()
+
+
 def test_the_wheel_works_in_an_empty_folder(dists: tuple[Path, Path], tmp_path: Path) -> None:
     _, wheel = dists
     venv = tmp_path / "venv"
@@ -65,8 +74,10 @@ def test_the_wheel_works_in_an_empty_folder(dists: tuple[Path, Path], tmp_path: 
     empty.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "QOBSERVE_"))}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
-    where = _run(python, "-c", "import qobserve; print(qobserve.__file__)", cwd=empty, env=env)
-    assert where.startswith(str(site)), where
+    where = _run(python, "-c", "import qobserve; print(qobserve.__file__, qobserve.__version__)",
+                 cwd=empty, env=env).split()  # fmt: skip
+    assert where[0].startswith(str(site)), where
+    assert f"Version: {where[1]}\n" in wheel_metadata(wheel)  # the version is written once
 
     def qobserve(*args: str, cwd: Path = empty) -> str:
         return _run(venv / "bin" / "qobserve", *args, cwd=cwd, env=env)

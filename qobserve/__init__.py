@@ -16,13 +16,16 @@ The public surface is what ``__all__`` lists; Qiskit instrumentation lives in
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qobserve.context import current_run
 from qobserve.errors import classify
 from qobserve.exceptions import InputError
 from qobserve.experiment import experiment
 from qobserve.telemetry import Telemetry, configure, get_telemetry
+
+if TYPE_CHECKING:
+    from qobserve.instrument.compare import compare
 
 __version__ = "0.1.0"
 
@@ -31,6 +34,7 @@ __all__ = [
     "Telemetry",
     "__version__",
     "classify",
+    "compare",
     "configure",
     "current_run",
     "experiment",

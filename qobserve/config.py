@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, TypedDict
 
 from qobserve.exceptions import InputError
 from qobserve.tracing import MODES
@@ -34,6 +34,26 @@ DEFAULT_STORE = ".qobserve/events.db"
 _ENV_NAMES = {"store_path": "QOBSERVE_STORE"}
 _OFF = {"", "none", "off", "false", "0", "no"}
 _ON = {"1", "true", "on", "yes"}
+
+
+class Settings(TypedDict, total=False):
+    """The keyword arguments of :func:`qobserve.configure`, typed: a misspelt or mistyped
+    setting is a type error (one key per :class:`Config` field; None turns an optional one
+    off)."""
+
+    service_name: str
+    tracing: str
+    otlp_endpoint: str | None
+    store_path: str | os.PathLike[str] | None
+    metrics_port: int | None
+    metrics_addr: str
+    push_gateway: str | None
+    max_label_values: int
+    queue_size: int
+    flush_interval: float
+    price_model: str | os.PathLike[str] | None
+    job_metrics: bool
+    divergence_threshold: float
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,13 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from opentelemetry import trace
 from prometheus_client import REGISTRY, CollectorRegistry
 
 from qobserve import contract
-from qobserve.config import Config
+from qobserve.config import Config, Settings
 from qobserve.metrics import Metrics
 from qobserve.redact import redact
 from qobserve.store import EventStore
@@ -180,7 +180,9 @@ class Telemetry:
             self._http_server = None
 
 
-def configure(*, registry: CollectorRegistry | None = None, **settings: Any) -> Telemetry:
+def configure(
+    *, registry: CollectorRegistry | None = None, **settings: Unpack[Settings]
+) -> Telemetry:
     """Set up qobserve for this process, once; later calls return the same instance.
 
     Keyword arguments are the settings of :class:`qobserve.config.Config` (``service_name``,

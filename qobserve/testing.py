@@ -23,11 +23,11 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 from prometheus_client import CollectorRegistry
 
-from qobserve.config import Config
+from qobserve.config import Config, Settings
 from qobserve.contract import JOB_EVENT_COLUMNS
 from qobserve.events import EXPERIMENT_RUN_COLUMNS
 from qobserve.telemetry import Telemetry, _install
@@ -77,7 +77,7 @@ class Capture:
 
 
 @contextlib.contextmanager
-def capture(**settings: Any) -> Iterator[Capture]:
+def capture(**settings: Unpack[Settings]) -> Iterator[Capture]:
     """Route all qobserve telemetry to a fresh registry, in-memory spans and a temporary
     store for the duration of the block; the previous configuration is restored after.
     Instrumentation state (idempotency keys seen, jobs in flight, price models...) is the

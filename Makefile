@@ -24,6 +24,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check qobserve tests benchmarks examples
 	$(VENV)/bin/ruff format --check qobserve tests benchmarks examples
 	$(VENV)/bin/mypy
+	$(PY) -m pytest -q -p no:cacheprovider --doctest-modules qobserve --ignore=qobserve/__main__.py
 
 bench: $(STAMP)
 	$(PY) -m benchmarks

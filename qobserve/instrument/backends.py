@@ -8,6 +8,8 @@ so nothing is imported.
 
 Example::
 
+    >>> from qiskit_aer import AerSimulator
+    >>> from qiskit_ibm_runtime.fake_provider import FakeManilaV2
     >>> backend_type(AerSimulator())
     'simulator'
     >>> backend_type(FakeManilaV2())

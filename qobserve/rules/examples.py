@@ -14,11 +14,9 @@ Example::
 from __future__ import annotations
 
 import re
-import re._constants as sre_c  # type: ignore[import-not-found]  # private; to be replaced
-import re._parser as sre_parse  # type: ignore[import-not-found]
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 from qobserve import contract
 from qobserve.slo.model import SLO, EventSLI, TimeSliceSLI
@@ -73,73 +71,111 @@ def labels_of(series_labels: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
 
 
 def sample(regex: str) -> str | None:
-    """A non-empty string ``regex`` fully matches, preferring the contract's label values."""
+    r"""A string ``regex`` fully matches (non-empty when the regex allows), or None.
+
+    >>> sample("fake_(manila|kyiv)"), sample("[^a-z]+\\d"), sample("(")
+    ('fake_manila', '00', None)
+    """
     try:
-        parsed = sre_parse.parse(regex)
-    except re.error:
+        re.compile(regex)
+        text = _Sampler(regex).whole()
+    except (re.error, ValueError):
         return None
-    text = _emit(list(parsed))
-    if text is not None and re.fullmatch(regex, text):
+    return text if re.fullmatch(regex, text) else None
+
+
+#: what one character of ``\d``, ``\w``, ``\s`` (and their complements) is sampled as
+_CLASS_ESCAPES = {"d": "0", "w": "a", "s": " ", "D": "a", "W": " ", "S": "a"}
+#: characters tried for a bracketed class, after the class's own characters
+_CLASS_TRIES = "abcxyz019_ -.:/A"
+_QUANTIFIER = re.compile(r"\{(\d*)(,?)(\d*)\}")
+_GROUP_PREFIX = re.compile(r"\?(?::|P<\w+>|[aiLmsux-]*:|(?P<flags>[aiLmsux]+\)))")
+
+
+class _Sampler:
+    """Walks a (compilable) regex once, building one string it matches: the first non-empty
+    branch of each alternation, each repeated atom once (or its minimum count)."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self.pos = 0
+
+    def whole(self) -> str:
+        text = self._alternation()
+        if self.pos != len(self.pattern):
+            raise ValueError("unbalanced pattern")
         return text
-    return None
 
+    def _peek(self) -> str:
+        return self.pattern[self.pos : self.pos + 1]
 
-def _emit(items: list[Any]) -> str | None:
-    out = []
-    for op, av in items:
-        if op is sre_c.LITERAL:
-            out.append(chr(av))
-        elif op is sre_c.ANY:
-            out.append("a")
-        elif op is sre_c.NOT_LITERAL:
-            out.append("a" if av != ord("a") else "b")
-        elif op is sre_c.IN:
-            out.append(_in(av))
-        elif op is sre_c.BRANCH:
-            choices = [c for c in (_emit(list(b)) for b in av[1]) if c is not None]
-            if not choices:
-                return None
-            out.append(next((c for c in choices if c), choices[0]))
-        elif op is sre_c.SUBPATTERN:
-            text = _emit(list(av[3]))
-            if text is None:
-                return None
-            out.append(text)
-        elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, sre_c.POSSESSIVE_REPEAT):
-            low, high, sub = av
-            text = _emit(list(sub))
-            if text is None:
-                return None
-            out.append(text * max(low, min(1, high)))
-        elif op is sre_c.AT:
-            continue
+    def _alternation(self) -> str:
+        choices = [self._sequence()]
+        while self._peek() == "|":
+            self.pos += 1
+            choices.append(self._sequence())
+        return next((c for c in choices if c), choices[0])
+
+    def _sequence(self) -> str:
+        out = []
+        while self._peek() not in ("", "|", ")"):
+            atom = self._atom()
+            out.append(atom * self._count())
+        return "".join(out)
+
+    def _atom(self) -> str:
+        char = self._peek()
+        self.pos += 1
+        if char == "(":
+            return self._group()
+        if char == "[":
+            return self._class()
+        if char == "\\":
+            escaped = self._peek()
+            self.pos += 1
+            return "" if escaped in "bBAZ" else _CLASS_ESCAPES.get(escaped, escaped)
+        return {".": "a", "^": "", "$": ""}.get(char, char)
+
+    def _group(self) -> str:
+        if self._peek() == "?":
+            prefix = _GROUP_PREFIX.match(self.pattern, self.pos)
+            if prefix is None:
+                raise ValueError("lookarounds are not sampled")  # RE2 (PromQL) has none
+            self.pos = prefix.end()
+            if prefix["flags"]:
+                return ""
+        text = self._alternation()
+        self.pos += 1  # the closing parenthesis (the pattern compiled)
+        return text
+
+    def _class(self) -> str:
+        end = self.pos + (self._peek() == "^")
+        end += self.pattern[end] == "]"  # a leading ] is a member
+        while self.pattern[end] != "]":
+            end += 2 if self.pattern[end] == "\\" else 1
+        body, self.pos = self.pattern[self.pos : end], end + 1
+        members = re.compile(f"[{body}]")
+        pool = _CLASS_TRIES + body if body.startswith("^") else body + _CLASS_TRIES
+        found = next((c for c in pool if members.fullmatch(c)), None)
+        if found is None:
+            raise ValueError("no sample for the character class")
+        return found
+
+    def _count(self) -> int:
+        char = self._peek()
+        if char in ("*", "+", "?"):
+            self.pos += 1
+            count = 1
+        elif (bounds := _QUANTIFIER.match(self.pattern, self.pos)) is not None:
+            self.pos = bounds.end()
+            low = int(bounds[1] or 0)
+            high = int(bounds[3]) if bounds[3] else (low if not bounds[2] else low + 1)
+            count = max(low, min(1, high))
         else:
-            return None
-    return "".join(out)
-
-
-def _in(items: list[Any]) -> str:
-    if items and items[0][0] is sre_c.NEGATE:
-        excluded = re.compile("[" + "".join(_class_text(items[1:])) + "]")
-        return next(c for c in "abcxyz019_" if not excluded.match(c))
-    op, av = items[0]
-    if op is sre_c.LITERAL:
-        return chr(av)
-    if op is sre_c.RANGE:
-        return chr(av[0])
-    return {sre_c.CATEGORY_DIGIT: "0", sre_c.CATEGORY_SPACE: " "}.get(av, "a")
-
-
-def _class_text(items: list[Any]) -> list[str]:
-    parts = []
-    for op, av in items:
-        if op is sre_c.LITERAL:
-            parts.append(re.escape(chr(av)))
-        elif op is sre_c.RANGE:
-            parts.append(f"{re.escape(chr(av[0]))}-{re.escape(chr(av[1]))}")
-        elif op is sre_c.CATEGORY:
-            parts.append({sre_c.CATEGORY_DIGIT: r"\d", sre_c.CATEGORY_WORD: r"\w"}.get(av, r"\s"))
-    return parts
+            return 1
+        if self._peek() in ("?", "+"):  # lazy or possessive: the same strings
+            self.pos += 1
+        return count
 
 
 def _matches(labels: Mapping[str, str], matchers: tuple[tuple[str, str, str], ...]) -> bool:

@@ -1,5 +1,5 @@
-"""Qiskit instrumentation: primitives, ``backend.run``, jobs and the transpiler, traced and
-measured with the contract's metrics, spans and job events.
+"""SDK instrumentation: Qiskit (primitives, ``backend.run``, jobs and the transpiler) and
+Amazon Braket tasks, traced and measured with the contract's metrics, spans and job events.
 
 Example::
 
@@ -13,18 +13,20 @@ Example::
         with idempotency_key("bell-2026-11-21"):
             return SamplerV2(mode=FakeManilaV2()).run([isa_bell]).result()
 
-Importing this package does not import qiskit; instrumenting imports what it wraps.
+Importing this package imports no SDK; instrumenting imports what it wraps.
 """
 
 from __future__ import annotations
 
 from qobserve.instrument.backends import backend_type
+from qobserve.instrument.braket_adapter import BraketInstrumentor
 from qobserve.instrument.compare import compare, hellinger_fidelity
 from qobserve.instrument.idempotency import idempotency_key
 from qobserve.instrument.instrumentor import QiskitInstrumentor
 from qobserve.instrument.pricing import PriceModel, load_price_model
 
 __all__ = [
+    "BraketInstrumentor",
     "PriceModel",
     "QiskitInstrumentor",
     "backend_type",

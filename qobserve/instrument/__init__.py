@@ -1,5 +1,5 @@
-"""SDK instrumentation: Qiskit (primitives, ``backend.run``, jobs and the transpiler) and
-Amazon Braket tasks, traced and measured with the contract's metrics, spans and job events.
+"""SDK instrumentation: Qiskit (primitives, ``backend.run``, jobs and the transpiler), Amazon
+Braket tasks and Cirq sampler calls, traced and measured with the contract's metrics, spans and job events.
 
 Example::
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from qobserve.instrument.backends import backend_type
 from qobserve.instrument.braket_adapter import BraketInstrumentor
+from qobserve.instrument.cirq_adapter import CirqInstrumentor
 from qobserve.instrument.compare import compare, hellinger_fidelity
 from qobserve.instrument.idempotency import idempotency_key
 from qobserve.instrument.instrumentor import QiskitInstrumentor
@@ -27,6 +28,7 @@ from qobserve.instrument.pricing import PriceModel, load_price_model
 
 __all__ = [
     "BraketInstrumentor",
+    "CirqInstrumentor",
     "PriceModel",
     "QiskitInstrumentor",
     "backend_type",

@@ -41,13 +41,11 @@ from qobserve.instrument.adapter import (
     Submission,
     Work,
 )
-from qobserve.instrument.base import BaseInstrumentor
-from qobserve.instrument.idempotency import AUTO_SCOPES
 from qobserve.instrument.patching import Patcher
+from qobserve.instrument.patching_instrumentor import PatchingInstrumentor
 from qobserve.instrument.results import JobResultError
 from qobserve.instrument.submit import recorded, wrap_submit
 from qobserve.instrument.timing import Timing
-from qobserve.telemetry import current_telemetry
 
 _STATUS = {"COMPLETED": DONE, "FAILED": ERROR, "CANCELLED": CANCELLED}
 
@@ -274,29 +272,17 @@ TARGETS: tuple[tuple[str, str, str, Describe], ...] = (
 )  # fmt: skip
 
 
-class BraketInstrumentor(BaseInstrumentor):
+class BraketInstrumentor(PatchingInstrumentor):
     """Traces and measures Amazon Braket tasks (see the module docstring).
 
-    ``instrument(auto_idempotency="run")``: scope of automatic idempotency keys, as for
-    :class:`~qobserve.instrument.QiskitInstrumentor`.
+    ``instrument(auto_idempotency="run")``: see
+    :class:`~qobserve.instrument.patching_instrumentor.PatchingInstrumentor`.
     """
-
-    _patcher: Patcher
 
     def instrumentation_dependencies(self) -> Collection[str]:
         return ("amazon-braket-sdk >= 1.80",)
 
-    def _instrument(self, *, auto_idempotency: str = "run", **unknown: Any) -> None:
-        if unknown:
-            raise TypeError(f"unknown instrument() option(s): {', '.join(sorted(unknown))}")
-        if auto_idempotency not in AUTO_SCOPES:
-            from qobserve.exceptions import InputError
-
-            raise InputError(
-                f"{auto_idempotency!r} is not one of {', '.join(AUTO_SCOPES)}",
-                field="auto_idempotency",
-            )
-        patcher = self._patcher = Patcher()
+    def _patch(self, patcher: Patcher, auto_idempotency: str) -> None:
         for module, name, method, describe in TARGETS:
             try:
                 cls = getattr(importlib.import_module(module), name, None)
@@ -304,12 +290,6 @@ class BraketInstrumentor(BaseInstrumentor):
                 cls = None
             if isinstance(cls, type):
                 patcher.patch(cls, method, wrap_submit(describe, auto_idempotency))
-
-    def _uninstrument(self, **kwargs: Any) -> None:
-        self._patcher.restore()
-        tel = current_telemetry()
-        if tel is not None:
-            tel.instrumentation.reset()
 
 
 __all__ = ["BRAKET", "BraketAdapter", "BraketInstrumentor", "BraketWork"]

@@ -1,5 +1,6 @@
 """SDK instrumentation: Qiskit (primitives, ``backend.run``, jobs and the transpiler), Amazon
-Braket tasks and Cirq sampler calls, traced and measured with the contract's metrics, spans and job events.
+Braket tasks and Cirq sampler calls, traced and measured with the contract's metrics, spans
+and job events.
 
 Example::
 

@@ -29,7 +29,7 @@ from collections.abc import Collection, Iterator, Sequence
 from typing import Any, ClassVar
 
 from qobserve.instrument.adapter import Adapter, Args, Describe, Shape, Submission, Work
-from qobserve.instrument.patching import Patcher
+from qobserve.instrument.patching import Patcher, class_tree
 from qobserve.instrument.patching_instrumentor import PatchingInstrumentor
 from qobserve.instrument.submit import recorded, wrap_submit
 
@@ -173,16 +173,6 @@ def _describer(method: str) -> Describe:
 METHODS = ("run", "run_sweep", "run_batch", "sample")
 
 
-def _sampler_classes(root: type) -> list[type]:
-    found, stack = [], [root]
-    while stack:
-        cls = stack.pop()
-        if cls not in found:
-            found.append(cls)
-            stack.extend(cls.__subclasses__())
-    return found
-
-
 class CirqInstrumentor(PatchingInstrumentor):
     """Traces and measures Cirq sampler calls (see the module docstring).
 
@@ -198,7 +188,7 @@ class CirqInstrumentor(PatchingInstrumentor):
             sampler = importlib.import_module("cirq").Sampler
         except Exception:
             return
-        for cls in _sampler_classes(sampler):
+        for cls in class_tree(sampler):
             for method in METHODS:
                 if method in vars(cls):
                     patcher.patch(cls, method, wrap_submit(_describer(method), auto_idempotency))

@@ -49,6 +49,10 @@ _BY_CLASS: tuple[tuple[str, str], ...] = (
     ("SSOError", "auth"),
     ("NoRegionError", "auth"),
     ("ParamValidationError", "invalid_input"),
+    # PennyLane: a circuit or device the user asked for that cannot be run
+    ("WireError", "invalid_input"),
+    ("QuantumFunctionError", "invalid_input"),
+    ("DeviceError", "invalid_input"),
     ("ConnectionClosedError", "network"),
     ("ConnectionError", "network"),  # requests', botocore's and the builtin
     ("ProtocolError", "network"),

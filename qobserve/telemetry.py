@@ -133,8 +133,13 @@ class Telemetry:
             pass
 
     def flush(self, timeout: float = 30.0) -> bool:
-        """Commit queued events and export finished spans; True when all made it in time."""
+        """Record jobs whose outcome is known (a remote job's record waits for one timing
+        request), commit queued events and export finished spans; True when all made it in
+        time."""
         ok = True
+        state = self._instrumentation
+        if state is not None:
+            ok = state.finisher.flush(timeout)
         if self.store is not None:
             ok = self.store.flush(timeout)
         provider = self.tracing.provider

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 import requests
@@ -20,6 +21,7 @@ from qiskit_ibm_runtime.exceptions import (
 from qobserve.contract import ERROR_TYPES
 from qobserve.errors import InvalidResultError, classify
 from tests.braket_api import SV1_ARN, FakeBraketAPI
+from tests.conftest import require_module
 
 
 def raised_from(outer: type[BaseException], inner: BaseException, *args: object) -> BaseException:
@@ -197,3 +199,30 @@ def test_braket_unreachable_endpoint_is_network_and_slow_one_timeout(
         AwsDevice(SV1_ARN, aws_session=AwsSession(braket_client=client))
     assert type(slow.value).__name__ == "ReadTimeoutError"
     assert classify(slow.value) == "timeout"
+
+
+# -- PennyLane: its exceptions, raised where PennyLane raises them ----------------------------
+
+
+def test_pennylane_errors_are_invalid_input() -> None:
+    require_module("pennylane", "pennylane")
+    import pennylane as qml
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def off_device() -> Any:
+        qml.CNOT(wires=[0, 5])
+        return qml.expval(qml.PauliZ(0))
+
+    @qml.qnode(qml.device("default.qubit", wires=1))
+    def no_measurement() -> Any:
+        qml.Hadamard(wires=0)
+        return 1.0
+
+    raised = []
+    for call in (off_device, no_measurement, lambda: qml.device("no.such.device", wires=1)):
+        with pytest.raises(Exception) as err:
+            call()
+        raised.append(err.value)
+    assert [type(e).__name__ for e in raised] == ["WireError", "QuantumFunctionError",
+                                                  "DeviceError"]  # fmt: skip
+    assert [classify(e) for e in raised] == ["invalid_input"] * 3

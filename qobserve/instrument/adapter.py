@@ -153,6 +153,11 @@ class Adapter:
         """True when ``cancel()`` returning ``value`` means something was cancelled."""
         return value is not False
 
+    def result_final(self, handle: Any, result: Any) -> bool:
+        """False when ``result()`` returned although the job goes on (Braket's ``None`` after
+        its polling timed out): the core then treats the call as a client-side timeout."""
+        return True
+
     def result_failure(self, handle: Any, result: Any) -> BaseException | None:
         """The failure a returned result reports (a result object with ``success`` false,
         ``None`` for a failed Braket task), None for a successful one."""

@@ -130,8 +130,9 @@ class TrackedJob:
     def returned(self, result: Any) -> None:
         """A synchronous call returned its result: record it now. Never raises."""
         try:
+            self.job_id = self.adapter.job_id(result)
             if self.submit_span is not None:
-                end_submit(self.submit_span, "")
+                end_submit(self.submit_span, self.job_id)
             with self.lock:
                 if self._claim():
                     self.record(result=result)
@@ -199,6 +200,9 @@ class TrackedJob:
             self.finish(**outcome)
 
     def observed_result(self, value: Any) -> None:
+        if not self.adapter.result_final(self.job, value):
+            self.observed_poll_error(TimeoutError("result() returned before the job ended"))
+            return
         self.remember_origin(value)
         self._conclude(result=value)
 

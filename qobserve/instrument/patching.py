@@ -88,4 +88,16 @@ class Patcher:
                 delattr(patch.owner, patch.name)
 
 
+def class_tree(root: type) -> list[type]:
+    """``root`` and every subclass of it loaded now, parents before their subclasses."""
+    found: list[type] = []
+    stack = [root]
+    while stack:
+        cls = stack.pop(0)
+        if cls not in found:
+            found.append(cls)
+            stack.extend(cls.__subclasses__())
+    return found
+
+
 _MISSING: Any = object()

@@ -119,7 +119,13 @@ COST_USD_TOTAL = _m(
 JOB_DUPLICATES_TOTAL = _m(
     "quantum_job_duplicates_total",
     "counter",
-    "Submissions whose idempotency key was already seen.",
+    "Submissions whose idempotency key matches a job that succeeded or is in flight.",
+    (_B, _E),
+)
+JOB_RETRIES_TOTAL = _m(
+    "quantum_job_retries_total",
+    "counter",
+    "Resubmissions after a failed or cancelled job with the same idempotency key.",
     (_B, _E),
 )
 RESULT_CHECKS_TOTAL = _m(
@@ -175,8 +181,9 @@ EVENTS_DROPPED_TOTAL = _m(
 #: Everything instrumentation registers in a process, in exposition order.
 INSTRUMENTATION_METRICS: tuple[MetricSpec, ...] = (
     JOBS_TOTAL, JOB_DURATION, JOB_QUEUE, JOB_EXECUTION, TRANSPILE_DURATION, JOBS_IN_FLIGHT,
-    SHOTS_TOTAL, QPU_SECONDS_TOTAL, COST_USD_TOTAL, JOB_DUPLICATES_TOTAL, RESULT_CHECKS_TOTAL,
-    RESULT_FIDELITY, EXPERIMENTS_TOTAL, EXPERIMENT_DURATION, TELEMETRY_INCOMPLETE_TOTAL,
+    SHOTS_TOTAL, QPU_SECONDS_TOTAL, COST_USD_TOTAL, JOB_DUPLICATES_TOTAL, JOB_RETRIES_TOTAL,
+    RESULT_CHECKS_TOTAL, RESULT_FIDELITY, EXPERIMENTS_TOTAL, EXPERIMENT_DURATION,
+    TELEMETRY_INCOMPLETE_TOTAL,
     INTERNAL_ERRORS_TOTAL, LABEL_OVERFLOW_TOTAL, EVENTS_DROPPED_TOTAL,
 )  # fmt: skip
 

@@ -72,6 +72,8 @@ class Recorder:
             m.inc(contract.COST_USD_TOTAL, be, obs.cost_usd)
         if obs.duplicate:
             m.inc(contract.JOB_DUPLICATES_TOTAL, be)
+        if obs.retry:
+            m.inc(contract.JOB_RETRIES_TOTAL, be)
 
     # -- event ---------------------------------------------------------------------------------
     @staticmethod
@@ -102,6 +104,11 @@ class Recorder:
             duplicate=obs.duplicate,
             trace_id=trace_id,
             idempotency_key=obs.idempotency_key,
+            two_qubit_gates=obs.two_qubit_gates,
+            retry=obs.retry,
+            calibration_at=obs.calibration_at,
+            execution_mode=obs.execution_mode,
+            session_id=obs.session_id,
         )
 
     # -- spans ---------------------------------------------------------------------------------
@@ -162,14 +169,22 @@ def job_attributes(obs: JobObservation) -> dict[str, Any]:
         ("quantum.shots", obs.shots),
         ("quantum.circuit.num_qubits", obs.num_qubits),
         ("quantum.circuit.depth", obs.depth),
+        ("quantum.circuit.two_qubit_gates", obs.two_qubit_gates),
+        ("quantum.circuit.width", obs.circuit_width),
+        ("quantum.backend.calibration_at", obs.calibration_at),
         ("quantum.job.qpu_seconds", obs.qpu_seconds),
         ("quantum.job.cost_usd", obs.cost_usd),
     ):
         if value is not None:
             attrs[attr] = value
+    if obs.execution_mode:
+        attrs["quantum.execution.mode"] = obs.execution_mode
+    if obs.session_id:
+        attrs["quantum.execution.session_id"] = obs.session_id
     if obs.idempotency_key:
         attrs["qobserve.idempotency_key"] = obs.idempotency_key
         attrs["qobserve.duplicate"] = obs.duplicate
+        attrs["qobserve.retry"] = obs.retry
     if obs.incomplete:
         attrs["qobserve.incomplete"] = True
     return attrs

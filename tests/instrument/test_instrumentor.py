@@ -15,7 +15,8 @@ import pytest
 from qobserve.exceptions import InputError
 from qobserve.instrument import QiskitInstrumentor
 from qobserve.instrument.base import BaseInstrumentor
-from qobserve.instrument.primitives import BACKEND_TARGETS, PRIMITIVE_TARGETS
+from qobserve.instrument.instrumentor import _subclasses
+from qobserve.instrument.primitives import BACKEND_BASE, PRIMITIVE_TARGETS, REFERENCE_TARGETS
 
 
 def snapshot() -> dict[tuple[int, str], Any]:
@@ -27,7 +28,10 @@ def snapshot() -> dict[tuple[int, str], Any]:
     from qiskit.primitives.primitive_job import PrimitiveJob
     from qiskit_aer.jobs.aerjob import AerJob
 
-    classes = [t.load() for t in PRIMITIVE_TARGETS + BACKEND_TARGETS]
+    classes = [t.load() for t in (*PRIMITIVE_TARGETS, *REFERENCE_TARGETS, BACKEND_BASE)]
+    base = BACKEND_BASE.load()
+    assert base is not None
+    classes += _subclasses(base)
     classes += [AerJob, PrimitiveJob, qiskit.transpiler.passmanager.StagedPassManager]
     state: dict[tuple[int, str], Any] = {}
     for cls in classes:
@@ -49,7 +53,7 @@ def test_uninstrument_restores_every_original_exactly() -> None:
     instrumentor.instrument()
     try:
         during = snapshot()
-        changed = [key for key in before if during.get(key) is not before[key]]
+        changed = [k for k in during.keys() | before.keys() if during.get(k) is not before.get(k)]
         assert len(changed) == len(instrumentor.patched) >= 12
     finally:
         instrumentor.uninstrument()

@@ -35,6 +35,15 @@ ERROR_TYPES: tuple[str, ...] = (
     "none", "auth", "rate_limited", "quota_exceeded", "backend_unavailable", "timeout",
     "job_failed", "cancelled", "invalid_input", "network", "invalid_result", "internal",
 )  # fmt: skip
+#: (outcome, error_type) of every ``quantum_jobs_total`` series a job can land in: all exist,
+#: at 0, from the first job of a backend x experiment, so that the first failure of a
+#: low-volume workload is an increase every rate window sees (``rate()`` never sees the first
+#: sample of a series).
+JOB_OUTCOME_SERIES: tuple[tuple[str, str], ...] = (
+    ("success", "none"),
+    ("cancelled", "cancelled"),
+    *(("error", e) for e in ERROR_TYPES if e not in ("none", "cancelled")),
+)
 #: Values of the ``backend_type`` label.
 BACKEND_TYPES: tuple[str, ...] = ("qpu", "emulator", "simulator")
 #: Values of the ``verdict`` label of result checks.

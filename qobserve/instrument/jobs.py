@@ -305,7 +305,8 @@ class TrackedJob:
 
     def abandon(self) -> None:
         """The process is ending with the job unfinished: record what the caller last saw,
-        or count the job's telemetry as incomplete."""
+        else store the job as ``unfinished`` (``qobserve events reconcile`` records its outcome
+        later) and count its telemetry as incomplete."""
         with self.lock:
             if not self._claim():
                 return
@@ -314,7 +315,9 @@ class TrackedJob:
                 return
             self.tel.metrics.inc(contract.TELEMETRY_INCOMPLETE_TOTAL, ("unfinished",))
             try:
-                Recorder(self.tel).record(self._observe("", "none", None, incomplete=True))
+                Recorder(self.tel).record(
+                    self._observe("unfinished", "none", None, incomplete=True)
+                )
             except Exception as err:
                 self.tel.internal_error("instrument", err)
 
@@ -391,8 +394,11 @@ class TrackedJob:
         """The job's facts, collected once."""
         submission = self.submission
         shape = submission.work.shape()
-        started, finished, queue, execution, qpu, source = self._timing(timing, submitted)
-        if not incomplete:
+        started, end, queue, execution, qpu, source = self._timing(timing, submitted)
+        finished: float | None = end
+        if incomplete:  # nothing is known of how it ran, nor when it will end
+            started, finished, queue, execution, qpu, source = None, None, None, None, None, "none"
+        else:
             self._settle_key(outcome, submitted)
         key = self.key if submitted else ""  # a rejected submission is no resubmission target
         cost = None

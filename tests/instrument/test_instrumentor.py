@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import inspect
 import sqlite3
 import subprocess
 import sys
+import threading
 import types
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ def snapshot() -> dict[tuple[int, str], Any]:
     base = BACKEND_BASE.load()
     assert base is not None
     classes += _subclasses(base)
+    classes += [concurrent.futures.ThreadPoolExecutor, threading.Thread]  # context propagation
     classes += [AerJob, PrimitiveJob, qiskit.transpiler.passmanager.StagedPassManager]
     state: dict[tuple[int, str], Any] = {}
     for cls in classes:

@@ -35,6 +35,15 @@ ERROR_TYPES: tuple[str, ...] = (
     "none", "auth", "rate_limited", "quota_exceeded", "backend_unavailable", "timeout",
     "job_failed", "cancelled", "invalid_input", "network", "invalid_result", "internal",
 )  # fmt: skip
+#: (outcome, error_type) of every ``quantum_jobs_total`` series a job can land in: all exist,
+#: at 0, from the first job of a backend x experiment, so that the first failure of a
+#: low-volume workload is an increase every rate window sees (``rate()`` never sees the first
+#: sample of a series).
+JOB_OUTCOME_SERIES: tuple[tuple[str, str], ...] = (
+    ("success", "none"),
+    ("cancelled", "cancelled"),
+    *(("error", e) for e in ERROR_TYPES if e not in ("none", "cancelled")),
+)
 #: Values of the ``backend_type`` label.
 BACKEND_TYPES: tuple[str, ...] = ("qpu", "emulator", "simulator")
 #: Values of the ``verdict`` label of result checks.
@@ -119,7 +128,13 @@ COST_USD_TOTAL = _m(
 JOB_DUPLICATES_TOTAL = _m(
     "quantum_job_duplicates_total",
     "counter",
-    "Submissions whose idempotency key was already seen.",
+    "Submissions whose idempotency key matches a job that succeeded or is in flight.",
+    (_B, _E),
+)
+JOB_RETRIES_TOTAL = _m(
+    "quantum_job_retries_total",
+    "counter",
+    "Resubmissions after a failed or cancelled job with the same idempotency key.",
     (_B, _E),
 )
 RESULT_CHECKS_TOTAL = _m(
@@ -175,8 +190,9 @@ EVENTS_DROPPED_TOTAL = _m(
 #: Everything instrumentation registers in a process, in exposition order.
 INSTRUMENTATION_METRICS: tuple[MetricSpec, ...] = (
     JOBS_TOTAL, JOB_DURATION, JOB_QUEUE, JOB_EXECUTION, TRANSPILE_DURATION, JOBS_IN_FLIGHT,
-    SHOTS_TOTAL, QPU_SECONDS_TOTAL, COST_USD_TOTAL, JOB_DUPLICATES_TOTAL, RESULT_CHECKS_TOTAL,
-    RESULT_FIDELITY, EXPERIMENTS_TOTAL, EXPERIMENT_DURATION, TELEMETRY_INCOMPLETE_TOTAL,
+    SHOTS_TOTAL, QPU_SECONDS_TOTAL, COST_USD_TOTAL, JOB_DUPLICATES_TOTAL, JOB_RETRIES_TOTAL,
+    RESULT_CHECKS_TOTAL, RESULT_FIDELITY, EXPERIMENTS_TOTAL, EXPERIMENT_DURATION,
+    TELEMETRY_INCOMPLETE_TOTAL,
     INTERNAL_ERRORS_TOTAL, LABEL_OVERFLOW_TOTAL, EVENTS_DROPPED_TOTAL,
 )  # fmt: skip
 

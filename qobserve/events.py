@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any, get_args, get_type_hints
 
-_TIME_FIELDS = ("submitted_at", "started_at", "finished_at")
+_TIME_FIELDS = ("submitted_at", "started_at", "finished_at", "calibration_at")
 
 
 @dataclass(slots=True)
@@ -50,6 +50,12 @@ class JobEvent:
     duplicate: bool = False
     trace_id: str = ""
     idempotency_key: str = ""
+    # schema 3 (appended, in migration order)
+    two_qubit_gates: int | None = None
+    retry: bool = False
+    calibration_at: float | None = None
+    execution_mode: str = ""
+    session_id: str = ""
 
     def to_row(self) -> tuple[object, ...]:
         """The event's values in ``JOB_EVENT_COLUMNS`` order, times still in Unix seconds."""

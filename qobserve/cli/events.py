@@ -4,6 +4,7 @@ Example::
 
     qobserve events export --format parquet -o events.parquet
     qobserve events export --what runs --since 2026-11-16 > runs.csv
+    qobserve events reconcile --since 2026-11-20
 """
 
 from __future__ import annotations
@@ -30,10 +31,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     export.add_argument("-o", "--output", help="output file (CSV: stdout when omitted)")
     export.add_argument("--since", help="only rows finished at or after (ISO 8601, UTC)")
     export.add_argument("--until", help="only rows finished before (ISO 8601, UTC)")
+    reconcile = sub.add_parser(
+        "reconcile", help="record the outcome of jobs that outlived their process"
+    )
+    reconcile.add_argument("--store", default=DEFAULT_STORE, help=f"store path ({DEFAULT_STORE})")
+    reconcile.add_argument("--since", help="only jobs submitted at or after (ISO 8601, UTC)")
+    reconcile.add_argument("--price-model", help="price model file for the jobs' cost")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``qobserve events ACTION``."""
+    if args.action == "reconcile":
+        from qobserve.instrument.reconcile import reconcile
+
+        done = reconcile(args.store, since=args.since, price_model=args.price_model)
+        print(
+            f"completed {done.completed}, failed {done.failed}, cancelled {done.cancelled}, "
+            f"still unfinished {done.unfinished}"
+        )
+        return 0
     n = export_events(
         args.store, args.output, fmt=args.format, what=args.what, since=args.since, until=args.until
     )

@@ -88,7 +88,9 @@ class Submission:
 
     ``options`` are the run options that change the result (seeds, resilience level,
     twirling...): they go into the automatic idempotency key. ``attributes`` are extra span
-    attributes of the job (``quantum.*``).
+    attributes of the job (``quantum.*``). ``calibration_at`` is the backend's last
+    calibration (Unix seconds) at submission; ``execution_mode`` ``job``, ``session`` or
+    ``batch`` (IBM), with the session or batch id in ``session_id``.
     """
 
     adapter: Adapter
@@ -100,6 +102,9 @@ class Submission:
     options: Mapping[str, Any] = field(default_factory=dict)
     attributes: Mapping[str, Any] = field(default_factory=dict)
     returns_result: bool = False
+    calibration_at: float | None = None
+    execution_mode: str = ""
+    session_id: str = ""
 
 
 Args = tuple[tuple[Any, ...], dict[str, Any]]

@@ -79,8 +79,16 @@ class Inputs:
                 out.append(circuit)
         return out
 
+    def parameter_sets(self) -> list[int | None]:
+        """Per PUB, how many parameter sets it binds (1 for a circuit without parameters;
+        None where the PUB cannot be read). Circuits of ``backend.run`` count 1 each."""
+        if self.kind not in ("sampler", "estimator"):
+            return [1] * len(self.items)
+        return [_parameter_sets(self.kind, item) for item in self.items]
+
     def requested_shots(self) -> int | None:
-        """Total shots asked for across pubs, or None when the primitive decides (Estimator)."""
+        """Shots the submission executes: shots x parameter sets, summed over PUBs; None when
+        the primitive decides (Estimator precision)."""
         if self.kind == "program":
             return self.program_shots * len(self.items) if self.program_shots else None
         if self.kind == "estimator":
@@ -88,27 +96,33 @@ class Inputs:
         if self.kind == "circuits":
             return self.shots * len(self.items) if self.shots else None
         total = 0
-        for item in self.items:
+        for item, sets in zip(self.items, self.parameter_sets(), strict=True):
             shots = _pub_shots(item)
             if shots is None:
                 shots = self.shots or self.default_shots
-            if not shots:
+            if not shots or sets is None:
                 return None
-            total += shots
+            total += shots * sets
         return total
 
     def shape(self) -> Shape:
-        """Qubits and depth of the largest circuits; None where unknown."""
-        qubits: int | None = None
+        """The circuits' shape: qubits acted on (largest), width as submitted (largest), depth
+        (deepest), two-qubit gates (all circuits); None where unknown or too large to walk."""
+        used: int | None = None
+        width: int | None = None
         depth: int | None = None
+        two_qubit: int | None = None
         for circuit in self.circuits():
             n = getattr(circuit, "num_qubits", None)
             if isinstance(n, int):
-                qubits = max(qubits or 0, n)
-            if len(getattr(circuit, "data", ())) <= MAX_WALK_OPS:
-                d = circuit.depth()
-                depth = max(depth or 0, d)
-        return Shape(self.num_circuits, qubits, depth)
+                width = max(width or 0, n)
+            if len(getattr(circuit, "data", ())) > MAX_WALK_OPS:
+                continue
+            depth = max(depth or 0, circuit.depth())
+            acted, pairs = _walk(circuit)
+            used = max(used or 0, acted)
+            two_qubit = (two_qubit or 0) + pairs
+        return Shape(self.num_circuits, used, depth, two_qubit, width)
 
     def fingerprint(self, *context: object) -> str:
         """A hex SHA-256 of the inputs and ``context`` (backend name, primitive...)."""
@@ -127,6 +141,41 @@ def _circuit_of(item: Any) -> Any:
         return _circuit_of(item[0])
     circuit = getattr(item, "circuit", None)
     return circuit if circuit is not None and hasattr(circuit, "num_qubits") else None
+
+
+#: operations that touch qubits without acting on them
+_NOT_ACTING = frozenset({"barrier", "delay", "store"})
+
+
+def _walk(circuit: Any) -> tuple[int, int]:
+    """(qubits acted on, two-qubit gates) of one circuit."""
+    acted: set[Any] = set()
+    pairs = 0
+    for instruction in circuit.data:
+        name = instruction.operation.name
+        if name in _NOT_ACTING:
+            continue
+        qubits = instruction.qubits
+        acted.update(qubits)
+        if len(qubits) == 2 and not instruction.clbits:
+            pairs += 1
+    return len(acted), pairs
+
+
+def _parameter_sets(kind: str, item: Any) -> int | None:
+    """Parameter sets a Sampler or Estimator PUB binds (qiskit's own coercion reads it)."""
+    try:
+        if kind == "sampler":
+            from qiskit.primitives.containers.sampler_pub import SamplerPub
+
+            values = SamplerPub.coerce(item).parameter_values
+        else:
+            from qiskit.primitives.containers.estimator_pub import EstimatorPub
+
+            values = EstimatorPub.coerce(item).parameter_values
+    except Exception:  # not a PUB qiskit can read: the SDK will say so itself
+        return None
+    return max(int(values.size), 1)
 
 
 def _pub_shots(item: Any) -> int | None:

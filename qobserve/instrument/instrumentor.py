@@ -18,8 +18,9 @@ from typing import Any
 from qobserve.exceptions import InputError
 from qobserve.instrument.base import BaseInstrumentor
 from qobserve.instrument.idempotency import AUTO_SCOPES
-from qobserve.instrument.patching import Patcher
-from qobserve.instrument.primitives import BACKEND_TARGETS, PRIMITIVE_TARGETS
+from qobserve.instrument.patching import Patcher, WrapperFactory
+from qobserve.instrument.primitives import BACKEND_BASE, PRIMITIVE_TARGETS, REFERENCE_TARGETS
+from qobserve.instrument.propagation import patch_threads
 from qobserve.instrument.submit import wrap_submit
 from qobserve.instrument.timing import stamping_submit
 from qobserve.instrument.transpiler import wrap_generate, wrap_pass_manager_run, wrap_transpile
@@ -39,12 +40,19 @@ class QiskitInstrumentor(BaseInstrumentor):
     ``instrument()`` keyword arguments:
 
     - ``primitives`` (True): wrap ``SamplerV2``/``EstimatorV2`` and the executor-based
-      ``Sampler``, ``Estimator`` and ``Executor`` of qiskit-ibm-runtime;
-    - ``backend_run`` (True): wrap ``run`` of Aer, fake and generic backends;
+      ``Sampler``, ``Estimator`` and ``Executor`` of qiskit-ibm-runtime, qiskit's reference
+      (``StatevectorSampler``/``Estimator``) and backend (``BackendSamplerV2``/``EstimatorV2``)
+      primitives, and Aer's;
+    - ``backend_run`` (True): wrap ``run`` of every ``BackendV2`` subclass (Aer, fake and
+      generic backends, ``BasicSimulator``, third-party providers, also those imported
+      after ``instrument()``);
     - ``transpiler`` (True): wrap ``StagedPassManager.run``, ``transpile`` and
       ``generate_preset_pass_manager``;
     - ``auto_idempotency`` (``"run"``): scope of automatic idempotency keys, ``"run"``,
-      ``"global"`` or ``"off"`` (see :mod:`qobserve.instrument.idempotency`).
+      ``"global"`` or ``"off"`` (see :mod:`qobserve.instrument.idempotency`);
+    - ``propagate_context`` (True): carry the experiment run, idempotency key block and
+      OpenTelemetry context into executor submissions and threads started inside a run (see
+      :mod:`qobserve.instrument.propagation`).
 
     What this SDK version lacks is skipped; :attr:`patched` lists what was wrapped.
     """
@@ -79,6 +87,7 @@ class QiskitInstrumentor(BaseInstrumentor):
         backend_run: bool = True,
         transpiler: bool = True,
         auto_idempotency: str = "run",
+        propagate_context: bool = True,
         **unknown: Any,
     ) -> None:
         if unknown:
@@ -89,20 +98,22 @@ class QiskitInstrumentor(BaseInstrumentor):
                 field="auto_idempotency",
             )
         patcher = self._patcher = Patcher()
-        targets = (PRIMITIVE_TARGETS if primitives else ()) + (
-            BACKEND_TARGETS if backend_run else ()
-        )
+        targets = (PRIMITIVE_TARGETS + REFERENCE_TARGETS) if primitives else ()
         for target in targets:
             cls = target.load()
             if cls is not None:
                 patcher.patch(cls, target.method, wrap_submit(target.describe, auto_idempotency))
-        if targets:
+        if backend_run:
+            _patch_backends(patcher, wrap_submit(BACKEND_BASE.describe, auto_idempotency))
+        if primitives or backend_run:
             for module, name, method, fn_attr, pool_attr in _STAMPED_JOBS:
                 cls = _load(module, name)
                 if cls is not None:
                     patcher.patch(cls, method, stamping_submit(fn_attr, pool_attr))
         if transpiler:
             _patch_transpiler(patcher)
+        if propagate_context:
+            patch_threads(patcher)
 
     def _uninstrument(self, **kwargs: Any) -> None:
         self._patcher.restore()
@@ -117,6 +128,41 @@ def _load(module: str, name: str) -> Any:
     except Exception:
         return None
     return found
+
+
+def _subclasses(cls: type) -> list[type]:
+    found: list[type] = []
+    stack: list[type] = list(cls.__subclasses__())
+    while stack:
+        sub = stack.pop()
+        if sub not in found:
+            found.append(sub)
+            stack.extend(sub.__subclasses__())
+    return found
+
+
+def _patch_backends(patcher: Patcher, factory: WrapperFactory) -> None:
+    """``run`` of every ``BackendV2`` subclass that defines one, now and later: a provider
+    imported after ``instrument()`` defines its backend classes then, so
+    ``BackendV2.__init_subclass__`` patches each new class as it is created (until
+    ``uninstrument()``). An inherited ``run`` is already patched where it is defined; a
+    ``run`` that calls another (``super().run``) is one job, the outermost call."""
+    loaded = BACKEND_BASE.load()
+    if loaded is None:
+        return
+    base: type = loaded
+    for cls in _subclasses(base):
+        if "run" in vars(cls):
+            patcher.patch(cls, "run", factory)
+    if "__init_subclass__" in vars(base):  # a qiskit that hooks it itself: leave it alone
+        return
+
+    def __init_subclass__(cls: type, /, **kwargs: Any) -> None:
+        super(base, cls).__init_subclass__(**kwargs)  # type: ignore[arg-type]  # cls is a class
+        if "run" in vars(cls) and patcher.active:
+            patcher.patch(cls, "run", factory)
+
+    patcher.set(base, "__init_subclass__", classmethod(__init_subclass__))
 
 
 def _patch_transpiler(patcher: Patcher) -> None:

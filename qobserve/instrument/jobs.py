@@ -38,7 +38,7 @@ from qobserve.context import NO_EXPERIMENT, current_run
 from qobserve.errors import classify
 from qobserve.instrument import hooks
 from qobserve.instrument.adapter import CANCELLED, ERROR, NO_TIMING, Submission
-from qobserve.instrument.idempotency import AUTO_PREFIX, explicit_key
+from qobserve.instrument.idempotency import AUTO_PREFIX, DUPLICATE, NEW, RETRY, explicit_key
 from qobserve.instrument.observation import JobObservation, Note
 from qobserve.instrument.recorder import CLIENT, Recorder, end_submit
 from qobserve.instrument.results import JobResultError
@@ -55,9 +55,9 @@ class TrackedJob:
 
     __slots__ = (
         "adapter", "auto_scope", "client_error", "done", "experiment", "fidelity", "finished_at",
-        "future", "hooks", "job", "job_id", "key", "lock", "notes", "remote", "run_id",
-        "started_at", "state", "submission", "submit_span", "submitted_at", "t0", "t_end",
-        "tel", "written",
+        "future", "hooks", "job", "job_id", "key", "key_scope", "kind", "lock", "notes",
+        "remote", "run_id", "started_at", "state", "submission", "submit_span", "submitted_at",
+        "t0", "t_end", "tel", "written",
     )  # fmt: skip
 
     def __init__(self, tel: Telemetry, submission: Submission, auto_scope: str = "run") -> None:
@@ -70,7 +70,8 @@ class TrackedJob:
         run = current_run()
         self.experiment = run.experiment if run is not None else NO_EXPERIMENT
         self.run_id = run.run_id if run is not None else ""
-        self.key = explicit_key(submission.tags)
+        self.key, self.key_scope = self._key(explicit_key(submission.tags))
+        self.kind = NEW  # new, duplicate or retry: decided by claim_key() at submission
         self.job: Any = None
         self.job_id = ""
         self.future: concurrent.futures.Future[Any] | None = None
@@ -93,6 +94,32 @@ class TrackedJob:
         )
         self.submitted_at = time.time()
         self.t0 = time.perf_counter()
+
+    def _key(self, explicit: str | None) -> tuple[str, str]:
+        """(idempotency key, its scope): "" for global keys, else the run or the process."""
+        if explicit is not None:
+            return explicit, ""
+        if self.auto_scope == "off":
+            return "", ""
+        submission = self.submission
+        work, options = submission.work, submission.options
+        key = AUTO_PREFIX + work.fingerprint(submission.primitive, submission.backend, options)
+        return key, "" if self.auto_scope == "global" else self.run_id or _PROCESS_SCOPE
+
+    def claim_key(self) -> None:
+        """Decide, at submission, whether this job repeats one already made."""
+        if self.key:
+            self.kind = self.state.duplicates.submitted(self.key, self.key_scope, self.tel.store)
+
+    def _settle_key(self, outcome: str, submitted: bool) -> None:
+        """The job's outcome is known: what later submissions of its key are."""
+        if not self.key or self.kind == DUPLICATE:
+            return
+        duplicates = self.state.duplicates
+        if not submitted:  # rejected by the SDK: it never claimed its key
+            duplicates.withdraw(self.key, self.key_scope, self.kind)
+        else:
+            duplicates.finished(self.key, self.key_scope, outcome == "success")
 
     @property
     def backend(self) -> str:
@@ -282,7 +309,8 @@ class TrackedJob:
 
     def abandon(self) -> None:
         """The process is ending with the job unfinished: record what the caller last saw,
-        or count the job's telemetry as incomplete."""
+        else store the job as ``unfinished`` (``qobserve events reconcile`` records its outcome
+        later) and count its telemetry as incomplete."""
         with self.lock:
             if not self._claim():
                 return
@@ -291,7 +319,9 @@ class TrackedJob:
                 return
             self.tel.metrics.inc(contract.TELEMETRY_INCOMPLETE_TOTAL, ("unfinished",))
             try:
-                Recorder(self.tel).record(self._observe("", "none", None, incomplete=True))
+                Recorder(self.tel).record(
+                    self._observe("unfinished", "none", None, incomplete=True)
+                )
             except Exception as err:
                 self.tel.internal_error("instrument", err)
 
@@ -368,8 +398,13 @@ class TrackedJob:
         """The job's facts, collected once."""
         submission = self.submission
         shape = submission.work.shape()
-        started, finished, queue, execution, qpu, source = self._timing(timing, submitted)
-        key, duplicate = self._idempotency(submitted and not incomplete)
+        started, end, queue, execution, qpu, source = self._timing(timing, submitted)
+        finished: float | None = end
+        if incomplete:  # nothing is known of how it ran, nor when it will end
+            started, finished, queue, execution, qpu, source = None, None, None, None, None, "none"
+        else:
+            self._settle_key(outcome, submitted)
+        key = self.key if submitted else ""  # a rejected submission is no resubmission target
         cost = None
         config = self.tel.config
         if config.price_model and submitted and not incomplete:
@@ -400,11 +435,17 @@ class TrackedJob:
             num_circuits=shape.num_circuits,
             num_qubits=shape.num_qubits,
             depth=shape.depth,
+            two_qubit_gates=shape.two_qubit_gates,
+            circuit_width=shape.device_qubits,
             qpu_seconds=qpu,
             cost_usd=cost,
             fidelity=self.fidelity,
             idempotency_key=key,
-            duplicate=duplicate,
+            duplicate=bool(key) and self.kind == DUPLICATE,
+            retry=bool(key) and self.kind == RETRY,
+            calibration_at=submission.calibration_at,
+            execution_mode=submission.execution_mode,
+            session_id=submission.session_id,
             attributes=submission.attributes,
             notes=tuple(self.notes),
             submit_span=self.submit_span,
@@ -429,22 +470,6 @@ class TrackedJob:
             return None, finished, None, None, None, "none"
         return (started, finished, _positive(started - self.submitted_at),
                 _positive(finished - started), None, "local")  # fmt: skip
-
-    def _idempotency(self, submitted: bool) -> tuple[str, bool]:
-        if not submitted:
-            return "", False  # a rejected submission is not a resubmission target
-        key = self.key
-        duplicates = self.state.duplicates
-        store = self.tel.store
-        if key is not None:
-            return key, duplicates.check_and_add(key, "", store)
-        scope = self.auto_scope
-        if scope == "off":
-            return "", False
-        submission = self.submission
-        key = AUTO_PREFIX + submission.work.fingerprint(submission.primitive, submission.backend)
-        scoped = "" if scope == "global" else self.run_id or _PROCESS_SCOPE
-        return key, duplicates.check_and_add(key, scoped, store)
 
 
 def _positive(value: float | None) -> float | None:

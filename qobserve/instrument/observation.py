@@ -52,11 +52,17 @@ class JobObservation:
     num_circuits: int | None = None
     num_qubits: int | None = None
     depth: int | None = None
+    two_qubit_gates: int | None = None
+    circuit_width: int | None = None
     qpu_seconds: float | None = None
     cost_usd: float | None = None
     fidelity: float | None = None
     idempotency_key: str = ""
     duplicate: bool = False
+    retry: bool = False
+    calibration_at: float | None = None
+    execution_mode: str = ""
+    session_id: str = ""
     attributes: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[Note, ...] = ()
     submit_span: Any = None

@@ -38,6 +38,8 @@ class Patcher:
 
     def __init__(self) -> None:
         self._patches: list[Patch] = []
+        #: False once :meth:`restore` ran: nothing is patched any more
+        self.active = True
 
     @property
     def patches(self) -> tuple[Patch, ...]:
@@ -54,6 +56,12 @@ class Patcher:
         setattr(owner, name, factory(current))
         self._patches.append(Patch(owner, name, own, own is not _MISSING))
         return True
+
+    def set(self, owner: Any, name: str, value: Any) -> None:
+        """Set ``owner.name`` to ``value`` (any attribute), to be undone by :meth:`restore`."""
+        own = vars(owner).get(name, _MISSING)
+        setattr(owner, name, value)
+        self._patches.append(Patch(owner, name, own, own is not _MISSING))
 
     def patch_function(
         self,
@@ -80,6 +88,7 @@ class Patcher:
 
     def restore(self) -> None:
         """Undo every patch, newest first, restoring the exact original objects."""
+        self.active = False
         while self._patches:
             patch = self._patches.pop()
             if patch.had_own:

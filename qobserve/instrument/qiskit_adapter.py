@@ -16,6 +16,7 @@ import concurrent.futures
 from typing import Any, ClassVar
 
 from qobserve.instrument.adapter import Adapter, Work
+from qobserve.instrument.inputs import Inputs
 from qobserve.instrument.results import executed_shots, failure_of
 from qobserve.instrument.timing import Timing, server_timing
 
@@ -52,7 +53,8 @@ class QiskitAdapter(Adapter):
         return failure_of(result)
 
     def executed_shots(self, result: Any, work: Work) -> int | None:
-        return executed_shots(result)
+        sets = work.parameter_sets() if isinstance(work, Inputs) else None
+        return executed_shots(result, sets)
 
     def server_timing(self, handle: Any) -> Timing:
         return server_timing(handle.metrics())

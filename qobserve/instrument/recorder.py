@@ -36,18 +36,18 @@ class Recorder:
     def __init__(self, tel: Telemetry) -> None:
         self.tel = tel
 
-    def record(self, obs: JobObservation) -> JobEvent | None:
-        """Write ``obs`` everywhere it goes; the stored event (None for an incomplete job,
-        which only has its span and its incomplete-telemetry count)."""
+    def record(self, obs: JobObservation) -> JobEvent:
+        """Write ``obs`` everywhere it goes; returns the stored event. An incomplete job (the
+        process ends before its outcome) has its span and an ``unfinished`` event, no job
+        metrics: it has not finished."""
         trace_id, exemplar = trace_ids(obs.submit_span)
         self.span(obs)
-        if obs.incomplete:
-            return None
         event = self.event(obs, trace_id)
         store = self.tel.store
-        if store is not None:  # queued first: a job counted in the metrics is in the store
-            store.add_job(event)
-        self.metrics(obs, exemplar)
+        if store is not None and (obs.job_id or not obs.incomplete):
+            store.add_job(event)  # first: a job counted in the metrics is in the store
+        if not obs.incomplete:
+            self.metrics(obs, exemplar)
         return event
 
     # -- metrics -------------------------------------------------------------------------------
@@ -55,6 +55,12 @@ class Recorder:
         """The job's samples of the contract's job metrics."""
         m = self.tel.metrics
         labels = obs.labels
+        be = (obs.backend, obs.experiment)
+        if self.tel.instrumentation.first_job(labels):
+            for outcome, error_type in contract.JOB_OUTCOME_SERIES:
+                m.inc(contract.JOBS_TOTAL, (*labels, outcome, error_type), 0)
+            m.inc(contract.JOB_DUPLICATES_TOTAL, be, 0)
+            m.inc(contract.JOB_RETRIES_TOTAL, be, 0)
         m.inc(contract.JOBS_TOTAL, (*labels, obs.outcome, obs.error_type), 1, exemplar)
         if obs.duration_seconds is not None:
             m.observe(contract.JOB_DURATION, labels, obs.duration_seconds, exemplar)
@@ -65,13 +71,14 @@ class Recorder:
             m.observe(contract.JOB_EXECUTION, bt, obs.execution_seconds, exemplar)
         if obs.shots:
             m.inc(contract.SHOTS_TOTAL, labels, obs.shots)
-        be = (obs.backend, obs.experiment)
         if obs.qpu_seconds:
             m.inc(contract.QPU_SECONDS_TOTAL, be, obs.qpu_seconds)
         if obs.cost_usd:
             m.inc(contract.COST_USD_TOTAL, be, obs.cost_usd)
         if obs.duplicate:
             m.inc(contract.JOB_DUPLICATES_TOTAL, be)
+        if obs.retry:
+            m.inc(contract.JOB_RETRIES_TOTAL, be)
 
     # -- event ---------------------------------------------------------------------------------
     @staticmethod
@@ -102,6 +109,11 @@ class Recorder:
             duplicate=obs.duplicate,
             trace_id=trace_id,
             idempotency_key=obs.idempotency_key,
+            two_qubit_gates=obs.two_qubit_gates,
+            retry=obs.retry,
+            calibration_at=obs.calibration_at,
+            execution_mode=obs.execution_mode,
+            session_id=obs.session_id,
         )
 
     # -- spans ---------------------------------------------------------------------------------
@@ -162,14 +174,22 @@ def job_attributes(obs: JobObservation) -> dict[str, Any]:
         ("quantum.shots", obs.shots),
         ("quantum.circuit.num_qubits", obs.num_qubits),
         ("quantum.circuit.depth", obs.depth),
+        ("quantum.circuit.two_qubit_gates", obs.two_qubit_gates),
+        ("quantum.circuit.width", obs.circuit_width),
+        ("quantum.backend.calibration_at", obs.calibration_at),
         ("quantum.job.qpu_seconds", obs.qpu_seconds),
         ("quantum.job.cost_usd", obs.cost_usd),
     ):
         if value is not None:
             attrs[attr] = value
+    if obs.execution_mode:
+        attrs["quantum.execution.mode"] = obs.execution_mode
+    if obs.session_id:
+        attrs["quantum.execution.session_id"] = obs.session_id
     if obs.idempotency_key:
         attrs["qobserve.idempotency_key"] = obs.idempotency_key
         attrs["qobserve.duplicate"] = obs.duplicate
+        attrs["qobserve.retry"] = obs.retry
     if obs.incomplete:
         attrs["qobserve.incomplete"] = True
     return attrs

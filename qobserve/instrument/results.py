@@ -12,6 +12,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,8 +32,12 @@ def failure_of(result: Any) -> JobResultError | None:
     return None
 
 
-def executed_shots(result: Any) -> int | None:
-    """Shots executed, summed over the result's experiments or pubs; None when not stated."""
+def executed_shots(result: Any, parameter_sets: list[int | None] | None = None) -> int | None:
+    """Shots executed, summed over the result's experiments or pubs; None when not stated.
+
+    A pub's metadata states the shots of one parameter set: they are multiplied by the pub's
+    ``parameter_sets`` (from the submitted pubs), else by the size of its data's shape.
+    """
     if result is None:
         return None
     experiments = getattr(result, "results", None)
@@ -44,12 +49,18 @@ def executed_shots(result: Any) -> int | None:
     except TypeError:
         return None
     total = 0
-    for pub in pubs:
+    for index, pub in enumerate(pubs):
         shots = _pub_shots(pub)
         if shots is None:
             return None
-        total += shots
+        sets = parameter_sets[index] if parameter_sets and index < len(parameter_sets) else None
+        total += shots * (sets if sets is not None else _data_size(pub))
     return total or None
+
+
+def _data_size(pub: Any) -> int:
+    shape = getattr(getattr(pub, "data", None), "shape", ())
+    return max(math.prod(shape), 1) if isinstance(shape, tuple) else 1
 
 
 def _pub_shots(pub: Any) -> int | None:

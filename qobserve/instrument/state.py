@@ -47,6 +47,7 @@ class InstrumentationState:
         self._prices: dict[str, PriceModel] = {}
         self._backend_types: dict[str, str] = {}
         self._pre_submit: tuple[PreSubmit, ...] = ()
+        self._series: set[tuple[str, ...]] = set()
         self._lock = threading.Lock()
         #: orders "a job's event is queued" against "a fidelity arrives" (both rare, short)
         self.fidelity_lock = threading.Lock()
@@ -89,6 +90,17 @@ class InstrumentationState:
     def backend_type_of(self, name: str) -> str | None:
         """The type of a backend seen by instrumentation, None for one never seen."""
         return self._backend_types.get(name)
+
+    # -- metric series ---------------------------------------------------------------------
+    def first_job(self, labels: tuple[str, ...]) -> bool:
+        """True once per label set: the first job of that backend x experiment."""
+        if labels in self._series:
+            return False
+        with self._lock:
+            if labels in self._series or len(self._series) >= _MAX_BACKENDS:
+                return False
+            self._series.add(labels)
+        return True
 
     # -- prices ------------------------------------------------------------------------------
     def price_model(self, path: str | None, on_error: Callable[[Exception], None]) -> PriceModel:
@@ -137,6 +149,7 @@ class InstrumentationState:
             self._prices = {}
             self._backend_types = {}
             self._pre_submit = ()
+            self._series = set()
 
     def shutdown(self, timeout: float = 10.0) -> None:
         """At exit: record remote jobs still being finished, then store every unfinished job

@@ -80,6 +80,10 @@ def call(
         except BaseException:
             tracked.refused()
             raise
+    try:
+        tracked.claim_key()
+    except Exception as exc:
+        tel.internal_error("instrument", exc)
     token = SUBMISSION.set(tracked)
     span_token = tracked.activate()
     try:

@@ -51,6 +51,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 2: result checks update a job's fidelity by its id
     ("CREATE INDEX job_events_id ON job_events (job_id)",),
+    # 3: instrumentation v2 (#11): two-qubit gates, retries, calibration time at submission,
+    # IBM execution mode and session / batch id
+    (
+        "ALTER TABLE job_events ADD COLUMN two_qubit_gates INTEGER",
+        "ALTER TABLE job_events ADD COLUMN retry INTEGER",
+        "ALTER TABLE job_events ADD COLUMN calibration_at TEXT",
+        "ALTER TABLE job_events ADD COLUMN execution_mode TEXT",
+        "ALTER TABLE job_events ADD COLUMN session_id TEXT",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

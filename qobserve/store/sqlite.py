@@ -209,7 +209,9 @@ class EventStore:
         with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30) as conn:
             return conn.execute(sql, params).fetchall()
 
-    def has_idempotency_key(self, key: str) -> bool:
-        """True when a job with this idempotency key was already committed."""
-        rows = self.query("SELECT 1 FROM job_events WHERE idempotency_key = ? LIMIT 1", (key,))
-        return bool(rows)
+    def key_outcomes(self, key: str) -> set[str]:
+        """The outcomes of the committed jobs with this idempotency key (empty: none)."""
+        rows = self.query(
+            "SELECT DISTINCT outcome FROM job_events WHERE idempotency_key = ? LIMIT 10", (key,)
+        )
+        return {str(row[0]) for row in rows}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import inspect
 import sqlite3
 import subprocess
 import sys
+import threading
 import types
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,8 @@ import pytest
 from qobserve.exceptions import InputError
 from qobserve.instrument import QiskitInstrumentor
 from qobserve.instrument.base import BaseInstrumentor
-from qobserve.instrument.primitives import BACKEND_TARGETS, PRIMITIVE_TARGETS
+from qobserve.instrument.instrumentor import _subclasses
+from qobserve.instrument.primitives import BACKEND_BASE, PRIMITIVE_TARGETS, REFERENCE_TARGETS
 
 
 def snapshot() -> dict[tuple[int, str], Any]:
@@ -27,7 +30,11 @@ def snapshot() -> dict[tuple[int, str], Any]:
     from qiskit.primitives.primitive_job import PrimitiveJob
     from qiskit_aer.jobs.aerjob import AerJob
 
-    classes = [t.load() for t in PRIMITIVE_TARGETS + BACKEND_TARGETS]
+    classes = [t.load() for t in (*PRIMITIVE_TARGETS, *REFERENCE_TARGETS, BACKEND_BASE)]
+    base = BACKEND_BASE.load()
+    assert base is not None
+    classes += _subclasses(base)
+    classes += [concurrent.futures.ThreadPoolExecutor, threading.Thread]  # context propagation
     classes += [AerJob, PrimitiveJob, qiskit.transpiler.passmanager.StagedPassManager]
     state: dict[tuple[int, str], Any] = {}
     for cls in classes:
@@ -49,7 +56,7 @@ def test_uninstrument_restores_every_original_exactly() -> None:
     instrumentor.instrument()
     try:
         during = snapshot()
-        changed = [key for key in before if during.get(key) is not before[key]]
+        changed = [k for k in during.keys() | before.keys() if during.get(k) is not before.get(k)]
         assert len(changed) == len(instrumentor.patched) >= 12
     finally:
         instrumentor.uninstrument()

@@ -72,7 +72,9 @@ def test_sampler_v2_on_fake_backend(cap: Capture, fake_manila: Any, isa_bell: An
     assert attrs["quantum.primitive"] == "sampler"
     assert attrs["quantum.job.id"] == job.job_id()
     assert attrs["quantum.shots"] == 300
-    assert attrs["quantum.circuit.num_qubits"] == isa_bell.num_qubits
+    assert attrs["quantum.circuit.num_qubits"] == 2  # the qubits the Bell pair acts on
+    assert attrs["quantum.circuit.width"] == isa_bell.num_qubits == 5  # FakeManila's width
+    assert attrs["quantum.circuit.two_qubit_gates"] == 1
     assert attrs["quantum.circuit.depth"] == isa_bell.depth()
     assert attrs["quantum.experiment.name"] == "bell"
     assert attrs["qobserve.timing.source"] == "local"
@@ -90,8 +92,10 @@ def test_sampler_v2_on_fake_backend(cap: Capture, fake_manila: Any, isa_bell: An
         "sampler", "success", "none",
     )  # fmt: skip
     assert (event["shots"], event["num_circuits"], event["num_qubits"], event["depth"]) == (
-        300, 1, isa_bell.num_qubits, isa_bell.depth(),
+        300, 1, 2, isa_bell.depth(),
     )  # fmt: skip
+    assert (event["two_qubit_gates"], event["retry"], event["execution_mode"]) == (1, 0, "job")
+    assert event["calibration_at"] == "2024-05-27T18:27:23.000Z"  # FakeManila's snapshot
     assert event["queue_seconds"] + event["execution_seconds"] == pytest.approx(
         event["duration_seconds"], abs=0.01
     )

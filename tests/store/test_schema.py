@@ -18,6 +18,7 @@ from qobserve.store.schema import MIGRATIONS, SCHEMA_VERSION, column_type
 RELEASED = {
     1: "46728f945ccda32d",
     2: "7be4b4b88dad11e0",
+    3: "169c5bdb778ad1e6",
 }
 
 

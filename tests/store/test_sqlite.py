@@ -92,7 +92,7 @@ def test_round_trip_and_iso_times(tmp_path: Path) -> None:
     assert store.query("SELECT run_id, finished_at FROM experiment_runs") == [
         ("r1", "2025-11-21T10:00:03.250Z")
     ]
-    assert store.has_idempotency_key("") and not store.has_idempotency_key("nope")
+    assert len(store.key_outcomes("")) == 1 and store.key_outcomes("nope") == set()
     store.close()
 
 

@@ -1,0 +1,119 @@
+"""Jobs that outlived their process: look each ``unfinished`` job up and record its outcome.
+
+A cloud job can queue for hours; the process that submitted it often exits first. Such a job
+is stored with outcome ``unfinished`` (see ``TrackedJob.abandon``). :func:`reconcile` looks
+each one up by id through its provider, and for a job that has ended writes its outcome, error
+type, server timestamps, queue and execution seconds, billed QPU seconds and cost, once: the
+update applies only to rows still ``unfinished``, so running it twice changes nothing. Jobs
+still queued or running stay ``unfinished``.
+
+Example::
+
+    reconcile(".qobserve/events.db")        # looks jobs up with QiskitRuntimeService()
+    # Reconciled(completed=3, failed=1, cancelled=0, unfinished=2)
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from qobserve.errors import classify
+from qobserve.exceptions import InputError
+from qobserve.instrument.adapter import CANCELLED, DONE, ERROR, NO_TIMING, Adapter
+from qobserve.instrument.pricing import load_price_model
+from qobserve.instrument.qiskit_adapter import QISKIT
+from qobserve.store.schema import ISO_FORMAT
+
+#: (job id, backend name) -> the provider's job handle
+Lookup = Callable[[str, str], Any]
+_TIME = f"strftime('{ISO_FORMAT}', ?, 'unixepoch')"
+_UPDATE = (
+    "UPDATE job_events SET outcome = ?, error_type = ?, "
+    f"started_at = coalesce({_TIME}, started_at), finished_at = coalesce({_TIME}, finished_at), "
+    "queue_seconds = ?, execution_seconds = ?, qpu_seconds = ?, cost_usd = ? "
+    "WHERE rowid = ? AND outcome = 'unfinished'"
+)
+
+
+class Reconciled(NamedTuple):
+    """How many unfinished jobs ended which way (``unfinished``: still queued or running)."""
+
+    completed: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    unfinished: int = 0
+
+
+def ibm_lookup() -> Lookup:
+    """Job ids looked up with the saved IBM Quantum account (``QiskitRuntimeService()``)."""
+    try:
+        from qiskit_ibm_runtime import QiskitRuntimeService
+
+        service = QiskitRuntimeService()
+    except Exception as exc:
+        raise InputError(f"cannot reach IBM Quantum: {exc}", field="--store") from None
+    return lambda job_id, backend: service.job(job_id)
+
+
+def reconcile(
+    store: str | Path,
+    lookup: Lookup | None = None,
+    *,
+    since: str | None = None,
+    price_model: str | None = None,
+    adapter: Adapter = QISKIT,
+) -> Reconciled:
+    """Record the outcome of every ``unfinished`` job of ``store`` that has ended (see the
+    module docstring); ``since`` (ISO 8601) limits it to jobs submitted then or later."""
+    path = Path(store)
+    if not path.is_file():
+        raise InputError("no event store here (pass --store)", path=str(path))
+    prices = load_price_model(price_model) if price_model else None
+    try:
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        sql = "SELECT rowid, job_id, backend, shots FROM job_events WHERE outcome = 'unfinished'"
+        params: tuple[str, ...] = ()
+        if since:
+            sql += " AND submitted_at >= ?"
+            params = (since,)
+        rows = conn.execute(sql + " AND job_id != '' ORDER BY submitted_at", params).fetchall()
+    except sqlite3.DatabaseError as err:
+        raise InputError(f"not a qobserve event store: {err}", path=str(path)) from None
+    find = lookup or ibm_lookup()
+    counts = {DONE: 0, ERROR: 0, CANCELLED: 0, None: 0}
+    try:
+        for rowid, job_id, backend, shots in rows:
+            status, update = _ended(adapter, find(job_id, backend), backend, shots, prices)
+            counts[status] += 1
+            if update is not None:
+                conn.execute(_UPDATE, (*update, rowid))
+    finally:
+        conn.close()
+    return Reconciled(counts[DONE], counts[ERROR], counts[CANCELLED], counts[None])
+
+
+def _ended(
+    adapter: Adapter, handle: Any, backend: str, shots: int | None, prices: Any
+) -> tuple[str | None, tuple[Any, ...] | None]:
+    """(final status or None, the row's new values) of one job."""
+    methods = adapter.methods
+    status = adapter.final_status(getattr(handle, methods["status"])())
+    if status is None:
+        return None, None
+    outcome, error_type = "success", "none"
+    if status == CANCELLED:
+        outcome, error_type = "cancelled", "cancelled"
+    elif status == ERROR:
+        outcome, error_type = "error", classify(adapter.status_failure(handle))
+    try:
+        t = adapter.server_timing(handle)
+    except Exception:  # no timestamps: the outcome is still worth recording
+        t = NO_TIMING
+    queue = t.started - t.created if t.started is not None and t.created is not None else None
+    execution = t.finished - t.started if t.finished is not None and t.started is not None else None
+    cost = prices.cost(backend, qpu_seconds=t.qpu_seconds, shots=shots) if prices else None
+    return status, (outcome, error_type, t.started, t.finished, queue, execution, t.qpu_seconds,
+                    cost)  # fmt: skip

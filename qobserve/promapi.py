@@ -17,6 +17,28 @@ from datetime import datetime
 from typing import Any
 
 
+def check_url(url: str, field: str) -> str:
+    """``url`` when it is an ``http(s)://host...`` URL; an InputError naming ``field`` otherwise.
+
+    >>> check_url("http://127.0.0.1:9090", "--prometheus")
+    'http://127.0.0.1:9090'
+    """
+    from qobserve.exceptions import InputError
+    from qobserve.redact import redact
+
+    try:
+        parts = urllib.parse.urlsplit(url)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. a bad port or IPv6 literal
+        ok = False
+    if not ok:
+        raise InputError(
+            f"{redact(url)!r} is not an http:// or https:// URL of a Prometheus server",
+            field=field,
+        )
+    return url
+
+
 class PrometheusError(RuntimeError):
     """Prometheus answered with an error (bad query, unreachable server)."""
 

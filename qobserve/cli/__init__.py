@@ -50,6 +50,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def require_positive(value: float, field: str, unit: str = "") -> float:
+    """``value`` when it is a positive finite number; an InputError naming ``field`` otherwise
+    (``nan``, ``inf`` and negatives make rules that always or never fire).
+
+    >>> require_positive(15.0, "--scrape-interval")
+    15.0
+    """
+    if not 0 < value < float("inf"):
+        what = f"a positive number{f' of {unit}' if unit else ''}"
+        raise InputError(f"must be {what}, got {value}", field=field)
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 failure, 2 bad input)."""
     args_list = list(sys.argv[1:] if argv is None else argv)

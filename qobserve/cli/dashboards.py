@@ -14,6 +14,7 @@ import json
 import sys
 from pathlib import Path
 
+from qobserve.cli import require_positive
 from qobserve.cli.validate import CATALOG_HELP
 from qobserve.slo import default_catalog
 
@@ -52,8 +53,12 @@ def run(args: argparse.Namespace) -> int:
     """Generate (or check) the dashboards; returns the exit code."""
     from qobserve.dashboards import dashboard_files
     from qobserve.generate import stale_files, write_files
+    from qobserve.promapi import check_url
     from qobserve.slo import load
 
+    require_positive(args.scrape_interval, "--scrape-interval", "seconds")
+    if args.prometheus:
+        check_url(args.prometheus, "--prometheus")
     files = dashboard_files(load([args.slo_dir]))
     out = Path(args.out)
     if args.check:

@@ -23,6 +23,7 @@ from qobserve.exceptions import InputError
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_LONGEST = 365 * 86400.0
 
 
 def parse_duration(text: str, field: str) -> float:
@@ -42,8 +43,8 @@ def parse_duration(text: str, field: str) -> float:
                 f"not a duration: {text!r} (examples: 30s, 1m, 500ms)", field=field
             ) from None
         seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
-    if not seconds > 0 or seconds == float("inf"):
-        raise InputError(f"must be a positive duration, got {text!r}", field=field)
+    if not 0 < seconds <= _LONGEST:  # a longer wait overflows the poll thread's timer
+        raise InputError(f"must be a positive duration of at most 365d, got {text!r}", field=field)
     return seconds
 
 

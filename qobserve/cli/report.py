@@ -107,8 +107,12 @@ def parse_source(values: Sequence[str], store: str | None) -> tuple[str, str | N
     kind, *rest = values
     if kind == "store" and not rest:
         return kind, store
-    if kind in ("events", "prometheus") and len(rest) == 1:
+    if kind == "events" and len(rest) == 1:
         return kind, rest[0]
+    if kind == "prometheus" and len(rest) == 1:
+        from qobserve.promapi import check_url
+
+        return kind, check_url(rest[0], "--source")
     raise InputError(
         f"expected 'store', 'events FILE' or 'prometheus URL', got {' '.join(values)!r}",
         field="--source",

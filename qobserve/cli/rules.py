@@ -13,6 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from qobserve.cli import require_positive
 from qobserve.cli.validate import add_paths, load_specs, print_errors
 from qobserve.exceptions import InputError
 
@@ -65,10 +66,11 @@ def run(args: argparse.Namespace) -> int:
         slos = load_specs("rules", args.paths, args.sloth_period)
     except InputError as err:
         return print_errors("rules", err)
+    budget = require_positive(args.cost_budget, "--cost-budget", "USD")
     options = RuleOptions(
         grafana_url=args.grafana_url,
         runbook_url=args.runbook_url,
-        operational=OperationalOptions(monthly_cost_budget_usd=args.cost_budget),
+        operational=OperationalOptions(monthly_cost_budget_usd=budget),
     )
     if args.format == "kubernetes":
         text = prometheus_rule(slos, options)

@@ -91,10 +91,15 @@ class Demo:
         self.now = now or datetime.now(UTC)
         self.stream = stream
         self.slos = load([slo_dir])  # bad specs fail first, before any work
-        out.mkdir(parents=True, exist_ok=True)
         store = out / "events.db"
-        for stale in out.glob("events.db*"):  # a fresh store: the demo's numbers are its own
-            stale.unlink()
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            for stale in out.glob("events.db*"):  # a fresh store: the demo's numbers are its own
+                stale.unlink()
+        except OSError as err:
+            raise InputError(
+                f"cannot write: {err.strerror}", path=str(out), field="--out"
+            ) from None
         self.tel = qobserve.configure(
             service_name="qobserve-demo",
             store_path=store,

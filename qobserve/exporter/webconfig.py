@@ -69,6 +69,7 @@ _TLS_KEYS = {
 _HTTP_KEYS = {"http2", "headers"}
 _TOP_KEYS = {"tls_server_config", "http_server_config", "basic_auth_users"}
 _AUTH_CACHE_MAX = 1024
+_BCRYPT_MAX = 72  # bytes of password bcrypt hashes; longer ones make it raise
 
 
 @dataclass
@@ -98,6 +99,8 @@ class WebConfig:
         user, password = _parse_basic(header)
         if user is None or password is None:
             return False
+        if len(password.encode()) > _BCRYPT_MAX:
+            return False  # bcrypt refuses longer passwords; no hash of one can match
         hashed = self.users.get(user)
         digest = hashlib.sha256(
             b"\0".join([user.encode(), password.encode(), hashed or b""])
@@ -144,9 +147,11 @@ def load_web_config(path: str | os.PathLike[str]) -> WebConfig:
 
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as err:
         raise InputError(f"cannot read web config: {err.strerror}", path=path) from None
+    except UnicodeDecodeError as err:
+        raise InputError(f"not UTF-8 text (byte {err.start})", path=path) from None
     except yaml.YAMLError as err:
         raise InputError(f"not valid YAML: {err}", path=path) from None
     if not isinstance(data, dict):
@@ -249,6 +254,14 @@ def _ssl_context(tls: Mapping[str, Any], base: Path, path: Path) -> ssl.SSLConte
                 field=f"tls_server_config.{name}",
             )
         setattr(ctx, attr, _TLS_VERSIONS[value])
+    if ctx.maximum_version is not ssl.TLSVersion.MAXIMUM_SUPPORTED and (
+        ctx.minimum_version > ctx.maximum_version
+    ):  # the server would start and then fail every handshake
+        raise InputError(
+            f"{tls.get('max_version')} is below min_version {tls.get('min_version', 'TLS12')}",
+            path=path,
+            field="tls_server_config.max_version",
+        )
     auth = tls.get("client_auth_type", "NoClientCert")
     if auth in _UNSUPPORTED_CLIENT_AUTH:
         raise InputError(

@@ -98,7 +98,10 @@ def write_report(report: Report, out: str | Path, formats: Iterable[str] = FORMA
     for fmt in chosen:
         for suffix, render in renderers[fmt]:
             target = folder / f"{report.file_stem}{suffix}"
-            target.write_text(render(report), encoding="utf-8")
+            try:
+                target.write_text(render(report), encoding="utf-8")
+            except OSError as err:
+                raise InputError(f"cannot write: {err.strerror}", path=str(target)) from None
             written.append(target)
     return written
 

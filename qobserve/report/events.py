@@ -167,7 +167,10 @@ def _timestamps(col: pa.ChunkedArray, path: str, name: str, row_offset: int) -> 
         return pa.chunked_array([pa.nulls(len(col), target)])
     if pa.types.is_timestamp(t):
         # a naive timestamp is UTC by the contract
-        return col.cast(pa.timestamp("ns", tz=t.tz or "UTC")).cast(target)
+        try:
+            return col.cast(pa.timestamp("ns", tz=t.tz or "UTC")).cast(target)
+        except pa.ArrowInvalid:
+            raise InputError(_OUT_OF_RANGE, path=path, field=name) from None
     if pa.types.is_dictionary(t):
         col, t = col.cast(t.value_type), t.value_type
     if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
@@ -188,7 +191,19 @@ def _timestamps(col: pa.ChunkedArray, path: str, name: str, row_offset: int) -> 
             path=path,
             field=name,
         )
+    # pandas parses far years at a coarser unit; nanoseconds end in 2262
+    outside = parsed.notna() & ((parsed < _EARLIEST) | (parsed > _LATEST))
+    if outside.any():
+        i = int(np.flatnonzero(outside.to_numpy())[0])
+        raise InputError(
+            f"row {i + row_offset}: {values.iloc[i]!r}: {_OUT_OF_RANGE}", path=path, field=name
+        )
     return pa.chunked_array([pa.array(parsed.dt.as_unit("ns"), target)])
+
+
+_EARLIEST = pd.Timestamp.min.tz_localize("UTC")
+_LATEST = pd.Timestamp.max.tz_localize("UTC")
+_OUT_OF_RANGE = f"times must lie between {_EARLIEST:%Y} and {_LATEST:%Y}"
 
 
 _FLAG_WORDS = {"true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0, "": np.nan}

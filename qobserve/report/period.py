@@ -20,7 +20,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from qobserve.exceptions import InputError
 
-_WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$")
+_WEEK = re.compile(r"(\d{4})-W(\d{1,2})")
+#: years a window may fall in: reports look weeks back and ahead of it, and event times are
+#: nanosecond timestamps (which end in 2262)
+FIRST_YEAR, LAST_YEAR = 1970, 2200
 
 
 def zone(name: str) -> ZoneInfo:
@@ -60,13 +63,14 @@ class Window:
     def iso_week(cls, spec: str, tz: str | ZoneInfo = "UTC") -> Window:
         """The ISO week ``spec`` (``2026-W47``) in ``tz``."""
         tzinfo = zone(tz) if isinstance(tz, str) else tz
-        m = _WEEK.match(spec.strip())
+        m = _WEEK.fullmatch(spec.strip())
         if not m:
             raise InputError(f"{spec!r} is not an ISO week like 2026-W47", field="--week")
         try:
             monday = date.fromisocalendar(int(m[1]), int(m[2]), 1)
         except ValueError as err:
             raise InputError(f"{spec!r}: {err}", field="--week") from None
+        _check_year(monday, "--week")
         return cls.for_week_of(monday, tzinfo)
 
     @classmethod
@@ -94,6 +98,8 @@ class Window:
         """``[start, end)`` from ISO dates (local midnight) or ISO date-times."""
         tzinfo = zone(tz) if isinstance(tz, str) else tz
         a, b = _parse_instant(start, tzinfo, "--from"), _parse_instant(end, tzinfo, "--to")
+        _check_year(a, "--from")
+        _check_year(b, "--to")
         if b <= a:
             raise InputError(f"{end!r} is not after {start!r}", field="--to")
         label = f"{start.strip()}..{end.strip()}"
@@ -142,11 +148,18 @@ class Window:
         return Window(start, self.start, self.tz, f"before {self.label}", "range")
 
 
+def _check_year(day: date, option: str) -> None:
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InputError(
+            f"{day.isoformat()} is outside the years {FIRST_YEAR} to {LAST_YEAR}", field=option
+        )
+
+
 def _parse_instant(text: str, tz: ZoneInfo, option: str) -> datetime:
     try:
         if len(text.strip()) == 10:
             return _local_midnight(date.fromisoformat(text.strip()), tz)
         t = datetime.fromisoformat(text.strip())
-    except ValueError:
+        return (t if t.tzinfo else t.replace(tzinfo=tz)).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise InputError(f"{text!r} is not an ISO date or date-time", field=option) from None
-    return (t if t.tzinfo else t.replace(tzinfo=tz)).astimezone(UTC)

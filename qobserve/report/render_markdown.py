@@ -20,8 +20,17 @@ _STATUS = {
 }
 
 
+# HTML entities, not backslashes: every Markdown renderer that passes raw HTML through (GitHub,
+# wikis, chat) shows an entity as text; ``[`` and ``]`` cannot open a link
+_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "|": "\\|", "\n": " "}
+)
+
+
 def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """``text`` shown as written inside a table cell, heading or paragraph: no HTML, links or
+    table breaks from experiment, backend or SLO names."""
+    return text.translate(_ESCAPES)
 
 
 def table_md(t: Table) -> str:
@@ -62,22 +71,22 @@ def render_markdown(report: Report) -> str:
         table_md(summary_table(report)),
     ]
     if report.notes:
-        out += ["**Notes**", "", *(f"- {n}" for n in report.notes), ""]
+        out += ["**Notes**", "", *(f"- {_escape(n)}" for n in report.notes), ""]
     for r in report.slos:
-        out += [f"## {r.name}", ""]
+        out += [f"## {_escape(r.name)}", ""]
         head = (
             f"{_STATUS[r.status]} · objective {format_cell(r.objective, 'pct')} of "
             f"{unit(r)} · {r.kind}"
         )
         out += [head, ""]
         if r.description:
-            out += [r.description, ""]
+            out += [_escape(r.description), ""]
         if not r.available:
-            out += [f"_{r.note}_", ""]
+            out += [f"_{_escape(r.note)}_", ""]
             continue
         for t in slo_tables(r, report):
-            out += [f"### {t.title}", "", table_md(t)]
+            out += [f"### {_escape(t.title)}", "", table_md(t)]
     out += ["## Operations", ""]
     for t in report.operations.tables:
-        out += [f"### {t.title}", "", table_md(t)]
+        out += [f"### {_escape(t.title)}", "", table_md(t)]
     return "\n".join(out).rstrip() + "\n"

@@ -21,8 +21,9 @@ from qobserve.slo.problems import Problems, Where
 from qobserve.slo.qobserve_v1 import LONGEST_WINDOW
 from qobserve.slo.source import find_files, read_documents
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
-_LABEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# used with fullmatch: "^...$" with match() lets a trailing newline through, into file names
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+_LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: Labels qobserve sets on every record and alert itself.
 RESERVED_LABELS = ("slo",)
 #: Alert labels qobserve sets itself; a spec's value is replaced (with a warning).
@@ -91,7 +92,7 @@ def _check_all(slos: list[SLO], problems: Problems) -> None:
     seen: dict[str, SLO] = {}
     for slo in slos:
         where = Where(problems, slo.source, slo.location, slo.name)
-        if not _NAME.match(slo.name):
+        if not _NAME.fullmatch(slo.name):
             where.at("name").error(
                 "must start with a letter or digit and hold only letters, "
                 "digits, '.', '_' and '-' (at most 128 characters)"
@@ -113,13 +114,13 @@ def _check_all(slos: list[SLO], problems: Problems) -> None:
             )
         _check_labels(slo.labels, where.at("labels"), RESERVED_LABELS)
         for label in slo.group_by:
-            if not _LABEL.match(label):
+            if not _LABEL.fullmatch(label):
                 where.at("group_by").error(f"{label!r} is not a valid label name")
         for key, alert in (("page_alert", slo.page_alert), ("ticket_alert", slo.ticket_alert)):
             if alert is None:
                 continue
             at = where.at("alerting").at(key)
-            if not _LABEL.match(alert.name):
+            if not _LABEL.fullmatch(alert.name):
                 at.at("name").error(f"{alert.name!r} is not a valid alert name")
             _check_labels(alert.labels, at.at("labels"), ())
             for label in RESERVED_ALERT_LABELS:
@@ -132,7 +133,7 @@ def _check_all(slos: list[SLO], problems: Problems) -> None:
 
 def _check_labels(labels: Mapping[str, str], where: Where, reserved: tuple[str, ...]) -> None:
     for label in labels:
-        if not _LABEL.match(label) or label.startswith("__"):
+        if not _LABEL.fullmatch(label) or label.startswith("__"):
             where.at(label).error("is not a valid Prometheus label name")
         elif label in reserved:
             where.at(label).error(f"the {label!r} label is set by qobserve itself")

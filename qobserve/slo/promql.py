@@ -20,7 +20,8 @@ from qobserve.slo.model import WINDOW, render
 
 # OpenSLO's shorthand also has M (month), Q (quarter) and Y (year): calendar units that a
 # rolling Prometheus window cannot express.
-_CALENDAR_UNIT = re.compile(r"^\s*\d+\s*[MQY]\s*$")
+_CALENDAR_UNIT = re.compile(r"\s*\d+\s*[MQY]\s*")
+_DURATION_SHAPE = re.compile(r"\d+(\.\d+)?|(\d+(ms|y|w|d|h|m|s))+")
 
 
 def quote(value: str) -> str:
@@ -36,11 +37,13 @@ def fmt_number(value: float) -> str:
 
 def parse_duration(text: str) -> timedelta:
     """A Prometheus duration (``30d``, ``4w``, ``1h30m``); ``ValueError`` with a reason if not."""
-    if _CALENDAR_UNIT.match(text):
+    if _CALENDAR_UNIT.fullmatch(text):
         raise ValueError(
             f"{text!r} uses a calendar unit (M, Q, Y); a rolling window needs a "
             "fixed duration such as 28d or 30d"
         )
+    if not _DURATION_SHAPE.fullmatch(text.strip()):  # the parser panics on -1, inf, nan
+        raise ValueError(f"{text!r} is not a duration (examples: 5m, 6h, 28d, 4w)")
     try:
         value = promql_parser.parse_duration(text.strip())
     except ValueError:

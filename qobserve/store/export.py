@@ -74,14 +74,18 @@ def export_events(
         raise InputError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}", field="--format")
     table, columns = TABLES[what]
     chunks = _rows(Path(store), table, columns, since, until)
-    if fmt == "csv":
-        if out is None:
-            return _write_csv(sys.stdout, columns, chunks)
-        with open(out, "w", newline="") as fh:
-            return _write_csv(fh, columns, chunks)
+    if fmt == "csv" and out is None:
+        return _write_csv(sys.stdout, columns, chunks)
     if out is None:
         raise InputError("Parquet needs an output file", field="--output")
-    return _write_parquet(Path(out), columns, chunks)
+    try:
+        if fmt == "csv":
+            with open(out, "w", newline="") as fh:
+                return _write_csv(fh, columns, chunks)
+        return _write_parquet(Path(out), columns, chunks)
+    except OSError as err:  # pyarrow raises OSError with its own message, without strerror
+        reason = err.strerror or str(err)
+        raise InputError(f"cannot write: {reason}", path=os.fspath(out), field="--output") from None
 
 
 def _write_csv(

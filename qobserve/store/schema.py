@@ -85,6 +85,14 @@ class SchemaTooNew(RuntimeError):
     """The store was written by a newer qobserve."""
 
 
+def refuse_newer(conn: sqlite3.Connection) -> None:
+    """Raise :class:`SchemaTooNew` for a store of a newer version; reads only the header, so
+    it runs before anything (journal mode, migration) changes the file."""
+    found = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if found > SCHEMA_VERSION:
+        raise SchemaTooNew(f"store schema {found} is newer than {SCHEMA_VERSION}")
+
+
 def migrate(conn: sqlite3.Connection) -> int:
     """Bring the store up to :data:`SCHEMA_VERSION`; returns the version it found."""
     conn.execute("BEGIN IMMEDIATE")  # one migrating process at a time

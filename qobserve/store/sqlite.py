@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from qobserve.events import ExperimentRun, JobEvent
-from qobserve.store.schema import INSERT_JOB, INSERT_RUN, UPDATE_FIDELITY, migrate
+from qobserve.store.schema import INSERT_JOB, INSERT_RUN, UPDATE_FIDELITY, migrate, refuse_newer
 
 _SETUP_TIMEOUT = 30.0
 
@@ -80,6 +80,7 @@ class EventStore:
                 self.path, timeout=30, isolation_level=None, check_same_thread=False
             )
             try:
+                refuse_newer(conn)  # before WAL: refusing must leave the file as it was
                 if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
                     conn.execute("PRAGMA journal_mode=WAL")
                 # NORMAL in WAL mode: a commit survives the process being killed (not power

@@ -104,7 +104,7 @@ class Config:
         return cls(**values)
 
 
-def _convert(name: str, raw: Any, source: str) -> Any:
+def _convert(name: str, raw: Any, source: str) -> Any:  # noqa: C901 - one branch per kind of setting, read top to bottom
     if name in ("store_path", "otlp_endpoint", "push_gateway", "price_model"):
         if raw is None or (isinstance(raw, str) and raw.strip().lower() in _OFF):
             return None

@@ -22,7 +22,7 @@ Keyword arguments win over environment variables, which win over defaults.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, TypedDict
 
@@ -76,10 +76,15 @@ class Config:
 
     @classmethod
     def resolve(
-        cls, overrides: Mapping[str, Any], environ: Mapping[str, str] | None = None
+        cls,
+        overrides: Mapping[str, Any],
+        environ: Mapping[str, str] | None = None,
+        *,
+        on_bad_variable: Callable[[InputError], None] | None = None,
     ) -> Config:
         """Settings from ``overrides`` (keyword arguments) over ``environ`` over defaults;
-        raises InputError naming the argument or variable that is wrong."""
+        raises InputError naming the argument or variable that is wrong. With
+        ``on_bad_variable``, a wrong variable is handed to it and ignored instead."""
         env = os.environ if environ is None else environ
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
@@ -96,7 +101,12 @@ class Config:
                 raw, source = env[var], var
             else:
                 continue
-            values[f.name] = _convert(f.name, raw, source)
+            try:
+                values[f.name] = _convert(f.name, raw, source)
+            except InputError as err:
+                if on_bad_variable is None or source != var:
+                    raise
+                on_bad_variable(err)
         if "service_name" not in values and env.get("OTEL_SERVICE_NAME"):
             values["service_name"] = env["OTEL_SERVICE_NAME"]
         if "otlp_endpoint" not in values and env.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
@@ -104,7 +114,7 @@ class Config:
         return cls(**values)
 
 
-def _convert(name: str, raw: Any, source: str) -> Any:
+def _convert(name: str, raw: Any, source: str) -> Any:  # noqa: C901 - one branch per kind of setting, read top to bottom
     if name in ("store_path", "otlp_endpoint", "push_gateway", "price_model"):
         if raw is None or (isinstance(raw, str) and raw.strip().lower() in _OFF):
             return None

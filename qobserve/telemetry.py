@@ -23,6 +23,7 @@ from prometheus_client import REGISTRY, CollectorRegistry
 
 from qobserve import contract
 from qobserve.config import Config, Settings
+from qobserve.exceptions import InputError
 from qobserve.metrics import Metrics
 from qobserve.redact import redact
 from qobserve.store import EventStore
@@ -186,21 +187,31 @@ class Telemetry:
 
 
 def configure(
-    *, registry: CollectorRegistry | None = None, **settings: Unpack[Settings]
+    *,
+    registry: CollectorRegistry | None = None,
+    reconfigure: bool = False,
+    **settings: Unpack[Settings],
 ) -> Telemetry:
-    """Set up qobserve for this process, once; later calls return the same instance.
+    """Set up qobserve for this process, once; later calls return the same instance, unless
+    ``reconfigure`` is true: then the current telemetry is shut down (see :func:`reset`) and
+    replaced with one of these settings (a notebook re-running its set-up cell).
 
     Keyword arguments are the settings of :class:`qobserve.config.Config` (``service_name``,
     ``tracing``, ``otlp_endpoint``, ``store_path``, ``metrics_port``, ``push_gateway``, ...);
     ``registry`` replaces the default prometheus_client registry. Raises
-    :class:`qobserve.exceptions.InputError` on a bad setting.
+    :class:`qobserve.exceptions.InputError` on a bad argument; a bad ``QOBSERVE_*`` variable
+    is logged as a warning and ignored, the arguments kept.
 
     Example::
 
         qobserve.configure(tracing="console", store_path="runs/events.db")
     """
-    global _current
-    config = Config.resolve(settings)
+    global _current  # noqa: PLW0603 - the process's one Telemetry (as OTel's global provider), under _lock
+    # a bad QOBSERVE_* variable is the environment's problem, not the script's: warned about
+    # and ignored, the explicit arguments kept
+    config = Config.resolve(settings, on_bad_variable=_warn_bad_variable)
+    if reconfigure:
+        reset()
     with _lock:
         if _current is not None:
             if settings and config != _current.config:
@@ -212,6 +223,20 @@ def configure(
         _current = Telemetry(config, registry=registry)
         atexit.register(_current.shutdown)
         return _current
+
+
+def reset() -> None:
+    """Shut down the process's telemetry (flushing its events and spans, stopping its metrics
+    server) and forget it: the next :func:`configure`, or the first decorated run, sets up a
+    new one. Its metrics leave the registry, so the new one can register them."""
+    previous = _install(None)
+    if previous is not None:
+        previous.shutdown()
+        previous.metrics.unregister()
+
+
+def _warn_bad_variable(err: InputError) -> None:
+    logger.warning("qobserve: %s; ignored", redact(str(err)))
 
 
 def get_telemetry() -> Telemetry:

@@ -44,9 +44,8 @@ class Recorder:
         if obs.incomplete:
             return None
         event = self.event(obs, trace_id)
-        store = self.tel.store
-        if store is not None:  # queued first: a job counted in the metrics is in the store
-            store.add_job(event)
+        # queued first: a job counted in the metrics is in the store
+        self.tel.add_job(event, exemplar)
         self.metrics(obs, exemplar)
         return event
 

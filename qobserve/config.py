@@ -6,6 +6,7 @@ Keyword arguments win over environment variables, which win over defaults.
 |---|---|---|
 | ``service_name`` | ``QOBSERVE_SERVICE_NAME`` (then ``OTEL_SERVICE_NAME``) | ``qobserve`` |
 | ``tracing`` | ``QOBSERVE_TRACING`` | ``auto`` |
+| ``metrics`` | ``QOBSERVE_METRICS`` | ``prometheus`` (or ``otel``, ``both``) |
 | ``otlp_endpoint`` | ``QOBSERVE_OTLP_ENDPOINT`` (then ``OTEL_EXPORTER_OTLP_ENDPOINT``) | none |
 | ``store_path`` | ``QOBSERVE_STORE`` (``none`` disables) | ``.qobserve/events.db`` |
 | ``metrics_port`` | ``QOBSERVE_METRICS_PORT`` | none (no HTTP server) |
@@ -16,6 +17,7 @@ Keyword arguments win over environment variables, which win over defaults.
 | ``flush_interval`` | ``QOBSERVE_FLUSH_INTERVAL`` | 1.0 s |
 | ``price_model`` | ``QOBSERVE_PRICE_MODEL`` | none (cost 0) |
 | ``job_metrics`` | ``QOBSERVE_JOB_METRICS`` | true (one ``job.metrics()`` call per job) |
+| ``event_logs`` | ``QOBSERVE_EVENT_LOGS`` | false (job events as OTel log records too) |
 | ``divergence_threshold`` | ``QOBSERVE_DIVERGENCE_THRESHOLD`` | 0.9 |
 """
 
@@ -28,6 +30,9 @@ from typing import Any, TypedDict
 
 from qobserve.exceptions import InputError
 from qobserve.tracing import MODES
+
+#: values of the ``metrics`` setting: which paths record the contract's metrics
+METRICS_PATHS = ("prometheus", "otel", "both")
 
 DEFAULT_STORE = ".qobserve/events.db"
 #: variables whose names differ from ``QOBSERVE_<SETTING>``
@@ -43,6 +48,7 @@ class Settings(TypedDict, total=False):
 
     service_name: str
     tracing: str
+    metrics: str
     otlp_endpoint: str | None
     store_path: str | os.PathLike[str] | None
     metrics_port: int | None
@@ -53,6 +59,7 @@ class Settings(TypedDict, total=False):
     flush_interval: float
     price_model: str | os.PathLike[str] | None
     job_metrics: bool
+    event_logs: bool
     divergence_threshold: float
 
 
@@ -62,6 +69,7 @@ class Config:
 
     service_name: str = "qobserve"
     tracing: str = "auto"
+    metrics: str = "prometheus"
     otlp_endpoint: str | None = None
     store_path: str | None = DEFAULT_STORE
     metrics_port: int | None = None
@@ -72,6 +80,7 @@ class Config:
     flush_interval: float = 1.0
     price_model: str | None = None
     job_metrics: bool = True
+    event_logs: bool = False
     divergence_threshold: float = 0.9
 
     @classmethod
@@ -119,12 +128,13 @@ def _convert(name: str, raw: Any, source: str) -> Any:  # noqa: C901 - one branc
         if raw is None or (isinstance(raw, str) and raw.strip().lower() in _OFF):
             return None
         return os.fspath(raw)
-    if name == "tracing":
+    if name in ("tracing", "metrics"):
+        choices = MODES if name == "tracing" else METRICS_PATHS
         mode = str(raw).strip().lower()
-        if mode not in MODES:
-            raise InputError(f"{raw!r} is not one of {', '.join(MODES)}", field=source)
+        if mode not in choices:
+            raise InputError(f"{raw!r} is not one of {', '.join(choices)}", field=source)
         return mode
-    if name == "job_metrics":
+    if name in ("job_metrics", "event_logs"):
         if isinstance(raw, bool):
             return raw
         text = str(raw).strip().lower()

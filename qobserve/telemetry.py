@@ -24,7 +24,10 @@ from prometheus_client import REGISTRY, CollectorRegistry
 from qobserve import contract
 from qobserve.config import Config, Settings
 from qobserve.exceptions import InputError
+from qobserve.event_logs import EventLogs
+from qobserve.events import JobEvent
 from qobserve.metrics import Metrics
+from qobserve.otel_metrics import OTelMetrics
 from qobserve.redact import redact
 from qobserve.store import EventStore
 from qobserve.tracing import TracingSetup, setup_tracing
@@ -36,22 +39,41 @@ logger = logging.getLogger("qobserve")
 
 _lock = threading.Lock()
 _current: Telemetry | None = None
+#: providers an instrumentor was given before the telemetry existed: (tracer, meter)
+_adopted: tuple[Any, Any] = (None, None)
 
 
 class Telemetry:
     """Everything instrumentation writes to. Create it through :func:`configure`."""
 
-    def __init__(self, config: Config, *, registry: CollectorRegistry | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        registry: CollectorRegistry | None = None,
+        tracer_provider: Any = None,
+        meter_provider: Any = None,
+        logger_provider: Any = None,
+    ) -> None:
         self.config = config
         self._warned: set[str] = set()
         if registry is None:
             # a batch job pushes its own registry, not the process's default collectors
             registry = CollectorRegistry() if config.push_gateway else REGISTRY
         self.registry = registry
-        self.metrics = Metrics(registry, max_label_values=config.max_label_values)
-        self.tracing = self._setup_tracing()
+        self.metrics = Metrics(
+            registry,
+            max_label_values=config.max_label_values,
+            prometheus=config.metrics != "otel",
+        )
+        if config.metrics != "prometheus" or meter_provider is not None:
+            self._use_meter_provider(meter_provider)
+        self.tracing = self._setup_tracing(tracer_provider)
         self.tracer: trace.Tracer | None = self.tracing.tracer
         self.store = self._open_store()
+        self.event_logs: EventLogs | None = None
+        if config.event_logs or logger_provider is not None:
+            self.event_logs = EventLogs(logger_provider, _version())
         self._instrumentation: InstrumentationState | None = None
         self._state_lock = threading.Lock()
         self._http_server: Any = None
@@ -59,20 +81,44 @@ class Telemetry:
             self._serve_metrics()
 
     # -- construction, each part failing alone ---------------------------------------------------
-    def _setup_tracing(self) -> TracingSetup:
-        from qobserve import __version__
-
+    def _setup_tracing(self, tracer_provider: Any) -> TracingSetup:
         try:
             return setup_tracing(
                 self.config.tracing,
                 service_name=self.config.service_name,
                 otlp_endpoint=self.config.otlp_endpoint,
                 on_export_error=lambda e: self.internal_error("otlp", e),
-                version=__version__,
+                version=_version(),
+                tracer_provider=tracer_provider,
             )
         except Exception as exc:  # e.g. the SDK is not installed
             self.internal_error("tracing", exc)
             return TracingSetup("none", None)
+
+    def _use_meter_provider(self, meter_provider: Any) -> None:
+        try:
+            self.metrics.otel = OTelMetrics(meter_provider, _version())
+        except Exception as exc:
+            self.internal_error("otel_metrics", exc)
+
+    def use_providers(self, tracer_provider: Any = None, meter_provider: Any = None) -> None:
+        """Send spans to ``tracer_provider`` and record the contract's metrics on
+        ``meter_provider`` too (the OTel path), from now on; None leaves that part as it is.
+        A provider qobserve built itself is flushed and shut down when replaced.
+
+        Example::
+
+            get_telemetry().use_providers(tracer_provider=app_tp, meter_provider=app_mp)
+        """
+        if tracer_provider is not None:
+            previous = self.tracing
+            self.tracing = self._setup_tracing(tracer_provider)
+            self.tracer = self.tracing.tracer
+            previous.shutdown()
+        if meter_provider is not None:
+            otel = self.metrics.otel
+            if otel is None or otel.meter_provider is not meter_provider:
+                self._use_meter_provider(meter_provider)
 
     def _open_store(self) -> EventStore | None:
         path = self.config.store_path
@@ -133,6 +179,17 @@ class Telemetry:
         except Exception:  # the last line of defence: swallowing is the contract here
             pass
 
+    def add_job(self, event: JobEvent, exemplar: dict[str, str] | None = None) -> None:
+        """Keep a finished job's event: in the store, and as an OTel log record (linked to the
+        span of ``exemplar``) when ``event_logs`` is on."""
+        if self.store is not None:
+            self.store.add_job(event)
+        if self.event_logs is not None:
+            try:
+                self.event_logs.job(event, exemplar)
+            except Exception as exc:
+                self.internal_error("event_logs", exc)
+
     def flush(self, timeout: float = 30.0) -> bool:
         """Record jobs whose outcome is known (a remote job's record waits for one timing
         request), commit queued events and export finished spans; True when all made it in
@@ -186,10 +243,19 @@ class Telemetry:
             self._http_server = None
 
 
+def _version() -> str:
+    from qobserve import __version__  # here: qobserve/__init__ imports this module
+
+    return __version__
+
+
 def configure(
     *,
     registry: CollectorRegistry | None = None,
     reconfigure: bool = False,
+    tracer_provider: Any = None,
+    meter_provider: Any = None,
+    logger_provider: Any = None,
     **settings: Unpack[Settings],
 ) -> Telemetry:
     """Set up qobserve for this process, once; later calls return the same instance, unless
@@ -197,8 +263,11 @@ def configure(
     replaced with one of these settings (a notebook re-running its set-up cell).
 
     Keyword arguments are the settings of :class:`qobserve.config.Config` (``service_name``,
-    ``tracing``, ``otlp_endpoint``, ``store_path``, ``metrics_port``, ``push_gateway``, ...);
-    ``registry`` replaces the default prometheus_client registry. Raises
+    ``tracing``, ``metrics``, ``otlp_endpoint``, ``store_path``, ``metrics_port``,
+    ``push_gateway``, ...); ``registry`` replaces the default prometheus_client registry;
+    ``tracer_provider``, ``meter_provider`` and ``logger_provider`` are OpenTelemetry providers
+    to use instead of the global ones (a ``meter_provider`` switches the OTel metrics path on,
+    a ``logger_provider`` the job events as log records). Raises
     :class:`qobserve.exceptions.InputError` on a bad argument; a bad ``QOBSERVE_*`` variable
     is logged as a warning and ignored, the arguments kept.
 
@@ -219,8 +288,15 @@ def configure(
                     "qobserve.configure() called again with other settings; "
                     "keeping the first configuration"
                 )
+            _current.use_providers(tracer_provider, meter_provider)
             return _current
-        _current = Telemetry(config, registry=registry)
+        _current = Telemetry(
+            config,
+            registry=registry,
+            tracer_provider=tracer_provider or _adopted[0],
+            meter_provider=meter_provider or _adopted[1],
+            logger_provider=logger_provider,
+        )
         atexit.register(_current.shutdown)
         return _current
 
@@ -255,7 +331,12 @@ def get_telemetry() -> Telemetry:
         logger.warning("qobserve: %s; using defaults on a private registry", redact(str(exc)))
         with _lock:
             if _current is None:
-                fallback = Telemetry(Config(), registry=CollectorRegistry())
+                fallback = Telemetry(
+                    Config(),
+                    registry=CollectorRegistry(),
+                    tracer_provider=_adopted[0],
+                    meter_provider=_adopted[1],
+                )
                 _install(fallback)
                 atexit.register(fallback.shutdown)
         assert _current is not None
@@ -265,6 +346,24 @@ def get_telemetry() -> Telemetry:
 def current_telemetry() -> Telemetry | None:
     """The process's telemetry if it is configured, else None (never configures)."""
     return _current
+
+
+def adopt_providers(tracer_provider: Any = None, meter_provider: Any = None) -> None:
+    """Use these OTel providers (None: keep that part as it is), now when the telemetry
+    exists, else when it is set up, so that an instrumentor called before ``configure()``
+    (``opentelemetry-instrument`` does) does not fix the settings early.
+
+    Example::
+
+        adopt_providers(meter_provider=metrics.get_meter_provider())
+    """
+    global _adopted
+    with _lock:
+        current = _current
+        if current is None:
+            _adopted = (tracer_provider or _adopted[0], meter_provider or _adopted[1])
+            return
+    current.use_providers(tracer_provider, meter_provider)
 
 
 def _install(telemetry: Telemetry | None) -> Telemetry | None:

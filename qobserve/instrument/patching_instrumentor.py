@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from qobserve.exceptions import InputError
-from qobserve.instrument.base import BaseInstrumentor
+from qobserve.instrument.base import BaseInstrumentor, use_providers
 from qobserve.instrument.idempotency import AUTO_SCOPES
 from qobserve.instrument.patching import Patcher
 from qobserve.telemetry import current_telemetry
@@ -24,7 +24,9 @@ from qobserve.telemetry import current_telemetry
 
 class PatchingInstrumentor(BaseInstrumentor):
     """``instrument(auto_idempotency="run")`` patches what :meth:`_patch` names;
-    ``uninstrument()`` restores every original and resets the instrumentation state.
+    ``uninstrument()`` restores every original and resets the instrumentation state. The
+    OpenTelemetry instrumentor options (``tracer_provider``, ``meter_provider``,
+    ``skip_dep_check``) work as for :class:`~qobserve.instrument.QiskitInstrumentor`.
 
     ``auto_idempotency`` is the scope of automatic idempotency keys (``"run"``, ``"global"``
     or ``"off"``), as for :class:`~qobserve.instrument.QiskitInstrumentor`.
@@ -32,7 +34,14 @@ class PatchingInstrumentor(BaseInstrumentor):
 
     _patcher: Patcher
 
-    def _instrument(self, *, auto_idempotency: str = "run", **unknown: Any) -> None:
+    def _instrument(
+        self,
+        *,
+        auto_idempotency: str = "run",
+        tracer_provider: Any = None,
+        meter_provider: Any = None,
+        **unknown: Any,
+    ) -> None:
         if unknown:
             raise TypeError(f"unknown instrument() option(s): {', '.join(sorted(unknown))}")
         if auto_idempotency not in AUTO_SCOPES:
@@ -40,6 +49,7 @@ class PatchingInstrumentor(BaseInstrumentor):
                 f"{auto_idempotency!r} is not one of {', '.join(AUTO_SCOPES)}",
                 field="auto_idempotency",
             )
+        use_providers(tracer_provider, meter_provider)
         self._patcher = Patcher()
         self._patch(self._patcher, auto_idempotency)
 

@@ -151,7 +151,7 @@ class BraketAdapter(Adapter):
             return concurrent.futures.CancelledError()
         return JobResultError(_failure_reason(handle))
 
-    def executed_shots(self, result: Any, work: Work) -> int | None:
+    def executed_shots(self, result: Any, work: Work) -> int | None:  # noqa: ARG002 - Adapter's signature
         results = result if isinstance(result, list) else [result]
         total = 0
         for item in results:

@@ -87,7 +87,7 @@ class CirqAdapter(Adapter):
 
     sdk: ClassVar[str] = "cirq"
 
-    def executed_shots(self, result: Any, work: Work) -> int | None:
+    def executed_shots(self, result: Any, work: Work) -> int | None:  # noqa: ARG002 - Adapter's signature
         if hasattr(result, "shape") and hasattr(result, "columns"):  # sample(): one row a shot
             return int(result.shape[0])
         return _repetitions(result)

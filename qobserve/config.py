@@ -11,6 +11,7 @@ Keyword arguments win over environment variables, which win over defaults.
 | ``metrics_port`` | ``QOBSERVE_METRICS_PORT`` | none (no HTTP server) |
 | ``metrics_addr`` | ``QOBSERVE_METRICS_ADDR`` | ``127.0.0.1`` |
 | ``push_gateway`` | ``QOBSERVE_PUSH_GATEWAY`` | none |
+| ``push_instance`` | ``QOBSERVE_PUSH_INSTANCE`` | the host name (the runner's Pushgateway group) |
 | ``max_label_values`` | ``QOBSERVE_MAX_LABEL_VALUES`` | 100 |
 | ``queue_size`` | ``QOBSERVE_QUEUE_SIZE`` | 100000 |
 | ``flush_interval`` | ``QOBSERVE_FLUSH_INTERVAL`` | 1.0 s |
@@ -22,8 +23,9 @@ Keyword arguments win over environment variables, which win over defaults.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, TypedDict
 
 from qobserve.exceptions import InputError
@@ -48,6 +50,7 @@ class Settings(TypedDict, total=False):
     metrics_port: int | None
     metrics_addr: str
     push_gateway: str | None
+    push_instance: str
     max_label_values: int
     queue_size: int
     flush_interval: float
@@ -67,6 +70,8 @@ class Config:
     metrics_port: int | None = None
     metrics_addr: str = "127.0.0.1"
     push_gateway: str | None = None
+    #: the runner's id: its Pushgateway group is ``{job, instance=<this>}``
+    push_instance: str = field(default_factory=socket.gethostname)
     max_label_values: int = 100
     queue_size: int = 100_000
     flush_interval: float = 1.0
@@ -140,4 +145,8 @@ def _convert(name: str, raw: Any, source: str) -> Any:
         if value <= 0 or (name == "divergence_threshold" and value > 1):
             raise InputError(f"{value} is out of range", field=source)
         return value
+    if name == "push_instance" and not str(raw).strip():
+        raise InputError(
+            "must not be empty (it names the runner's Pushgateway group)", field=source
+        )
     return str(raw)

@@ -4,11 +4,13 @@ Example::
 
     qobserve generate                 # from ./slo into ./
     qobserve generate --check         # exit 1 when a generated file is out of date
+    qobserve generate --global-aggregation   # also the global level, summed over cluster
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from qobserve.cli.validate import CATALOG_HELP
@@ -31,14 +33,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="write nothing; exit 1 when a file differs from a fresh generation",
     )
+    parser.add_argument(
+        "--global-aggregation",
+        nargs="?",
+        const="cluster",
+        default=None,
+        type=_label,
+        metavar="LABEL",
+        help="also write alert_rules/global/slo-global.rules.yml for a Thanos/Mimir ruler: "
+        "every SLI summed over LABEL (default: cluster)",
+    )
+
+
+def _label(text: str) -> str:
+    if not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", text) or text.startswith("__"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a label name")
+    return text
 
 
 def run(args: argparse.Namespace) -> int:
     """Generate (or check) every output; returns the exit code."""
     from qobserve.generate import generated_files, stale_files, write_files
+    from qobserve.rules import RuleOptions
     from qobserve.slo import load
 
-    files = generated_files(load([args.slo_dir]))
+    options = RuleOptions(global_aggregation=args.global_aggregation)
+    files = generated_files(load([args.slo_dir]), options)
     if args.check:
         stale = stale_files(args.out, files)
         for path in stale:

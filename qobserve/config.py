@@ -8,6 +8,7 @@ Keyword arguments win over environment variables, which win over defaults.
 | ``tracing`` | ``QOBSERVE_TRACING`` | ``auto`` |
 | ``otlp_endpoint`` | ``QOBSERVE_OTLP_ENDPOINT`` (then ``OTEL_EXPORTER_OTLP_ENDPOINT``) | none |
 | ``store_path`` | ``QOBSERVE_STORE`` (``none`` disables) | ``.qobserve/events.db`` |
+| ``store_url`` | ``QOBSERVE_STORE_URL`` | none (a ``postgresql://`` URL wins over ``store_path``) |
 | ``metrics_port`` | ``QOBSERVE_METRICS_PORT`` | none (no HTTP server) |
 | ``metrics_addr`` | ``QOBSERVE_METRICS_ADDR`` | ``127.0.0.1`` |
 | ``push_gateway`` | ``QOBSERVE_PUSH_GATEWAY`` | none |
@@ -67,6 +68,8 @@ class Config:
     tracing: str = "auto"
     otlp_endpoint: str | None = None
     store_path: str | None = DEFAULT_STORE
+    #: a shared PostgreSQL store (``postgresql://user@host/db``); wins over ``store_path``
+    store_url: str | None = None
     metrics_port: int | None = None
     metrics_addr: str = "127.0.0.1"
     push_gateway: str | None = None
@@ -108,9 +111,19 @@ class Config:
             values["otlp_endpoint"] = env["OTEL_EXPORTER_OTLP_ENDPOINT"]
         return cls(**values)
 
+    @property
+    def store(self) -> str | None:
+        """Where events go: ``store_url`` if set, else ``store_path`` (None: nowhere)."""
+        return self.store_url or self.store_path
+
 
 def _convert(name: str, raw: Any, source: str) -> Any:
-    if name in ("store_path", "otlp_endpoint", "push_gateway", "price_model"):
+    if name == "store_url" and raw is not None and str(raw).strip().lower() not in _OFF:
+        from qobserve.store.backends import is_url
+
+        if not is_url(str(raw)):
+            raise InputError("must be a postgresql:// URL", field=source)
+    if name in ("store_path", "store_url", "otlp_endpoint", "push_gateway", "price_model"):
         if raw is None or (isinstance(raw, str) and raw.strip().lower() in _OFF):
             return None
         return os.fspath(raw)

@@ -1,8 +1,10 @@
-"""Start Prometheus, Alertmanager and the Pushgateway on 127.0.0.1 (tests and ``demo --live``).
+"""Start Prometheus, Alertmanager, the Pushgateway and PostgreSQL on 127.0.0.1 (tests and
+``demo --live``).
 
-Uses the binaries of Debian's ``prometheus``, ``prometheus-alertmanager`` and
-``prometheus-pushgateway`` packages (or the upstream names on PATH). Every server listens on a
-free loopback port, keeps its data in a temporary folder and is stopped when the context ends.
+Uses the binaries of Debian's ``prometheus``, ``prometheus-alertmanager``,
+``prometheus-pushgateway`` and ``postgresql`` packages (or the upstream names on PATH). Every
+server listens on a free loopback port, keeps its data in a temporary folder and is stopped
+when the context ends.
 
 Example::
 
@@ -35,7 +37,10 @@ BINARIES: dict[str, tuple[str, ...]] = {
     "alertmanager": ("prometheus-alertmanager", "alertmanager"),
     "amtool": ("amtool",),
     "pushgateway": ("prometheus-pushgateway", "pushgateway"),
+    "postgresql": ("initdb",),
 }
+#: where Debian installs PostgreSQL's server binaries (not on PATH), newest version last
+_POSTGRES_DIRS = "/usr/lib/postgresql/*/bin"
 
 
 class ServerNotInstalled(RuntimeError):
@@ -48,7 +53,15 @@ def find_binary(kind: str) -> str | None:
         path = shutil.which(name)
         if path:
             return path
+    if kind == "postgresql":
+        found = sorted(Path("/").glob(_POSTGRES_DIRS.lstrip("/") + "/initdb"), key=_version)
+        return str(found[-1]) if found else None
     return None
+
+
+def _version(initdb: Path) -> int:
+    name = initdb.parent.parent.name
+    return int(name) if name.isdigit() else 0
 
 
 def free_port() -> int:
@@ -170,6 +183,76 @@ def start_pushgateway() -> contextlib.AbstractContextManager[Server]:
     return start_server(
         "pushgateway", ["--web.listen-address=127.0.0.1:{port}", "--persistence.file="]
     )
+
+
+@dataclass
+class Database:
+    """A running PostgreSQL server: its connection URL and data folder."""
+
+    url: str
+    workdir: Path
+
+    @property
+    def log(self) -> str:
+        """What the server wrote to its log so far."""
+        return (self.workdir / "server.log").read_text(errors="replace")
+
+
+@contextlib.contextmanager
+def start_postgresql(timeout: float = 60.0) -> Iterator[Database]:
+    """A throwaway PostgreSQL cluster (``initdb`` + ``pg_ctl``) on a free loopback port.
+
+    Runs as the ``postgres`` user when started by root (the server refuses root); trust
+    authentication for the ``qobserve`` superuser, reachable only on 127.0.0.1. Stopped and
+    deleted when the context ends.
+    """
+    initdb = find_binary("postgresql")
+    if initdb is None:
+        raise ServerNotInstalled("PostgreSQL is not installed (Debian: apt-get install postgresql)")
+    bindir = Path(initdb).parent
+    user = _unprivileged_user()
+    port = free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="qo-postgresql-"))
+    data = workdir / "data"
+    if user is not None:
+        shutil.chown(workdir, user)
+
+    def run(*argv: str) -> None:
+        subprocess.run(
+            argv, check=True, capture_output=True, timeout=timeout, cwd=workdir, user=user
+        )
+
+    try:
+        run(str(bindir / "initdb"), "-D", str(data), "-U", "qobserve", "--auth=trust", "-E",
+            "UTF8", "--no-sync")  # fmt: skip
+        options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(workdir / "server.log"),
+            "-o", options, "-w", "-t", str(int(timeout)), "start")  # fmt: skip
+        try:
+            yield Database(f"postgresql://qobserve@127.0.0.1:{port}/postgres", workdir)
+        finally:
+            run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
+    except subprocess.CalledProcessError as err:
+        log = workdir / "server.log"
+        detail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+        raise RuntimeError(f"PostgreSQL failed: {err.stderr!r}\n{detail}") from None
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _unprivileged_user() -> str | None:
+    """The user to run PostgreSQL as: None (ourselves) unless we are root."""
+    if os.geteuid() != 0:
+        return None
+    import pwd
+
+    for name in ("postgres", "nobody"):
+        try:
+            pwd.getpwnam(name)
+            return name
+        except KeyError:
+            continue
+    raise ServerNotInstalled("running as root and no postgres or nobody user to run PostgreSQL")
 
 
 @contextlib.contextmanager

@@ -76,7 +76,7 @@ class Telemetry:
             return TracingSetup("none", None)
 
     def _open_store(self) -> EventStore | None:
-        path = self.config.store_path
+        path = self.config.store
         if path is None:
             return None
         try:

@@ -12,6 +12,7 @@ import pytest
 from qobserve.resources import builtin_catalog
 from qobserve.servers import find_binary
 from tests.braket_api import FakeBraketAPI, point_botocore_at
+from qobserve.servers import Database, find_binary, start_postgresql
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the design's reference files beside the checkout (``../shared``), read by tests marked
@@ -49,10 +50,12 @@ def require_binary(kind: str) -> str:
     """Path of a server binary; skips the test outside CI when it is not installed, fails in CI."""
     path = find_binary(kind)
     if path is None:
-        unavailable(
-            f"{kind} is not installed (apt-get install prometheus "
-            "prometheus-alertmanager prometheus-pushgateway; .ci/run installs them)"
+        package = (
+            "postgresql"
+            if kind == "postgresql"
+            else "prometheus prometheus-alertmanager prometheus-pushgateway"
         )
+        unavailable(f"{kind} is not installed (apt-get install {package}; .ci/run installs it)")
     return path
 
 
@@ -74,6 +77,27 @@ def braket_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fake
     point_botocore_at(api, tmp_path, monkeypatch)
     yield api
     api.close()
+
+
+@pytest.fixture(scope="session")
+def postgresql_server() -> Iterator[Database]:
+    """One throwaway PostgreSQL server for the session (Debian's postgresql package)."""
+    require_binary("postgresql")
+    with start_postgresql() as server:
+        yield server
+
+
+@pytest.fixture
+def postgresql_url(postgresql_server: Database) -> str:
+    """The URL of a fresh, empty database on the session's PostgreSQL server."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgresql_server.url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return postgresql_server.url.rsplit("/", 1)[0] + f"/{name}"
 
 
 @pytest.fixture(scope="session")

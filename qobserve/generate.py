@@ -42,7 +42,10 @@ def generated_files(slos: Sequence[SLO], rule_options: RuleOptions | None = None
     files = {f"{RULES_DIR}/{name}": text for name, text in rule_files(slos, rule_options).items()}
     files[ALERTMANAGER_FILE] = alertmanager_config(slos)
     files.update({f"dashboards/{n}": t for n, t in dashboard_files(slos).items()})
-    files.update({f"exporters/{n}": t for n, t in deploy_files(rule_files=[RULE_GLOB]).items()})
+    from qobserve.retention import retention_for
+
+    kit = deploy_files(rule_files=[RULE_GLOB], retention=retention_for(slos))
+    files.update({f"exporters/{n}": t for n, t in kit.items()})
     return dict(sorted(files.items()))
 
 

@@ -116,6 +116,10 @@ class PrometheusAPI:
         """Active scrape targets."""
         return list(self._get("/api/v1/targets")["activeTargets"])
 
+    def flags(self) -> dict[str, str]:
+        """The server's command-line flags (``/api/v1/status/flags``)."""
+        return {str(k): str(v) for k, v in self._get("/api/v1/status/flags").items()}
+
     def ready(self) -> bool:
         """True when the server answers ``/-/ready``."""
         try:

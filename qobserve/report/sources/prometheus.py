@@ -53,6 +53,17 @@ def tidy(x: float) -> float:
     return float(r) if abs(x - r) <= 1e-9 * max(1.0, abs(x)) else x
 
 
+def retention_notes(api: PrometheusAPI, slos: Sequence[SLO]) -> list[str]:
+    """Warnings for SLO periods longer than the server keeps data; none when the server
+    does not tell (Thanos and Mimir have no flags endpoint)."""
+    from qobserve.retention import retention_warnings
+
+    try:
+        return retention_warnings(api, slos)
+    except PrometheusError:
+        return []
+
+
 def display_url(url: str) -> str:
     """``url`` fit for a report or an error message: no password, no token-looking query."""
     return redact(url)
@@ -243,6 +254,7 @@ def report_from_prometheus(
         for r in results
         if r.available and r.period_counts.total == 0
     ]
+    notes += retention_notes(q.api, slos)
     ops = prometheus_operations(q, window, previous, divergence_threshold(slos))
     return Report(
         window, previous, now or datetime.now(UTC), f"Prometheus {q.url}", results, ops, notes

@@ -19,17 +19,20 @@ import json
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from qobserve.promapi import PrometheusAuth
 
 BINARIES: dict[str, tuple[str, ...]] = {
     "prometheus": ("prometheus",),
@@ -95,8 +98,13 @@ def start_server(
     ready_path: str = "/-/ready",
     timeout: float = 30.0,
     workdir: Path | None = None,
+    scheme: str = "http",
+    ready_request: Callable[[str], urllib.request.Request] = urllib.request.Request,
+    context: ssl.SSLContext | None = None,
 ) -> Iterator[Server]:
-    """Run the ``kind`` binary with ``args`` (``{port}`` and ``{dir}`` are substituted)."""
+    """Run the ``kind`` binary with ``args`` (``{port}`` and ``{dir}`` are substituted);
+    ``scheme``, ``ready_request`` (URL -> request, e.g. with credentials) and ``context`` (TLS)
+    say how to ask whether it is ready."""
     binary = find_binary(kind)
     if binary is None:
         names = " or ".join(BINARIES[kind])
@@ -114,9 +122,9 @@ def start_server(
         proc = subprocess.Popen(
             argv, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True
         )
-        server = Server(kind, f"http://127.0.0.1:{port}", workdir, proc)
+        server = Server(kind, f"{scheme}://127.0.0.1:{port}", workdir, proc)
         try:
-            _wait_ready(server, ready_path, timeout)
+            _wait_ready(server, ready_request(server.url + ready_path), timeout, context)
             yield server
         finally:
             proc.terminate()
@@ -127,7 +135,9 @@ def start_server(
                 proc.wait(5)
 
 
-def _wait_ready(server: Server, path: str, timeout: float) -> None:
+def _wait_ready(
+    server: Server, request: urllib.request.Request, timeout: float, context: ssl.SSLContext | None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
@@ -135,7 +145,7 @@ def _wait_ready(server: Server, path: str, timeout: float) -> None:
                 f"{server.kind} exited with {server.process.returncode}:\n{server.log[-3000:]}"
             )
         try:
-            with urllib.request.urlopen(server.url + path, timeout=1) as resp:
+            with urllib.request.urlopen(request, timeout=1, context=context) as resp:
                 if resp.status == 200:
                     return
         except (urllib.error.URLError, OSError):
@@ -145,11 +155,24 @@ def _wait_ready(server: Server, path: str, timeout: float) -> None:
 
 
 def start_prometheus(
-    config: str, *, rule_files: dict[str, str] | None = None, extra_args: Sequence[str] = ()
+    config: str,
+    *,
+    rule_files: dict[str, str] | None = None,
+    extra_args: Sequence[str] = (),
+    web_config: str | None = None,
+    ready_auth: PrometheusAuth | None = None,
 ) -> contextlib.AbstractContextManager[Server]:
     """Prometheus with ``config`` (YAML text) and ``rule_files`` (name -> YAML text) in its
-    working folder; ``{dir}`` in the config is replaced by that folder."""
+    working folder; ``{dir}`` in the config is replaced by that folder. ``web_config`` is a
+    ``--web.config.file`` (TLS, basic auth; served over https when it has ``tls_server_config``)
+    and ``ready_auth`` how to pass it when checking readiness."""
     workdir = Path(tempfile.mkdtemp(prefix="qo-prometheus-"))
+    scheme = "http"
+    if web_config is not None:
+        (workdir / "web.yml").write_text(web_config.replace("{dir}", str(workdir)))
+        extra_args = [*extra_args, "--web.config.file={dir}/web.yml"]
+        scheme = "https" if "tls_server_config" in web_config else "http"
+    auth = ready_auth or PrometheusAuth()
     for name, text in (rule_files or {}).items():
         (workdir / name).write_text(text)
     (workdir / "prometheus.yml").write_text(config.replace("{dir}", str(workdir)))
@@ -161,7 +184,15 @@ def start_prometheus(
         "--web.enable-admin-api",
         *extra_args,
     ]
-    return _cleanup_after(start_server("prometheus", args, workdir=workdir), workdir)
+    server = start_server(
+        "prometheus",
+        args,
+        workdir=workdir,
+        scheme=scheme,
+        ready_request=lambda url: urllib.request.Request(url, headers=auth.request_headers()),
+        context=auth.ssl_context() if scheme == "https" else None,
+    )
+    return _cleanup_after(server, workdir)
 
 
 def start_alertmanager(config: str) -> contextlib.AbstractContextManager[Server]:

@@ -33,7 +33,7 @@ from typing import Any
 import promql_parser
 
 from qobserve.exceptions import InputError
-from qobserve.promapi import PrometheusAPI, PrometheusError
+from qobserve.promapi import PrometheusAPI, PrometheusAuth, PrometheusError
 from qobserve.redact import redact
 from qobserve.report.model import Breakdown, Counts, Report, SLOResult
 from qobserve.report.period import Window
@@ -73,8 +73,8 @@ class Querier:
     """Instant queries at given instants; errors become :class:`InputError` naming the URL
     (unreachable server) or the SLO field (a template Prometheus rejects)."""
 
-    def __init__(self, url: str) -> None:
-        self.api = PrometheusAPI(url)
+    def __init__(self, url: str, auth: PrometheusAuth | None = None) -> None:
+        self.api = PrometheusAPI(url, auth=auth)
         self.url = display_url(url)
 
     def vector(
@@ -239,13 +239,19 @@ def _breakdowns(
 
 
 def report_from_prometheus(
-    url: str, slos: Sequence[SLO], window: Window, *, now: datetime | None = None
+    url: str,
+    slos: Sequence[SLO],
+    window: Window,
+    *,
+    now: datetime | None = None,
+    auth: PrometheusAuth | None = None,
 ) -> Report:
-    """The report for ``window`` from the Prometheus server at ``url``."""
+    """The report for ``window`` from the Prometheus server at ``url`` (reached with
+    ``auth``: basic auth, bearer token, headers, TLS)."""
     from qobserve.report.build import divergence_threshold
     from qobserve.report.prometheus_ops import prometheus_operations
 
-    q = Querier(url)
+    q = Querier(url, auth)
     q.vector("vector(1)", window.end)  # fail early and clearly when unreachable
     previous = window.previous()
     results = [slo_from_prometheus(q, s, window, previous) for s in slos]

@@ -12,9 +12,8 @@ from typing import NoReturn
 import pytest
 
 from qobserve.resources import builtin_catalog
-from qobserve.servers import find_binary
-from tests.braket_api import FakeBraketAPI, point_botocore_at
 from qobserve.servers import Database, find_binary, start_postgresql
+from tests.braket_api import FakeBraketAPI, point_botocore_at
 
 ROOT = Path(__file__).resolve().parent.parent
 #: the design's reference files beside the checkout (``../shared``), read by tests marked

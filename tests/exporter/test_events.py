@@ -4,7 +4,6 @@ monotonic across restarts, scraped by a real Prometheus."""
 from __future__ import annotations
 
 import os
-import random
 import subprocess
 import sys
 import textwrap
@@ -15,7 +14,6 @@ import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from qobserve.events import JobEvent
 from qobserve.exporter import serve
 from qobserve.exporter.events import StoreCounts
 from qobserve.promapi import PrometheusAPI
@@ -37,36 +35,11 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
         for s in family.samples:
             if s.name.endswith("_created"):
                 continue
-            if any(
-                s.name == n or s.name.startswith(n.removesuffix("_total") + "_") for n in SERVED
-            ):
+            family_name = s.name
+            for suffix in ("_bucket", "_count", "_sum"):
+                family_name = family_name.removesuffix(suffix)
+            if s.name in SERVED or family_name in SERVED:
                 out[(s.name, tuple(sorted(s.labels.items())))] = s.value
-    return out
-
-
-def jobs(n: int, seed: int) -> list[JobEvent]:
-    rng = random.Random(seed)
-    out = []
-    for i in range(n):
-        failed = rng.random() < 0.2
-        out.append(
-            JobEvent(
-                job_id=f"{seed}-{i}",
-                experiment=rng.choice(["vqe", "qaoa", "__none__"]),
-                backend=rng.choice(["ibm_kyiv", "fake_manila"]),
-                backend_type=rng.choice(["qpu", "simulator"]),
-                outcome="error" if failed else "success",
-                error_type="timeout" if failed else "none",
-                finished_at=time.time(),
-                duration_seconds=rng.choice([None, rng.uniform(0, 4000)]),
-                queue_seconds=rng.choice([None, rng.uniform(0, 900)]),
-                execution_seconds=rng.uniform(0, 30),
-                shots=rng.choice([0, 1000, 4000]),
-                qpu_seconds=rng.uniform(0, 3),
-                cost_usd=rng.choice([0.0, 1.6]),
-                duplicate=rng.random() < 0.1,
-            )
-        )
     return out
 
 
@@ -76,17 +49,42 @@ def scrape(url: str) -> str:
 
 
 def test_store_counts_equal_the_in_process_metrics() -> None:
-    with capture(tracing="none") as cap:
-        for event in jobs(400, seed=1):
-            cap.telemetry.record_job(event)
-        assert cap.telemetry.flush()
-        in_process = samples(generate_latest(cap.telemetry.registry).decode())
-        assert cap.telemetry.store is not None
-        with serve(provider=[], events=str(cap.telemetry.store.path)) as exporter:
-            exporter.poll_now()
-            served = samples(scrape(exporter.url))
+    """Real instrumented jobs on Aer (some failing, several experiments and shot counts):
+    what the exporter computes from the store is what the process itself exposes."""
+    from qiskit import QuantumCircuit
+    from qiskit_aer import AerSimulator
+
+    import qobserve
+    from qobserve.instrument import QiskitInstrumentor
+
+    bell = QuantumCircuit(2)
+    bell.h(0)
+    bell.cx(0, 1)
+    bell.measure_all()
+    wide = QuantumCircuit(40)
+    wide.h(range(40))
+    wide.measure_all()
+    instrumentor = QiskitInstrumentor()
+    instrumentor.instrument()
+    try:
+        with capture(tracing="none") as cap:
+            aer = AerSimulator()
+            for name, shots in (("vqe", 100), ("qaoa", 1000), ("vqe", 4000)):
+                qobserve.experiment(name)(lambda s=shots: aer.run(bell, shots=s).result())()
+            aer.run(bell, shots=10).result()
+            aer.run(wide, shots=1, method="statevector").result()  # a failed job
+            instrumentor.flush(10)
+            assert cap.telemetry.flush()
+            in_process = samples(generate_latest(cap.telemetry.registry).decode())
+            assert cap.telemetry.store is not None
+            with serve(provider=[], events=str(cap.telemetry.store.path)) as exporter:
+                exporter.poll_now()
+                served = samples(scrape(exporter.url))
+    finally:
+        instrumentor.uninstrument()
     assert served == in_process
-    assert len(served) > 100
+    outcomes = {dict(k[1]).get("outcome") for k in served if k[0] == "quantum_jobs_total"}
+    assert outcomes == {"success", "error"}
 
 
 def test_a_bad_store_is_refused_at_start(tmp_path: object) -> None:
@@ -99,12 +97,12 @@ def test_a_bad_store_is_refused_at_start(tmp_path: object) -> None:
 RUNNER = textwrap.dedent("""
     import sys, time, qobserve
     from qobserve.events import JobEvent
-    telemetry = qobserve.configure(tracing="none")
+    store = qobserve.configure(tracing="none").store
     for i in range(int(sys.argv[1])):
-        telemetry.record_job(JobEvent(job_id=f"{sys.argv[2]}-{i}", backend="fake_manila",
+        store.add_job(JobEvent(job_id=f"{sys.argv[2]}-{i}", backend="fake_manila",
                                       backend_type="simulator", outcome="success",
                                       finished_at=time.time(), duration_seconds=1.0))
-    assert qobserve.flush(60)
+    assert store.flush(60)
 """)
 
 SCRAPE = """

@@ -25,15 +25,15 @@ RUNNER = textwrap.dedent("""
     import qobserve
     from qobserve.events import JobEvent
     n, tag = int(sys.argv[1]), sys.argv[2]
-    telemetry = qobserve.configure(tracing="none", flush_interval=3600)
+    store = qobserve.configure(tracing="none", flush_interval=3600).store
     for i in range(n):
-        telemetry.record_job(JobEvent(job_id=f"{tag}-{i}", backend="fake_manila",
+        store.add_job(JobEvent(job_id=f"{tag}-{i}", backend="fake_manila",
                                       backend_type="simulator", outcome="success",
                                       finished_at=time.time(), duration_seconds=0.5))
-    assert qobserve.flush(120)
+    assert store.flush(120)
     print("flushed", flush=True)
     for i in range(n, n + 500):
-        telemetry.record_job(JobEvent(job_id=f"{tag}-late-{i}", backend="fake_manila"))
+        store.add_job(JobEvent(job_id=f"{tag}-late-{i}", backend="fake_manila"))
     time.sleep(120)
 """)
 

@@ -48,6 +48,7 @@ class Settings(TypedDict, total=False):
     tracing: str
     otlp_endpoint: str | None
     store_path: str | os.PathLike[str] | None
+    store_url: str | None
     metrics_port: int | None
     metrics_addr: str
     push_gateway: str | None

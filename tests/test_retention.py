@@ -14,7 +14,7 @@ from qobserve.report.period import Window
 from qobserve.report.sources.prometheus import report_from_prometheus
 from qobserve.servers import start_prometheus
 from qobserve.slo import load
-from tests.conftest import ROOT, require_binary
+from tests.conftest import CATALOG, require_binary
 
 pytestmark = pytest.mark.servers
 
@@ -23,14 +23,14 @@ CONFIG = "global: {scrape_interval: 15s}\n"
 
 def validate(url: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "qobserve", "validate", "--prometheus", url, str(ROOT / "slo")],
+        [sys.executable, "-m", "qobserve", "validate", "--prometheus", url, str(CATALOG)],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 
 
 def test_default_retention_is_named_per_slo_by_validate_and_report() -> None:
     require_binary("prometheus")
-    slos = load([ROOT / "slo"])
+    slos = load([CATALOG])
     with start_prometheus(CONFIG) as prom:
         result = validate(prom.url)
         week = Window.iso_week("2026-W47")
@@ -48,7 +48,7 @@ def test_default_retention_is_named_per_slo_by_validate_and_report() -> None:
 
 def test_the_deploy_kit_retention_silences_the_guard(tmp_path: Path) -> None:
     require_binary("prometheus")
-    slos = load([ROOT / "slo"])
+    slos = load([CATALOG])
     defaults = generated_files(slos)["exporters/default/prometheus"]
     args = defaults.rsplit('ARGS="', 1)[1].split('"')[0]
     assert args == "--storage.tsdb.retention.time=30d"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from qobserve.cli.validate import CATALOG_HELP
 from qobserve.exceptions import InputError
-from qobserve.slo import default_catalog
 from qobserve.promapi import PrometheusAuth
+from qobserve.slo import default_catalog
 from qobserve.slo.model import SLO
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from qobserve.promapi import PrometheusAuth
 from qobserve.servers import Server, start_prometheus
-from tests.conftest import ROOT, require_binary
+from tests.conftest import CATALOG, require_binary
 from tests.exporter.conftest import require_bcrypt
 
 pytestmark = pytest.mark.servers
@@ -46,7 +46,7 @@ def protected(certs: Path) -> Iterator[Server]:
 
 def report(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-m", "qobserve", "report", "--week", "2026-W47",
-           "--slo-dir", str(ROOT / "slo"), "--slo", "job-success-qpu", "--format", "md",
+           "--slo-dir", str(CATALOG), "--slo", "job-success-qpu", "--format", "md",
            *args]  # fmt: skip
     return subprocess.run(cmd, capture_output=True, text=True, timeout=180, env=env)
 

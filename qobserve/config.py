@@ -9,9 +9,11 @@ Keyword arguments win over environment variables, which win over defaults.
 | ``metrics`` | ``QOBSERVE_METRICS`` | ``prometheus`` (or ``otel``, ``both``) |
 | ``otlp_endpoint`` | ``QOBSERVE_OTLP_ENDPOINT`` (then ``OTEL_EXPORTER_OTLP_ENDPOINT``) | none |
 | ``store_path`` | ``QOBSERVE_STORE`` (``none`` disables) | ``.qobserve/events.db`` |
+| ``store_url`` | ``QOBSERVE_STORE_URL`` | none (a ``postgresql://`` URL wins over ``store_path``) |
 | ``metrics_port`` | ``QOBSERVE_METRICS_PORT`` | none (no HTTP server) |
 | ``metrics_addr`` | ``QOBSERVE_METRICS_ADDR`` | ``127.0.0.1`` |
 | ``push_gateway`` | ``QOBSERVE_PUSH_GATEWAY`` | none |
+| ``push_instance`` | ``QOBSERVE_PUSH_INSTANCE`` | the host name (the runner's Pushgateway group) |
 | ``max_label_values`` | ``QOBSERVE_MAX_LABEL_VALUES`` | 100 |
 | ``queue_size`` | ``QOBSERVE_QUEUE_SIZE`` | 100000 |
 | ``flush_interval`` | ``QOBSERVE_FLUSH_INTERVAL`` | 1.0 s |
@@ -24,8 +26,9 @@ Keyword arguments win over environment variables, which win over defaults.
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, TypedDict
 
 from qobserve.exceptions import InputError
@@ -51,9 +54,11 @@ class Settings(TypedDict, total=False):
     metrics: str
     otlp_endpoint: str | None
     store_path: str | os.PathLike[str] | None
+    store_url: str | None
     metrics_port: int | None
     metrics_addr: str
     push_gateway: str | None
+    push_instance: str
     max_label_values: int
     queue_size: int
     flush_interval: float
@@ -72,9 +77,13 @@ class Config:
     metrics: str = "prometheus"
     otlp_endpoint: str | None = None
     store_path: str | None = DEFAULT_STORE
+    #: a shared PostgreSQL store (``postgresql://user@host/db``); wins over ``store_path``
+    store_url: str | None = None
     metrics_port: int | None = None
     metrics_addr: str = "127.0.0.1"
     push_gateway: str | None = None
+    #: the runner's id: its Pushgateway group is ``{job, instance=<this>}``
+    push_instance: str = field(default_factory=socket.gethostname)
     max_label_values: int = 100
     queue_size: int = 100_000
     flush_interval: float = 1.0
@@ -122,9 +131,19 @@ class Config:
             values["otlp_endpoint"] = env["OTEL_EXPORTER_OTLP_ENDPOINT"]
         return cls(**values)
 
+    @property
+    def store(self) -> str | None:
+        """Where events go: ``store_url`` if set, else ``store_path`` (None: nowhere)."""
+        return self.store_url or self.store_path
+
 
 def _convert(name: str, raw: Any, source: str) -> Any:  # noqa: C901 - one branch per kind of setting, read top to bottom
-    if name in ("store_path", "otlp_endpoint", "push_gateway", "price_model"):
+    if name == "store_url" and raw is not None and str(raw).strip().lower() not in _OFF:
+        from qobserve.store.backends import is_url
+
+        if not is_url(str(raw)):
+            raise InputError("must be a postgresql:// URL", field=source)
+    if name in ("store_path", "store_url", "otlp_endpoint", "push_gateway", "price_model"):
         if raw is None or (isinstance(raw, str) and raw.strip().lower() in _OFF):
             return None
         return os.fspath(raw)
@@ -160,4 +179,8 @@ def _convert(name: str, raw: Any, source: str) -> Any:  # noqa: C901 - one branc
         if value <= 0 or (name == "divergence_threshold" and value > 1):
             raise InputError(f"{value} is out of range", field=source)
         return value
+    if name == "push_instance" and not str(raw).strip():
+        raise InputError(
+            "must not be empty (it names the runner's Pushgateway group)", field=source
+        )
     return str(raw)

@@ -47,6 +47,8 @@ class GenerateOptions:
     grafana_url: str | None = None
     #: runbook base URL: SLOs without ``runbook_url`` link to ``<this>#<slo>`` (``RuleOptions``)
     runbook_url: str | None = None
+    #: also write a global level of the rules, every SLI summed over this label (``RuleOptions``)
+    global_aggregation: str | None = None
 
     def given(self, *names: str) -> dict[str, Any]:
         """The settings among ``names`` that were set, by name."""
@@ -66,11 +68,17 @@ def generated_files(slos: Sequence[SLO], options: GenerateOptions | None = None)
     )
 
     opts = options or GenerateOptions()
-    rules = RuleOptions(**opts.given("grafana_url", "runbook_url"))
+    rules = RuleOptions(**opts.given("grafana_url", "runbook_url", "global_aggregation"))
     files = {f"{RULES_DIR}/{name}": text for name, text in rule_files(slos, rules).items()}
     files[ALERTMANAGER_FILE] = alertmanager_config(slos)
     files.update({f"dashboards/{n}": t for n, t in dashboard_files(slos).items()})
-    deploy = deploy_files(rule_files=[RULE_GLOB], **opts.given("exporter_target", "app_targets"))
+    from qobserve.retention import retention_for
+
+    deploy = deploy_files(
+        rule_files=[RULE_GLOB],
+        retention=retention_for(slos),
+        **opts.given("exporter_target", "app_targets"),
+    )
     files.update({f"exporters/{n}": t for n, t in deploy.items()})
     return dict(sorted(files.items()))
 

@@ -9,12 +9,20 @@ Example::
 
 from __future__ import annotations
 
+import base64
 import json
+import os
+import ssl
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+
+from qobserve.exceptions import InputError
 
 
 def check_url(url: str, field: str) -> str:
@@ -43,18 +51,117 @@ class PrometheusError(RuntimeError):
     """Prometheus answered with an error (bad query, unreachable server)."""
 
 
+@dataclass(frozen=True)
+class PrometheusAuth:
+    """How to reach a protected Prometheus (or Thanos, Mimir, Cortex) API.
+
+    ``username``/``password`` for basic auth (a ``user:password@host`` URL sets them too);
+    ``bearer_token_file`` or ``bearer_token_env`` (a variable's name) for a bearer token,
+    read when the client is made and never shown; ``headers`` such as ``X-Scope-OrgID``;
+    ``ca_file`` to trust a private CA; ``verify=False`` skips TLS verification.
+
+    Example::
+
+        PrometheusAPI("https://mimir.internal/prometheus",
+                      auth=PrometheusAuth(bearer_token_env="MIMIR_TOKEN",
+                                          headers={"X-Scope-OrgID": "quantum"}))
+    """
+
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    bearer_token_file: str | None = None
+    bearer_token_env: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    ca_file: str | None = None
+    verify: bool = True
+
+    def request_headers(self) -> dict[str, str]:
+        """The headers of every request; InputError naming the option when a token is missing."""
+        out = dict(self.headers)
+        if self.username is not None:
+            pair = f"{self.username}:{self.password or ''}".encode()
+            out["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+        token = self._token()
+        if token is not None:
+            out["Authorization"] = f"Bearer {token}"
+        return out
+
+    def _token(self) -> str | None:
+        if self.bearer_token_file:
+            try:
+                token = Path(self.bearer_token_file).read_text().strip()
+            except OSError as err:
+                raise InputError(
+                    f"cannot read the bearer token: {err.strerror}", path=self.bearer_token_file
+                ) from None
+            if not token:
+                raise InputError("the bearer token file is empty", path=self.bearer_token_file)
+            return token
+        if self.bearer_token_env:
+            token = os.environ.get(self.bearer_token_env, "").strip()
+            if not token:
+                raise InputError(
+                    f"environment variable {self.bearer_token_env} is not set or empty",
+                    field="--bearer-token-env",
+                )
+            return token
+        return None
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """The TLS settings: the system's CAs, or ``ca_file``, or no verification."""
+        if not self.verify:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            return context
+        try:
+            return ssl.create_default_context(cafile=self.ca_file)
+        except (OSError, ssl.SSLError) as err:
+            raise InputError(f"cannot load the CA file: {err}", path=self.ca_file) from None
+
+
+def split_credentials(url: str) -> tuple[str, str | None, str | None]:
+    """``url`` without its ``user:password@`` part, and that user and password.
+
+    >>> split_credentials("https://ops:pw@prom.internal:9090/")
+    ('https://prom.internal:9090/', 'ops', 'pw')
+    """
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None:
+        return url, None, None
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    bare = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    user = urllib.parse.unquote(parts.username)
+    password = urllib.parse.unquote(parts.password) if parts.password is not None else None
+    return bare, user, password
+
+
 class PrometheusAPI:
     """Client for one Prometheus server's ``/api/v1`` endpoints."""
 
-    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
-        self.url = url.rstrip("/")
+    def __init__(
+        self, url: str, *, timeout: float = 30.0, auth: PrometheusAuth | None = None
+    ) -> None:
+        bare, user, password = split_credentials(url)
+        auth = auth or PrometheusAuth()
+        if user is not None and auth.username is None:
+            auth = replace(auth, username=user, password=password)
+        self.url = bare.rstrip("/")
         self.timeout = timeout
+        self._headers = auth.request_headers()
+        self._context = auth.ssl_context() if self.url.startswith("https:") else None
 
     def _get(self, path: str, params: dict[str, str] | None = None) -> Any:
         query = f"?{urllib.parse.urlencode(params)}" if params else ""
         req = f"{self.url}{path}{query}"
+        request = urllib.request.Request(req, headers=self._headers)
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+            with urllib.request.urlopen(
+                request, timeout=self.timeout, context=self._context
+            ) as resp:
                 body = json.load(resp)
         except urllib.error.HTTPError as err:
             try:
@@ -138,10 +245,15 @@ class PrometheusAPI:
         """Active scrape targets."""
         return list(self._get("/api/v1/targets")["activeTargets"])
 
+    def flags(self) -> dict[str, str]:
+        """The server's command-line flags (``/api/v1/status/flags``)."""
+        return {str(k): str(v) for k, v in self._get("/api/v1/status/flags").items()}
+
     def ready(self) -> bool:
         """True when the server answers ``/-/ready``."""
+        request = urllib.request.Request(f"{self.url}/-/ready", headers=self._headers)
         try:
-            with urllib.request.urlopen(f"{self.url}/-/ready", timeout=2) as resp:
+            with urllib.request.urlopen(request, timeout=2, context=self._context) as resp:
                 return bool(resp.status == 200)
         except (urllib.error.URLError, OSError):
             return False

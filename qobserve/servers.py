@@ -1,8 +1,10 @@
-"""Start Prometheus, Alertmanager and the Pushgateway on 127.0.0.1 (tests and ``demo --live``).
+"""Start Prometheus, Alertmanager, the Pushgateway and PostgreSQL on 127.0.0.1 (tests and
+``demo --live``).
 
-Uses the binaries of Debian's ``prometheus``, ``prometheus-alertmanager`` and
-``prometheus-pushgateway`` packages (or the upstream names on PATH). Every server listens on a
-free loopback port, keeps its data in a temporary folder and is stopped when the context ends.
+Uses the binaries of Debian's ``prometheus``, ``prometheus-alertmanager``,
+``prometheus-pushgateway`` and ``postgresql`` packages (or the upstream names on PATH). Every
+server listens on a free loopback port, keeps its data in a temporary folder and is stopped
+when the context ends.
 
 Example::
 
@@ -17,17 +19,20 @@ import json
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from qobserve.promapi import PrometheusAuth
 
 BINARIES: dict[str, tuple[str, ...]] = {
     "prometheus": ("prometheus",),
@@ -35,7 +40,10 @@ BINARIES: dict[str, tuple[str, ...]] = {
     "alertmanager": ("prometheus-alertmanager", "alertmanager"),
     "amtool": ("amtool",),
     "pushgateway": ("prometheus-pushgateway", "pushgateway"),
+    "postgresql": ("initdb",),
 }
+#: where Debian installs PostgreSQL's server binaries (not on PATH), newest version last
+_POSTGRES_DIRS = "/usr/lib/postgresql/*/bin"
 
 
 class ServerNotInstalled(RuntimeError):
@@ -48,7 +56,15 @@ def find_binary(kind: str) -> str | None:
         path = shutil.which(name)
         if path:
             return path
+    if kind == "postgresql":
+        found = sorted(Path("/").glob(_POSTGRES_DIRS.lstrip("/") + "/initdb"), key=_version)
+        return str(found[-1]) if found else None
     return None
+
+
+def _version(initdb: Path) -> int:
+    name = initdb.parent.parent.name
+    return int(name) if name.isdigit() else 0
 
 
 def free_port() -> int:
@@ -82,8 +98,13 @@ def start_server(
     ready_path: str = "/-/ready",
     timeout: float = 30.0,
     workdir: Path | None = None,
+    scheme: str = "http",
+    ready_request: Callable[[str], urllib.request.Request] = urllib.request.Request,
+    context: ssl.SSLContext | None = None,
 ) -> Iterator[Server]:
-    """Run the ``kind`` binary with ``args`` (``{port}`` and ``{dir}`` are substituted)."""
+    """Run the ``kind`` binary with ``args`` (``{port}`` and ``{dir}`` are substituted);
+    ``scheme``, ``ready_request`` (URL -> request, e.g. with credentials) and ``context`` (TLS)
+    say how to ask whether it is ready."""
     binary = find_binary(kind)
     if binary is None:
         names = " or ".join(BINARIES[kind])
@@ -101,9 +122,9 @@ def start_server(
         proc = subprocess.Popen(
             argv, stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True
         )
-        server = Server(kind, f"http://127.0.0.1:{port}", workdir, proc)
+        server = Server(kind, f"{scheme}://127.0.0.1:{port}", workdir, proc)
         try:
-            _wait_ready(server, ready_path, timeout)
+            _wait_ready(server, ready_request(server.url + ready_path), timeout, context)
             yield server
         finally:
             proc.terminate()
@@ -114,7 +135,9 @@ def start_server(
                 proc.wait(5)
 
 
-def _wait_ready(server: Server, path: str, timeout: float) -> None:
+def _wait_ready(
+    server: Server, request: urllib.request.Request, timeout: float, context: ssl.SSLContext | None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
@@ -122,7 +145,7 @@ def _wait_ready(server: Server, path: str, timeout: float) -> None:
                 f"{server.kind} exited with {server.process.returncode}:\n{server.log[-3000:]}"
             )
         try:
-            with urllib.request.urlopen(server.url + path, timeout=1) as resp:
+            with urllib.request.urlopen(request, timeout=1, context=context) as resp:
                 if resp.status == 200:
                     return
         except (urllib.error.URLError, OSError):
@@ -132,11 +155,24 @@ def _wait_ready(server: Server, path: str, timeout: float) -> None:
 
 
 def start_prometheus(
-    config: str, *, rule_files: dict[str, str] | None = None, extra_args: Sequence[str] = ()
+    config: str,
+    *,
+    rule_files: dict[str, str] | None = None,
+    extra_args: Sequence[str] = (),
+    web_config: str | None = None,
+    ready_auth: PrometheusAuth | None = None,
 ) -> contextlib.AbstractContextManager[Server]:
     """Prometheus with ``config`` (YAML text) and ``rule_files`` (name -> YAML text) in its
-    working folder; ``{dir}`` in the config is replaced by that folder."""
+    working folder; ``{dir}`` in the config is replaced by that folder. ``web_config`` is a
+    ``--web.config.file`` (TLS, basic auth; served over https when it has ``tls_server_config``)
+    and ``ready_auth`` how to pass it when checking readiness."""
     workdir = Path(tempfile.mkdtemp(prefix="qo-prometheus-"))
+    scheme = "http"
+    if web_config is not None:
+        (workdir / "web.yml").write_text(web_config.replace("{dir}", str(workdir)))
+        extra_args = [*extra_args, "--web.config.file={dir}/web.yml"]
+        scheme = "https" if "tls_server_config" in web_config else "http"
+    auth = ready_auth or PrometheusAuth()
     for name, text in (rule_files or {}).items():
         (workdir / name).write_text(text)
     (workdir / "prometheus.yml").write_text(config.replace("{dir}", str(workdir)))
@@ -148,7 +184,15 @@ def start_prometheus(
         "--web.enable-admin-api",
         *extra_args,
     ]
-    return _cleanup_after(start_server("prometheus", args, workdir=workdir), workdir)
+    server = start_server(
+        "prometheus",
+        args,
+        workdir=workdir,
+        scheme=scheme,
+        ready_request=lambda url: urllib.request.Request(url, headers=auth.request_headers()),
+        context=auth.ssl_context() if scheme == "https" else None,
+    )
+    return _cleanup_after(server, workdir)
 
 
 def start_alertmanager(config: str) -> contextlib.AbstractContextManager[Server]:
@@ -170,6 +214,76 @@ def start_pushgateway() -> contextlib.AbstractContextManager[Server]:
     return start_server(
         "pushgateway", ["--web.listen-address=127.0.0.1:{port}", "--persistence.file="]
     )
+
+
+@dataclass
+class Database:
+    """A running PostgreSQL server: its connection URL and data folder."""
+
+    url: str
+    workdir: Path
+
+    @property
+    def log(self) -> str:
+        """What the server wrote to its log so far."""
+        return (self.workdir / "server.log").read_text(errors="replace")
+
+
+@contextlib.contextmanager
+def start_postgresql(timeout: float = 60.0) -> Iterator[Database]:
+    """A throwaway PostgreSQL cluster (``initdb`` + ``pg_ctl``) on a free loopback port.
+
+    Runs as the ``postgres`` user when started by root (the server refuses root); trust
+    authentication for the ``qobserve`` superuser, reachable only on 127.0.0.1. Stopped and
+    deleted when the context ends.
+    """
+    initdb = find_binary("postgresql")
+    if initdb is None:
+        raise ServerNotInstalled("PostgreSQL is not installed (Debian: apt-get install postgresql)")
+    bindir = Path(initdb).parent
+    user = _unprivileged_user()
+    port = free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="qo-postgresql-"))
+    data = workdir / "data"
+    if user is not None:
+        shutil.chown(workdir, user)
+
+    def run(*argv: str) -> None:
+        subprocess.run(
+            argv, check=True, capture_output=True, timeout=timeout, cwd=workdir, user=user
+        )
+
+    try:
+        run(str(bindir / "initdb"), "-D", str(data), "-U", "qobserve", "--auth=trust", "-E",
+            "UTF8", "--no-sync")  # fmt: skip
+        options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(workdir / "server.log"),
+            "-o", options, "-w", "-t", str(int(timeout)), "start")  # fmt: skip
+        try:
+            yield Database(f"postgresql://qobserve@127.0.0.1:{port}/postgres", workdir)
+        finally:
+            run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
+    except subprocess.CalledProcessError as err:
+        log = workdir / "server.log"
+        detail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+        raise RuntimeError(f"PostgreSQL failed: {err.stderr!r}\n{detail}") from None
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _unprivileged_user() -> str | None:
+    """The user to run PostgreSQL as: None (ourselves) unless we are root."""
+    if os.geteuid() != 0:
+        return None
+    import pwd
+
+    for name in ("postgres", "nobody"):
+        try:
+            pwd.getpwnam(name)
+            return name
+        except KeyError:
+            continue
+    raise ServerNotInstalled("running as root and no postgres or nobody user to run PostgreSQL")
 
 
 @contextlib.contextmanager

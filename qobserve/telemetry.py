@@ -23,11 +23,12 @@ from prometheus_client import REGISTRY, CollectorRegistry
 
 from qobserve import contract
 from qobserve.config import Config, Settings
-from qobserve.exceptions import InputError
 from qobserve.event_logs import EventLogs
 from qobserve.events import JobEvent
+from qobserve.exceptions import InputError
 from qobserve.metrics import Metrics
 from qobserve.otel_metrics import OTelMetrics
+from qobserve.pushgateway import SeededPush
 from qobserve.redact import redact
 from qobserve.store import EventStore
 from qobserve.tracing import TracingSetup, setup_tracing
@@ -77,6 +78,7 @@ class Telemetry:
         self._instrumentation: InstrumentationState | None = None
         self._state_lock = threading.Lock()
         self._http_server: Any = None
+        self._pushers: dict[tuple[object, ...], SeededPush] = {}
         if config.metrics_port is not None:
             self._serve_metrics()
 
@@ -121,7 +123,7 @@ class Telemetry:
                 self._use_meter_provider(meter_provider)
 
     def _open_store(self) -> EventStore | None:
-        path = self.config.store_path
+        path = self.config.store
         if path is None:
             return None
         try:
@@ -206,19 +208,22 @@ class Telemetry:
         return ok
 
     def push(self, job: str | None = None, grouping_key: dict[str, str] | None = None) -> bool:
-        """Push the registry to the configured Pushgateway; False (and counted) on failure."""
+        """Push the registry to the configured Pushgateway; False (and counted) on failure.
+
+        The group is ``{job, instance=<push_instance>}`` unless ``grouping_key`` is given; its
+        counters continue from the group's current values (:mod:`qobserve.pushgateway`).
+        """
         gateway = self.config.push_gateway
         if not gateway:
             return False
-        from prometheus_client import push_to_gateway
-
+        job = job or self.config.service_name
+        key = grouping_key or {"instance": self.config.push_instance}
+        group = (job, *sorted(key.items()))
         try:
-            push_to_gateway(
-                gateway,
-                job=job or self.config.service_name,
-                registry=self.registry,
-                grouping_key=grouping_key or {},
-            )
+            pusher = self._pushers.get(group)
+            if pusher is None:
+                pusher = self._pushers[group] = SeededPush(gateway, job, key, self.registry)
+            pusher.push()
             return True
         except Exception as exc:
             self.internal_error("push", exc)
@@ -357,7 +362,7 @@ def adopt_providers(tracer_provider: Any = None, meter_provider: Any = None) -> 
 
         adopt_providers(meter_provider=metrics.get_meter_provider())
     """
-    global _adopted
+    global _adopted  # noqa: PLW0603 - the providers adopted before configure(), under _lock
     with _lock:
         current = _current
         if current is None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -10,7 +12,7 @@ from typing import NoReturn
 import pytest
 
 from qobserve.resources import builtin_catalog
-from qobserve.servers import find_binary
+from qobserve.servers import Database, find_binary, start_postgresql
 from tests.braket_api import FakeBraketAPI, point_botocore_at
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,10 +51,12 @@ def require_binary(kind: str) -> str:
     """Path of a server binary; skips the test outside CI when it is not installed, fails in CI."""
     path = find_binary(kind)
     if path is None:
-        unavailable(
-            f"{kind} is not installed (apt-get install prometheus "
-            "prometheus-alertmanager prometheus-pushgateway; .ci/run installs them)"
+        package = (
+            "postgresql"
+            if kind == "postgresql"
+            else "prometheus prometheus-alertmanager prometheus-pushgateway"
         )
+        unavailable(f"{kind} is not installed (apt-get install {package}; .ci/run installs it)")
     return path
 
 
@@ -77,6 +81,76 @@ def braket_api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fake
 
 
 @pytest.fixture(scope="session")
+def postgresql_server() -> Iterator[Database]:
+    """One throwaway PostgreSQL server for the session (Debian's postgresql package)."""
+    require_binary("postgresql")
+    with start_postgresql() as server:
+        yield server
+
+
+@pytest.fixture
+def postgresql_url(postgresql_server: Database) -> str:
+    """The URL of a fresh, empty database on the session's PostgreSQL server."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgresql_server.url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return postgresql_server.url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
 def repo_root() -> Path:
     """The repository's top folder."""
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A CA, a server certificate for 127.0.0.1 and a client certificate for
+    ``prometheus.test``, made with the openssl command line tool."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        unavailable("openssl is not installed")
+    folder = tmp_path_factory.mktemp("certs")
+
+    def run(*args: str) -> None:
+        subprocess.run([openssl, *args], cwd=folder, check=True, capture_output=True, timeout=60)
+
+    key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    run(
+        "req",
+        "-x509",
+        *key,
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=qobserve test CA",
+    )
+    for name, san in (("server", "IP:127.0.0.1,DNS:localhost"), ("client", "DNS:prometheus.test")):
+        (folder / f"{name}.ext").write_text(f"subjectAltName={san}\n")
+        run("req", *key, "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}")
+        run(
+            "x509",
+            "-req",
+            "-in",
+            f"{name}.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            f"{name}.crt",
+            "-days",
+            "2",
+            "-extfile",
+            f"{name}.ext",
+        )
+    return folder

@@ -5,6 +5,7 @@ Example::
     qobserve exporter --listen 127.0.0.1:9464 --provider fake --interval 60s
     qobserve exporter --provider ibm --provider-option ibm.instance=crn:v1:... --per-qubit
     qobserve exporter --backends 'fake_*' --web-config-file web.yml
+    qobserve exporter --events postgresql://qobserve@db/events   # the fleet's job counters
 """
 
 from __future__ import annotations
@@ -122,6 +123,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="TLS and basic auth settings (Prometheus exporter-toolkit format)",
     )
     parser.add_argument(
+        "--events",
+        default=None,
+        metavar="STORE",
+        help="also serve the job counters and histograms computed from this event store "
+        "(SQLite path or postgresql:// URL), exact for every runner that writes it",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["debug", "info", "warning", "error"],
@@ -145,7 +153,7 @@ def _serve(args: argparse.Namespace) -> int:
     from qobserve.collectors import provider_names
     from qobserve.exporter.app import build
 
-    providers = args.provider or ["fake"]
+    providers = args.provider or ([] if args.events else ["fake"])
     known = provider_names()
     for name in providers:
         if name not in known:
@@ -166,6 +174,7 @@ def _serve(args: argparse.Namespace) -> int:
         backends=[n.strip() for item in args.backends for n in item.split(",") if n.strip()],
         web_config=args.web_config_file,
         provider_options=_provider_options(args.provider_option, providers),
+        events=args.events,
     )
     stop = threading.Event()
 

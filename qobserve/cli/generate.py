@@ -4,11 +4,13 @@ Example::
 
     qobserve generate                 # from ./slo into ./
     qobserve generate --check         # exit 1 when a generated file is out of date
+    qobserve generate --global-aggregation   # also the global level, summed over cluster
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 import sys
 
@@ -54,6 +56,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="runbook base URL: SLOs without runbook_url link to URL#<slo>, "
                              "relative ones resolve against an absolute URL "
                              "(default: docs/alerting.md)")  # fmt: skip
+    parser.add_argument(
+        "--global-aggregation",
+        nargs="?",
+        const="cluster",
+        default=None,
+        type=_label,
+        metavar="LABEL",
+        help="also write alert_rules/global/slo-global.rules.yml for a Thanos/Mimir ruler: "
+        "every SLI summed over LABEL (default: cluster)",
+    )
+
+
+def _label(text: str) -> str:
+    if not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", text) or text.startswith("__"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a label name")
+    return text
 
 
 def run(args: argparse.Namespace) -> int:
@@ -66,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         app_targets=tuple(args.app_targets) if args.app_targets else None,
         grafana_url=args.grafana_url,
         runbook_url=args.runbook_url,
+        global_aggregation=args.global_aggregation,
     )
     files = generated_files(load([args.slo_dir]), options)
     if args.check:

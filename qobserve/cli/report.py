@@ -14,6 +14,7 @@ from pathlib import Path
 
 from qobserve.cli.validate import CATALOG_HELP
 from qobserve.exceptions import InputError
+from qobserve.promapi import PrometheusAuth
 from qobserve.slo import default_catalog
 from qobserve.slo.model import SLO
 
@@ -48,6 +49,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="event store to read with --source store "
         "(default $QOBSERVE_STORE or .qobserve/events.db)",
     )
+    auth = parser.add_argument_group("reaching a protected Prometheus (--source prometheus)")
+    auth.add_argument("--prometheus-user", metavar="NAME",
+                      help="basic auth user (a user:password@host URL works too)")  # fmt: skip
+    auth.add_argument("--prometheus-password-file", metavar="FILE",
+                      help="file holding the basic auth password")  # fmt: skip
+    token = auth.add_mutually_exclusive_group()
+    token.add_argument("--bearer-token-file", metavar="FILE",
+                       help="file holding a bearer token (never printed)")  # fmt: skip
+    token.add_argument("--bearer-token-env", metavar="VAR",
+                       help="variable holding a bearer token (never printed)")  # fmt: skip
+    auth.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'",
+                      help="extra request header, e.g. 'X-Scope-OrgID: quantum' for "
+                           "Mimir/Cortex (repeatable)")  # fmt: skip
+    auth.add_argument("--ca-file", metavar="FILE",
+                      help="CA certificate(s) to trust for an https URL")  # fmt: skip
+    auth.add_argument("--insecure-skip-verify", action="store_true",
+                      help="do not verify the server's TLS certificate")  # fmt: skip
     parser.add_argument(
         "--slo-dir",
         metavar="DIR",
@@ -119,6 +137,38 @@ def parse_source(values: Sequence[str], store: str | None) -> tuple[str, str | N
     )
 
 
+def prometheus_auth(args: argparse.Namespace) -> PrometheusAuth:
+    """The ``--prometheus-*``, token, header and TLS options as a :class:`PrometheusAuth`."""
+    headers: dict[str, str] = {}
+    for item in args.header:
+        name, sep, value = item.partition(":")
+        if not sep or not name.strip() or not value.strip():
+            raise InputError(f"expected 'NAME: VALUE', got {item!r}", field="--header")
+        headers[name.strip()] = value.strip()
+    password = None
+    if args.prometheus_password_file:
+        try:
+            password = Path(args.prometheus_password_file).read_text().rstrip("\n")
+        except OSError as err:
+            raise InputError(
+                f"cannot read: {err.strerror}", path=args.prometheus_password_file,
+                field="--prometheus-password-file",
+            ) from None  # fmt: skip
+        if args.prometheus_user is None:
+            raise InputError("needs --prometheus-user", field="--prometheus-password-file")
+    if args.ca_file and not Path(args.ca_file).is_file():
+        raise InputError("no such file", path=args.ca_file, field="--ca-file")
+    return PrometheusAuth(
+        username=args.prometheus_user,
+        password=password,
+        bearer_token_file=args.bearer_token_file,
+        bearer_token_env=args.bearer_token_env,
+        headers=headers,
+        ca_file=args.ca_file,
+        verify=not args.insecure_skip_verify,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     from qobserve.report import FORMATS, build_report, write_report
     from qobserve.report.period import Window
@@ -140,7 +190,8 @@ def run(args: argparse.Namespace) -> int:
             field="--format",
         )
     slos = select_slos(load_slos(args.slo_dir), args.slo, args.slo_dir)
-    report = build_report(slos, window, source=kind, path=path)
+    auth = prometheus_auth(args) if kind == "prometheus" else None
+    report = build_report(slos, window, source=kind, path=path, auth=auth)
     for target in write_report(report, args.out, formats):
         print(target)
     return 0

@@ -46,6 +46,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="print nothing when everything is fine"
     )
+    parser.add_argument(
+        "--prometheus",
+        metavar="URL",
+        default=None,
+        help="also warn when this Prometheus keeps data for less than an SLO's period",
+    )
 
 
 def load_specs(command: str, paths: Sequence[str], sloth_period: str) -> list[SLO]:
@@ -86,6 +92,19 @@ def run(args: argparse.Namespace) -> int:
         return print_errors("validate", err)
     if not slos:
         return print_errors("validate", InputError("no SLO found", path=", ".join(args.paths)))
+    if args.prometheus:
+        from qobserve.promapi import PrometheusAPI, PrometheusError
+        from qobserve.redact import redact
+        from qobserve.retention import retention_warnings
+
+        try:
+            notes = retention_warnings(PrometheusAPI(args.prometheus, timeout=10), slos)
+        except PrometheusError as err:
+            text = redact(str(err))
+            return print_errors("validate", InputError(f"cannot read its flags: {text}",
+                                                       field="--prometheus"))  # fmt: skip
+        for note in notes:
+            print(f"qobserve validate: warning: {note}", file=sys.stderr)
     if not args.quiet:
         width = max(len(s.name) for s in slos)
         for s in slos:

@@ -22,6 +22,7 @@ from typing import Any
 
 from qobserve.collectors import CollectOptions, Provider, create_provider
 from qobserve.exceptions import InputError
+from qobserve.exporter.events import StoreCounts
 from qobserve.exporter.payload import PayloadCache
 from qobserve.exporter.poller import Poller, PollReport
 from qobserve.exporter.server import MetricsServer
@@ -67,6 +68,7 @@ class Exporter:
         concurrency: int = 8,
         max_backoff: float | None = None,
         web_config: WebConfig | None = None,
+        events: str | None = None,
     ) -> None:
         if interval <= 0:
             raise InputError("must be positive", field="--interval")
@@ -89,6 +91,11 @@ class Exporter:
         )
         self.cache = PayloadCache()
         self.cache.publish(())
+        #: job counters from the event store (``--events``), recomputed every poll
+        self.store_counts = StoreCounts(events) if events else None
+        self._store_families: list[Any] = []
+        if self.store_counts is not None:
+            self._store_families = self.store_counts.families()  # a bad store fails here
         address = parse_listen(listen)
         try:
             self.server = MetricsServer(
@@ -96,7 +103,7 @@ class Exporter:
                 self.cache,
                 ready=lambda: self.poller.polls > 0,
                 web_config=web_config,
-                description=", ".join(p.name for p in providers),
+                description=", ".join([p.name for p in providers] + (["events"] if events else [])),
             )
         except OSError as err:
             raise InputError(
@@ -137,7 +144,12 @@ class Exporter:
     def poll_now(self) -> PollReport:
         """Poll every provider now, wait for the result and publish it."""
         report = self.poller.poll()
-        self.cache.publish(self.poller.samples())
+        if self.store_counts is not None:
+            try:
+                self._store_families = self.store_counts.families()
+            except Exception as exc:  # keep serving the last counts: a gap is no reset
+                log.warning("event store not readable, serving the last counts: %s", exc)
+        self.cache.publish(self.poller.samples(), self._store_families)
         return report
 
     def _poll_loop(self) -> None:
@@ -179,12 +191,14 @@ def serve(
     max_backoff: float | None = None,
     web_config: str | WebConfig | None = None,
     provider_options: Mapping[str, Mapping[str, Any]] | None = None,
+    events: str | None = None,
 ) -> Iterator[Exporter]:
     """Run an exporter for the ``with`` block: listening, polling every ``interval`` seconds.
 
     ``provider`` is a registered name, a :class:`~qobserve.collectors.Provider`, or a list of
     them; ``provider_options`` maps a provider name to its factory's keyword arguments;
-    ``backends`` are names or glob patterns (``fake_*``) to keep.
+    ``backends`` are names or glob patterns (``fake_*``) to keep; ``events`` (a store path
+    or ``postgresql://`` URL) also serves the job counters computed from that event store.
     """
     exporter = build(
         listen,
@@ -198,6 +212,7 @@ def serve(
         max_backoff=max_backoff,
         web_config=web_config,
         provider_options=provider_options,
+        events=events,
     )
     try:
         exporter.start()
@@ -233,7 +248,7 @@ def build(
             field="--provider-option",
         )
     names = [p.name for p in providers]
-    if not providers or len(set(names)) != len(names):
+    if (not providers and not kwargs.get("events")) or len(set(names)) != len(names):
         raise InputError(f"give each provider once, got {names}", field="--provider")
     config = load_web_config(web_config) if isinstance(web_config, str) else web_config
     return Exporter(providers, listen=listen, web_config=config, **kwargs)

@@ -41,12 +41,15 @@ def deploy_files(
     scrape_interval: str = "15s",
     exporter_scrape_interval: str = "30s",
     scrape_timeout: str = "10s",
+    retention: str = "15d",
 ) -> dict[str, str]:
     """Every deploy file, as {path relative to ``exporters/``: text}.
 
     ``rule_files`` are paths relative to ``exporters/`` that Prometheus should load (the
     generated alert rules); ``alertmanager`` is where it sends alerts (None for nowhere).
-    ``interval`` is the exporter's poll interval; the ``scrape_*`` settings are Prometheus'.
+    ``interval`` is the exporter's poll interval; the ``scrape_*`` settings are Prometheus';
+    ``retention`` its ``--storage.tsdb.retention.time`` (the longest SLO period plus a margin,
+    :func:`qobserve.retention.retention_for`).
     """
     return {
         "prometheus.yml": prometheus_config(
@@ -57,7 +60,9 @@ def deploy_files(
             scrape_interval=scrape_interval,
             exporter_scrape_interval=exporter_scrape_interval,
             scrape_timeout=scrape_timeout,
+            retention=retention,
         ),
+        "default/prometheus": prometheus_defaults(retention),
         "systemd/qobserve-exporter.service": systemd_unit(provider=provider, interval=interval),
         "kubernetes/exporter.yaml": _yaml_docs(
             kubernetes_exporter(image=image, provider=provider, interval=interval)
@@ -75,6 +80,7 @@ def prometheus_config(
     scrape_interval: str = "15s",
     exporter_scrape_interval: str = "30s",
     scrape_timeout: str = "10s",
+    retention: str = "15d",
 ) -> str:
     """``prometheus.yml`` scraping the exporter and instrumented processes."""
     config: dict[str, Any] = {
@@ -107,8 +113,21 @@ def prometheus_config(
         "# Prometheus configuration for qobserve: the exporter (backend calibration, "
         "queue, usage)\n# and instrumented experiment processes "
         f"(qobserve.configure(metrics_port={APPS_PORT})).\n"
+        f"# Run Prometheus with --storage.tsdb.retention.time={retention} (default/prometheus):\n"
+        "# the SLOs' period SLIs need that much history; the default 15d would cut them.\n"
     )
     return _HEADER + comment + _dump(config)
+
+
+def prometheus_defaults(retention: str) -> str:
+    """Debian's ``/etc/default/prometheus`` with the retention the SLO periods need."""
+    return (
+        _HEADER + "# Install as /etc/default/prometheus (Debian's prometheus package), then\n"
+        "# `systemctl restart prometheus`. The longest SLO period plus 2 days of margin: a\n"
+        "# shorter retention silently shortens every period SLI. On Kubernetes set the\n"
+        "# Prometheus resource's spec.retention to the same value.\n"
+        f'ARGS="--storage.tsdb.retention.time={retention}"\n'
+    )
 
 
 def systemd_unit(*, provider: str, interval: str) -> str:

@@ -75,9 +75,10 @@ class PayloadCache:
         self._rendered: dict[tuple[str, bool], bytes] = {}
         self.generation = 0
 
-    def publish(self, samples: Iterable[Sample]) -> None:
-        """Replace the exposed samples; the next scrape renders them afresh."""
-        families = build_families(samples)
+    def publish(self, samples: Iterable[Sample], extra: Iterable[Metric] = ()) -> None:
+        """Replace the exposed samples (and ``extra`` families, e.g. the store's job counts);
+        the next scrape renders them afresh."""
+        families = build_families(samples) + list(extra)
         with self._lock:
             self._collector.families = families
             self._rendered.clear()

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from qobserve.exceptions import InputError
+from qobserve.promapi import PrometheusAuth
 from qobserve.report.model import Report
 from qobserve.report.period import Window
 from qobserve.slo.model import SLO
@@ -33,19 +34,21 @@ def build_report(
     source: str = "store",
     path: str | Path | None = None,
     now: datetime | None = None,
+    auth: PrometheusAuth | None = None,
 ) -> Report:
     """Compute the report for ``window``.
 
     ``source`` is ``store`` (``path``: the SQLite store, default ``$QOBSERVE_STORE`` or
     ``.qobserve/events.db``),
-    ``events`` (``path``: a CSV or Parquet file) or ``prometheus`` (``path``: its URL).
+    ``events`` (``path``: a CSV or Parquet file) or ``prometheus`` (``path``: its URL,
+    reached with ``auth``).
     """
     if source == "prometheus":
         from qobserve.report.sources.prometheus import report_from_prometheus
 
         if not path:
             raise InputError("needs the Prometheus URL", field="--source")
-        return report_from_prometheus(str(path), slos, window, now=now)
+        return report_from_prometheus(str(path), slos, window, now=now, auth=auth)
     from qobserve.report.build import events_range, report_from_events
 
     span = events_range(window, slos)

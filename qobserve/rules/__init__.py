@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from qobserve.rules.aggregation import GLOBAL_RULES, global_group
 from qobserve.rules.alertmanager import alertmanager_config
 from qobserve.rules.alerts import alert_rules
 from qobserve.rules.operational import operational_group, operational_tests
@@ -81,7 +82,8 @@ def rule_files(slos: Sequence[SLO], options: RuleOptions | None = None) -> dict[
     """Every file of ``alert_rules/``: path relative to it -> text. Byte-identical across runs.
 
     ``slo-<name>.rules.yml`` and ``slo-<name>.test.yml`` per SLO, ``operational.rules.yml`` and
-    ``operational.test.yml``, and ``kubernetes/prometheusrule.yaml`` with all groups.
+    ``operational.test.yml``, and ``kubernetes/prometheusrule.yaml`` with all groups; with
+    ``options.global_aggregation``, ``global/slo-global.rules.yml`` for the global ruler.
     """
     options = options or RuleOptions()
     files: dict[str, str] = {}
@@ -99,4 +101,10 @@ def rule_files(slos: Sequence[SLO], options: RuleOptions | None = None) -> dict[
         header="promtool test rules for the operational alerts",
     )
     files[KUBERNETES_RULES] = prometheus_rule(slos, options)
+    if options.global_aggregation:
+        files[GLOBAL_RULES] = dump(
+            {"groups": [global_group(slos, options.global_aggregation)]},
+            header=f"Global level for a Thanos/Mimir ruler: SLIs summed over "
+            f"{options.global_aggregation}.",
+        )
     return files

@@ -43,6 +43,9 @@ class RuleOptions:
     absent_for: str = "30m"
     #: uid of the on-call dashboard the alerts link to
     oncall_dashboard: str = "qobserve-oncall"
+    #: the label a global ruler aggregates over (``cluster``): also write the global level
+    #: (:mod:`qobserve.rules.aggregation`); None writes the per-cluster level only
+    global_aggregation: str | None = None
     operational: OperationalOptions = field(default_factory=OperationalOptions)
 
 

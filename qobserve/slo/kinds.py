@@ -39,7 +39,8 @@ class Kind:
 
     @property
     def labels(self) -> tuple[str, ...]:
-        """Labels usable in ``selectors`` and ``group_by``: those every metric of the kind has."""
+        """Contract labels usable in ``selectors`` and ``group_by``: those every metric of the
+        kind has (target labels are usable too, see :data:`CONTRACT_LABELS`)."""
         common = [
             label
             for label in self.metrics[0].labels
@@ -89,14 +90,11 @@ def build_sli(
     params: dict[str, Any] = {}
     if "selectors" in info.keys:
         params["selectors"] = _selectors(spec, info, where)
-    if group_by and not info.labels and kind not in ("counter_ratio", "raw"):
-        where.error(f"group_by is not possible for {kind} (its metrics share no label)")
-    for label in group_by:
-        if info.labels and label not in info.labels:
-            where.error(
-                f"group_by label {label!r} is not a label of "
-                f"{info.metrics[0].name} (labels: {', '.join(info.labels)})"
-            )
+    if info.metrics:
+        for label in group_by:
+            reason = _not_usable(label, info)
+            if reason:
+                where.error(f"group_by label {reason}")
     sli = _BUILDERS[kind](spec, params, group_by, where)
     return sli if len(where.problems.errors) == n_errors else None
 
@@ -106,11 +104,9 @@ def _selectors(spec: Mapping[str, Any], info: Kind, where: Where) -> dict[str, s
     out: dict[str, str] = {}
     for label, regex in sorted(raw.items(), key=lambda kv: str(kv[0])):
         at = where.at("selectors").at(str(label))
-        if label not in info.labels:
-            at.error(
-                f"{label!r} is not a label of {info.metrics[0].name} "
-                f"(labels: {', '.join(info.labels)})"
-            )
+        reason = _not_usable(label, info)
+        if reason:
+            at.error(reason)
             continue
         if not isinstance(regex, str) or not regex:
             at.error("must be a non-empty regular expression string")
@@ -122,6 +118,24 @@ def _selectors(spec: Mapping[str, Any], info: Kind, where: Where) -> dict[str, s
             continue
         out[label] = regex
     return out
+
+
+#: Labels of the contract's metrics. Any other label is a target label (``cluster``,
+#: ``namespace``, ``team``, ``job``, ``instance``, or whatever a scrape config adds): every
+#: series of a target carries it, so every kind may select and group by it.
+CONTRACT_LABELS = frozenset(label for m in contract.ALL_METRICS for label in m.labels)
+
+
+def _not_usable(label: str, info: Kind) -> str | None:
+    """Why ``label`` cannot select or group ``info``'s series, or None: a contract label that
+    some metric of the kind lacks (a target label is on every series)."""
+    if label in info.labels or label not in CONTRACT_LABELS:
+        return None
+    own = f"labels: {', '.join(info.labels)}; " if info.labels else ""
+    return (
+        f"{label!r} is not a label of {info.metrics[0].name} "
+        f"({own}target labels such as cluster or namespace are allowed)"
+    )
 
 
 def _matchers(params: Mapping[str, Any], *extra: str) -> str:
@@ -259,11 +273,11 @@ def _split(
 def _coverage(
     spec: Mapping[str, Any],  # noqa: ARG001 - the builders' shared signature
     params: dict[str, Any],
-    group_by: tuple[str, ...],  # noqa: ARG001 - the builders' shared signature
+    group_by: tuple[str, ...],
     where: Where,  # noqa: ARG001 - every SLI kind builder takes the same arguments
 ) -> SLI:
-    bad = _rate(contract.TELEMETRY_INCOMPLETE_TOTAL.name, "", ())
-    jobs = _rate(contract.JOBS_TOTAL.name, "", ())
+    bad = _rate(contract.TELEMETRY_INCOMPLETE_TOTAL.name, "", group_by)
+    jobs = _rate(contract.JOBS_TOTAL.name, "", group_by)
     # No incomplete series at all is the healthy case: count it as zero, not as "no data".
     return EventSLI(
         "coverage", params=params, bad=bad, total=f"({jobs})\n+\n(({bad}) or (0 * ({jobs})))"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import os
-import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any, TextIO
 from qobserve.contract import JOB_EVENT_COLUMNS
 from qobserve.events import EXPERIMENT_RUN_COLUMNS
 from qobserve.exceptions import InputError
+from qobserve.store.backends import reading, shown, sql
 
 TABLES = {
     "jobs": ("job_events", JOB_EVENT_COLUMNS),
@@ -31,14 +31,9 @@ _CHUNK = 50_000
 
 
 def _rows(
-    store: Path, table: str, columns: tuple[str, ...], since: str | None, until: str | None
+    store: str, table: str, columns: tuple[str, ...], since: str | None, until: str | None
 ) -> Iterator[list[tuple[Any, ...]]]:
-    if not store.is_file():
-        raise InputError(
-            "no event store here (run an instrumented workload first, or pass --store)", path=store
-        )
-    try:
-        conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=30)
+    with reading(store) as (backend, conn):
         where, params = [], []
         if since:
             where.append("finished_at >= ?")
@@ -46,17 +41,15 @@ def _rows(
         if until:
             where.append("finished_at < ?")
             params.append(until)
-        sql = f"SELECT {', '.join(columns)} FROM {table}"
+        text = f"SELECT {', '.join(columns)} FROM {table}"
         if where:
-            sql += " WHERE " + " AND ".join(where)
-        cursor = conn.execute(sql + " ORDER BY finished_at", params)
-    except sqlite3.DatabaseError as err:
-        raise InputError(f"not a qobserve event store: {err}", path=store) from None
-    try:
+            text += " WHERE " + " AND ".join(where)
+        try:
+            cursor = conn.execute(sql(backend, text + " ORDER BY finished_at"), params)
+        except Exception as err:  # sqlite3 and psycopg errors alike: not a store
+            raise InputError(f"not a qobserve event store: {err}", path=shown(store)) from None
         while chunk := cursor.fetchmany(_CHUNK):
             yield chunk
-    finally:
-        conn.close()
 
 
 def export_events(
@@ -68,14 +61,18 @@ def export_events(
     since: str | None = None,
     until: str | None = None,
 ) -> int:
-    """Write the store's ``what`` (``jobs`` or ``runs``) to ``out`` (stdout for CSV when None)
-    in ``fmt``; ``since``/``until`` bound ``finished_at`` (ISO text). Returns the row count."""
+    """Write the ``what`` (``jobs`` or ``runs``) of ``store`` (a path or a ``postgresql://``
+    URL) to ``out`` (stdout for CSV when None) in ``fmt``; ``since``/``until`` bound
+    ``finished_at`` (ISO text). Returns the row count."""
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}", field="--format")
     table, columns = TABLES[what]
-    chunks = _rows(Path(store), table, columns, since, until)
-    if fmt == "csv" and out is None:
-        return _write_csv(sys.stdout, columns, chunks)
+    chunks = _rows(os.fspath(store), table, columns, since, until)
+    if fmt == "csv":
+        if out is None:
+            return _write_csv(sys.stdout, columns, chunks)
+        with open(out, "w", newline="") as fh:
+            return _write_csv(fh, columns, chunks)
     if out is None:
         raise InputError("Parquet needs an output file", field="--output")
     try:

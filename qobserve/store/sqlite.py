@@ -1,10 +1,12 @@
-"""The embedded event store: SQLite in WAL mode, written by one background thread.
+"""The event store's writer: one background thread per process, SQLite or PostgreSQL.
 
 Callers never block on disk: :meth:`EventStore.add_job` and :meth:`EventStore.add_run` append to
 a bounded in-memory queue (a full queue drops the event and counts it), and a writer thread
 commits batches every ``flush_interval`` seconds or every ``batch_size`` events. After
 :meth:`EventStore.flush` returns, every event added before it is committed and survives the
-process being killed. Several processes may write one store at once (WAL, busy timeout).
+process being killed. Several processes may write one store at once: an SQLite file (WAL,
+busy timeout) on one host, a PostgreSQL database (``postgresql://`` URL) from many hosts; the
+backend (:mod:`qobserve.store.backends`) only connects and writes a batch.
 
 Example::
 
@@ -18,19 +20,14 @@ from __future__ import annotations
 
 import collections
 import os
-import random
-import sqlite3
 import threading
-import time
 import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from qobserve.events import ExperimentRun, JobEvent
-from qobserve.store.schema import INSERT_JOB, INSERT_RUN, UPDATE_FIDELITY, migrate, refuse_newer
-
-_SETUP_TIMEOUT = 30.0
+from qobserve.store.backends import SQLiteBackend, open_backend, sql
 
 
 class EventStore:
@@ -46,16 +43,18 @@ class EventStore:
         on_error: Callable[[str, BaseException], None] | None = None,
         on_drop: Callable[[int], None] | None = None,
     ) -> None:
-        self.path = Path(path)
+        self.backend = open_backend(path)
+        self.location = self.backend.location
+        #: the SQLite file, or the PostgreSQL URL
+        self.path: Path | str = Path(path) if isinstance(self.backend, SQLiteBackend) else str(path)
         self.max_queue = max_queue
         self.batch_size = batch_size
         self.flush_interval = flush_interval
         self.dropped = 0
         self._on_error = on_error
         self._on_drop = on_drop
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # open and migrate here so an unusable path fails at configure(), not later
-        self._connect().close()
+        # open and migrate here so an unusable store fails at configure(), not later
+        self.backend.prepare()
         self._start()
         # a forked child gets its own queue and writer thread (threads do not survive fork)
         restart = weakref.WeakMethod(self._start)
@@ -69,35 +68,6 @@ class EventStore:
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="qobserve-store", daemon=True)
         self._thread.start()
-
-    def _connect(self) -> sqlite3.Connection:
-        # Switching to WAL and migrating need a lock that SQLite may refuse at once, without
-        # its busy handler, while another process sets up the same new store: retry, bounded.
-        deadline = time.monotonic() + _SETUP_TIMEOUT
-        delay = 0.01
-        while True:
-            conn = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=False
-            )
-            try:
-                refuse_newer(conn)  # before WAL: refusing must leave the file as it was
-                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                    conn.execute("PRAGMA journal_mode=WAL")
-                # NORMAL in WAL mode: a commit survives the process being killed (not power
-                # loss), and costs no fsync per transaction
-                conn.execute("PRAGMA synchronous=NORMAL")
-                # checkpoint every ~40 MB of WAL instead of ~4 MB: fewer fsyncs while ingesting
-                conn.execute("PRAGMA wal_autocheckpoint=10000")
-                migrate(conn)
-                return conn
-            except sqlite3.OperationalError as err:
-                conn.close()
-                if "locked" not in str(err) and "busy" not in str(err):
-                    raise
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(delay + random.uniform(0, delay))
-                delay = min(delay * 2, 0.5)
 
     # -- producer side (user threads) ----------------------------------------------------------
     def add_job(self, event: JobEvent) -> None:
@@ -143,14 +113,14 @@ class EventStore:
 
     # -- writer thread -------------------------------------------------------------------------
     def _run(self) -> None:
-        conn: sqlite3.Connection | None = None
+        conn: Any = None
         while True:
             self._wake.wait(self.flush_interval)
             self._wake.clear()
             closing = self._closed
             while self._queue:
                 try:
-                    conn = conn or self._connect()
+                    conn = conn or self.backend.connect()
                 except Exception as exc:  # unwritable now; the events wait in the queue
                     self._report("store", exc)
                     break
@@ -160,7 +130,7 @@ class EventStore:
         if conn is not None:
             conn.close()
 
-    def _write_batch(self, conn: sqlite3.Connection) -> None:
+    def _write_batch(self, conn: Any) -> None:
         queue = self._queue
         jobs: list[tuple[object, ...]] = []
         runs: list[tuple[object, ...]] = []
@@ -179,17 +149,8 @@ class EventStore:
                 marks.append(item)
                 break  # commit what came before the flush request, then answer it
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            if jobs:
-                conn.executemany(INSERT_JOB, jobs)
-            if runs:
-                conn.executemany(INSERT_RUN, runs)
-            if updates:  # after the inserts: an update may concern a job of this batch
-                conn.executemany(UPDATE_FIDELITY, updates)
-            conn.execute("COMMIT")
+            self.backend.write(conn, jobs, runs, updates)
         except Exception as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
             self._drop(len(jobs) + len(runs) + len(updates))
             self._report("store", exc)
         for mark in marks:
@@ -205,10 +166,13 @@ class EventStore:
             self._on_error(component, exc)
 
     # -- reading -------------------------------------------------------------------------------
-    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
-        """Run a read-only query on the store (committed data only)."""
-        with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30) as conn:
-            return conn.execute(sql, params).fetchall()
+    def query(self, text: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        """Run a read-only query, written with ``?`` placeholders, on committed data."""
+        conn = self.backend.reader()
+        try:
+            return list(conn.execute(sql(self.backend, text), params).fetchall())
+        finally:
+            conn.close()
 
     def key_outcomes(self, key: str) -> set[str]:
         """The outcomes of the committed jobs with this idempotency key (empty: none)."""

@@ -27,7 +27,7 @@ def _raise_unprintable() -> None:
 
 
 def _validate_with_array() -> None:
-    @qobserve.experiment("array-validated", validate=lambda r: np.array([True, False]))
+    @qobserve.experiment("array-validated", validate=lambda _r: np.array([True, False]))
     def returns() -> int:
         return 1
 

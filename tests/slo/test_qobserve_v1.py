@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -107,19 +108,23 @@ def test_objective_out_of_range(write: Write, objective: object, message: str) -
     ("{kind: job_success}", "    period: 2d",
      "period: 2d is not longer than the longest alert window (3d); use a period such as 7d, "
      "28d or 30d"),
-    ("{kind: job_success, selectors: {queue: x}}", "",
-     "sli.selectors.queue: 'queue' is not a label of quantum_jobs_total (labels: backend, "
-     "backend_type, experiment, outcome, error_type)"),
+    ("{kind: job_success, selectors: {verdict: x}}", "",
+     "sli.selectors.verdict: 'verdict' is not a label of quantum_jobs_total (labels: backend, "
+     "backend_type, experiment, outcome, error_type; target labels such as cluster or "
+     "namespace are allowed)"),
     ("{kind: queue_wait, threshold: 600, selectors: {experiment: vqe}}", "",
      "sli.selectors.experiment: 'experiment' is not a label of quantum_job_queue_seconds "
-     "(labels: backend, backend_type)"),
+     "(labels: backend, backend_type; target labels such as cluster or namespace are "
+     "allowed)"),
     ("{kind: job_success, selectors: {backend: '(unclosed'}}", "",
      "sli.selectors.backend: '(unclosed' is not a valid regular expression: missing ), "
      "unterminated subpattern at position 0"),
     ("{kind: coverage}", "    group_by: [backend]",
-     "sli: group_by is not possible for coverage (its metrics share no label)"),
+     "sli: group_by label 'backend' is not a label of quantum_telemetry_incomplete_total "
+     "(target labels such as cluster or namespace are allowed)"),
     ("{kind: availability}", "    group_by: [experiment]",
-     "sli: group_by label 'experiment' is not a label of quantum_backend_up (labels: backend)"),
+     "sli: group_by label 'experiment' is not a label of quantum_backend_up (labels: backend; "
+     "target labels such as cluster or namespace are allowed)"),
     ("{kind: job_success}", "    min_events: -1", "min_events: must be zero or more, got -1"),
     ("{kind: job_success}", "    objetive: 99",
      "objetive: unknown field (expected one of: alerting, description, group_by, labels, "
@@ -191,3 +196,28 @@ slos:
     assert 'backend=~"ibm_.*"' in by["f"].good and "< bool 43200" in by["f"].good
     assert isinstance(by["l"], EventSLI) and 'le=~"0\\\\.25"' in by["l"].bad
     assert isinstance(by["r"], EventSLI) and by["r"].error_ratio and not by["r"].total
+
+
+@pytest.mark.parametrize(
+    "sli",
+    [
+        "{kind: job_success, selectors: {namespace: 'prod-.*', backend: ibm_.*}}",
+        "{kind: latency, threshold: 600, selectors: {team: chem}}",
+        "{kind: queue_wait, threshold: 600, selectors: {namespace: prod}}",
+        "{kind: duplicates, selectors: {team: chem}}",
+        "{kind: divergence, selectors: {namespace: prod}}",
+        "{kind: coverage}",
+        "{kind: availability, selectors: {team: chem}}",
+        "{kind: freshness, max_age: 1d, selectors: {namespace: prod}}",
+    ],
+)
+def test_target_labels_select_and_group_every_kind(write: Write, sli: str) -> None:
+    (slo,), notes = load_quiet(write(spec(sli, "    group_by: [cluster, team]")))
+    assert notes == []
+    assert slo.group_by == ("cluster", "team")
+    for which in ("total", "good"):
+        query = getattr(slo.sli, which, None)
+        if query:
+            assert "by (cluster, team)" in query or "by (backend, cluster, team)" in query
+    selectors = re.findall(r"(namespace|team)=~", str(slo.sli))
+    assert selectors or "selectors" not in sli

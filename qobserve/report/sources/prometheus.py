@@ -33,7 +33,7 @@ from typing import Any
 import promql_parser
 
 from qobserve.exceptions import InputError
-from qobserve.promapi import PrometheusAPI, PrometheusError
+from qobserve.promapi import PrometheusAPI, PrometheusAuth, PrometheusError
 from qobserve.redact import redact
 from qobserve.report.model import Breakdown, Counts, Report, SLOResult
 from qobserve.report.period import Window
@@ -53,6 +53,17 @@ def tidy(x: float) -> float:
     return float(r) if abs(x - r) <= 1e-9 * max(1.0, abs(x)) else x
 
 
+def retention_notes(api: PrometheusAPI, slos: Sequence[SLO]) -> list[str]:
+    """Warnings for SLO periods longer than the server keeps data; none when the server
+    does not tell (Thanos and Mimir have no flags endpoint)."""
+    from qobserve.retention import retention_warnings
+
+    try:
+        return retention_warnings(api, slos)
+    except PrometheusError:
+        return []
+
+
 def display_url(url: str) -> str:
     """``url`` fit for a report or an error message: no password, no token-looking query."""
     return redact(url)
@@ -62,8 +73,8 @@ class Querier:
     """Instant queries at given instants; errors become :class:`InputError` naming the URL
     (unreachable server) or the SLO field (a template Prometheus rejects)."""
 
-    def __init__(self, url: str) -> None:
-        self.api = PrometheusAPI(url)
+    def __init__(self, url: str, auth: PrometheusAuth | None = None) -> None:
+        self.api = PrometheusAPI(url, auth=auth)
         self.url = display_url(url)
 
     def vector(
@@ -228,13 +239,19 @@ def _breakdowns(
 
 
 def report_from_prometheus(
-    url: str, slos: Sequence[SLO], window: Window, *, now: datetime | None = None
+    url: str,
+    slos: Sequence[SLO],
+    window: Window,
+    *,
+    now: datetime | None = None,
+    auth: PrometheusAuth | None = None,
 ) -> Report:
-    """The report for ``window`` from the Prometheus server at ``url``."""
+    """The report for ``window`` from the Prometheus server at ``url`` (reached with
+    ``auth``: basic auth, bearer token, headers, TLS)."""
     from qobserve.report.build import divergence_threshold
     from qobserve.report.prometheus_ops import prometheus_operations
 
-    q = Querier(url)
+    q = Querier(url, auth)
     q.vector("vector(1)", window.end)  # fail early and clearly when unreachable
     previous = window.previous()
     results = [slo_from_prometheus(q, s, window, previous) for s in slos]
@@ -243,6 +260,7 @@ def report_from_prometheus(
         for r in results
         if r.available and r.period_counts.total == 0
     ]
+    notes += retention_notes(q.api, slos)
     ops = prometheus_operations(q, window, previous, divergence_threshold(slos))
     return Report(
         window, previous, now or datetime.now(UTC), f"Prometheus {q.url}", results, ops, notes

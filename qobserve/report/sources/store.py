@@ -1,4 +1,4 @@
-"""Job events from the embedded SQLite store, opened read only.
+"""Job events from the event store (an SQLite file or a PostgreSQL URL), opened read only.
 
 The store keeps ``finished_at`` as UTC ISO 8601 text. SQL narrows the rows by date prefix
 (text comparison is exact on ``YYYY-MM-DD`` whatever the time-of-day format), then the exact
@@ -12,9 +12,9 @@ Example::
 from __future__ import annotations
 
 import os
-import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -22,12 +22,17 @@ import pyarrow as pa
 from qobserve.config import DEFAULT_STORE
 from qobserve.exceptions import InputError
 from qobserve.report.events import REPORT_COLUMNS, TIME_COLUMN, EventData, check_columns, normalise
+from qobserve.store.backends import Backend, is_url, reading, shown, sql
 
 
-def default_store() -> Path:
-    """Where instrumentation writes by default: ``QOBSERVE_STORE``, else ``.qobserve/events.db``."""
+def default_store() -> str:
+    """Where instrumentation writes by default: ``QOBSERVE_STORE_URL``, else
+    ``QOBSERVE_STORE``, else ``.qobserve/events.db``."""
+    url = os.environ.get("QOBSERVE_STORE_URL", "")
+    if url and url.lower() != "none":
+        return url
     env = os.environ.get("QOBSERVE_STORE", "")
-    return Path(env if env and env.lower() != "none" else DEFAULT_STORE)
+    return env if env and env.lower() != "none" else DEFAULT_STORE
 
 
 TABLE = "job_events"
@@ -36,48 +41,45 @@ CHUNK = 100_000
 
 
 def read_store(
-    path: str | Path | None = None, *, window: tuple[datetime, datetime] | None = None
+    path: str | os.PathLike[str] | None = None, *, window: tuple[datetime, datetime] | None = None
 ) -> EventData:
     """Read the events of ``window`` from the store at ``path`` (default: :func:`default_store`)."""
     path = default_store() if path is None else path
-    where = str(path)
-    if not Path(path).is_file():
+    where = shown(path)
+    if not is_url(path) and not Path(path).is_file():
         raise InputError(
             "no event store here (run instrumented code first, or pass --store "
             "or --source events FILE)",
             path=where,
         )
-    try:
-        con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as err:
-        raise InputError(f"cannot open the event store: {err}", path=where) from None
-    try:
-        return _read(con, where, window)
-    except sqlite3.DatabaseError as err:
-        raise InputError(f"cannot read the event store: {err}", path=where) from None
-    finally:
-        con.close()
+    with reading(path) as (backend, con):
+        try:
+            return _read(backend, con, where, window)
+        except InputError:
+            raise
+        except Exception as err:  # sqlite3 and psycopg errors alike
+            raise InputError(f"cannot read the event store: {err}", path=where) from None
 
 
 def _read(
-    con: sqlite3.Connection, where: str, window: tuple[datetime, datetime] | None
+    backend: Backend, con: Any, where: str, window: tuple[datetime, datetime] | None
 ) -> EventData:
-    names = [r[1] for r in con.execute(f"PRAGMA table_info({TABLE})")]
+    names = backend.columns(con, TABLE)
     if not names:
         raise InputError("no job_events table: not a qobserve event store", path=where, field=TABLE)
     check_columns(names, where)
     cols = ", ".join(REPORT_COLUMNS)
     no_time = f"{TIME_COLUMN} IS NULL OR trim({TIME_COLUMN}) = ''"
-    sql, params = f"SELECT {cols} FROM {TABLE}", ()
+    text, params = f"SELECT {cols} FROM {TABLE}", ()
     missing = 0
     if window is not None:
         # one day of slack each side: the prefix comparison must never cut a real event
         lo = (window[0] - timedelta(days=1)).strftime("%Y-%m-%d")
         hi = (window[1] + timedelta(days=1)).strftime("%Y-%m-%d")
-        sql += f" WHERE {TIME_COLUMN} >= ? AND {TIME_COLUMN} < ?"
+        text += f" WHERE {TIME_COLUMN} >= ? AND {TIME_COLUMN} < ?"
         params = (lo, hi)  # type: ignore[assignment]
         missing = int(con.execute(f"SELECT count(*) FROM {TABLE} WHERE {no_time}").fetchone()[0])
-    cursor = con.execute(sql, params)
+    cursor = con.execute(sql(backend, text), params)
     batches = []
     # in chunks, straight into Arrow: Python row tuples live only one chunk at a time
     while rows := cursor.fetchmany(CHUNK):

@@ -1,0 +1,151 @@
+"""``exporter --events``: the job metrics computed from the event store, exact for a fleet,
+monotonic across restarts, scraped by a real Prometheus."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+
+import pytest
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
+
+from qobserve.exporter import serve
+from qobserve.exporter.events import StoreCounts
+from qobserve.promapi import PrometheusAPI
+from qobserve.servers import start_prometheus
+from qobserve.testing import capture
+from tests.conftest import require_binary
+
+SERVED = {
+    "quantum_jobs_total", "quantum_job_duration_seconds", "quantum_job_queue_seconds",
+    "quantum_job_execution_seconds", "quantum_shots_total", "quantum_qpu_seconds_total",
+    "quantum_cost_usd_total", "quantum_job_duplicates_total",
+}  # fmt: skip
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """The served metrics' samples of an exposition, without ``_created``."""
+    out = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            if s.name.endswith("_created"):
+                continue
+            family_name = s.name
+            for suffix in ("_bucket", "_count", "_sum"):
+                family_name = family_name.removesuffix(suffix)
+            if s.name in SERVED or family_name in SERVED:
+                out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def scrape(url: str) -> str:
+    with urllib.request.urlopen(f"{url}/metrics", timeout=10) as resp:
+        return str(resp.read().decode())
+
+
+def test_store_counts_equal_the_in_process_metrics() -> None:
+    """Real instrumented jobs on Aer (some failing, several experiments and shot counts):
+    what the exporter computes from the store is what the process itself exposes."""
+    from qiskit import QuantumCircuit
+    from qiskit_aer import AerSimulator
+
+    import qobserve
+    from qobserve.instrument import QiskitInstrumentor
+
+    bell = QuantumCircuit(2)
+    bell.h(0)
+    bell.cx(0, 1)
+    bell.measure_all()
+    wide = QuantumCircuit(40)
+    wide.h(range(40))
+    wide.measure_all()
+    instrumentor = QiskitInstrumentor()
+    instrumentor.instrument()
+    try:
+        with capture(tracing="none") as cap:
+            aer = AerSimulator()
+            for name, shots in (("vqe", 100), ("qaoa", 1000), ("vqe", 4000)):
+                qobserve.experiment(name)(lambda s=shots: aer.run(bell, shots=s).result())()
+            aer.run(bell, shots=10).result()
+            aer.run(wide, shots=1, method="statevector").result()  # a failed job
+            instrumentor.flush(10)
+            assert cap.telemetry.flush()
+            in_process = samples(generate_latest(cap.telemetry.registry).decode())
+            assert cap.telemetry.store is not None
+            with serve(provider=[], events=str(cap.telemetry.store.path)) as exporter:
+                exporter.poll_now()
+                served = samples(scrape(exporter.url))
+    finally:
+        instrumentor.uninstrument()
+    assert served == in_process
+    outcomes = {dict(k[1]).get("outcome") for k in served if k[0] == "quantum_jobs_total"}
+    assert outcomes == {"success", "error"}
+
+
+def test_a_bad_store_is_refused_at_start(tmp_path: object) -> None:
+    from qobserve.exceptions import InputError
+
+    with pytest.raises(InputError, match="no event store here"):
+        StoreCounts(f"{tmp_path}/missing.db").families()
+
+
+RUNNER = textwrap.dedent("""
+    import sys, time, qobserve
+    from qobserve.events import JobEvent
+    store = qobserve.configure(tracing="none").store
+    for i in range(int(sys.argv[1])):
+        store.add_job(JobEvent(job_id=f"{sys.argv[2]}-{i}", backend="fake_manila",
+                                      backend_type="simulator", outcome="success",
+                                      finished_at=time.time(), duration_seconds=1.0))
+    assert store.flush(60)
+""")
+
+SCRAPE = """
+global: {{scrape_interval: 1s}}
+scrape_configs:
+  - job_name: events
+    static_configs: [{{targets: ["{target}"]}}]
+"""
+
+
+@pytest.mark.servers
+def test_fleet_counts_survive_runner_and_exporter_restarts(postgresql_url: str) -> None:
+    require_binary("prometheus")
+    env = {**os.environ, "QOBSERVE_STORE_URL": postgresql_url}
+
+    def batch(n: int, tag: str) -> None:
+        subprocess.run([sys.executable, "-c", RUNNER, str(n), tag], env=env, check=True,
+                       timeout=120)  # fmt: skip
+
+    from qobserve.servers import free_port
+
+    listen = f"127.0.0.1:{free_port()}"
+    total = 'sum(quantum_jobs_total{job="events"})'
+    with start_prometheus(SCRAPE.format(target=listen)) as prom:
+        api = PrometheusAPI(prom.url)
+        start = time.time()
+        batch(5, "a")  # a runner that is gone before the exporter even starts
+        for round_, (n, tag) in enumerate([(3, "b"), (4, "a2")]):
+            with serve(listen, provider=[], events=postgresql_url, interval=0.5):
+                _wait(api, total, 5 + 3 * round_)
+                batch(n, tag)
+                _wait(api, total, 8 if round_ == 0 else 12)
+        end = time.time()
+        window = f"{int(end - start) + 5}s"
+        # one monotonic series through both exporter lifetimes: no counter reset
+        assert api.scalar(f"sum(resets(quantum_jobs_total[{window}]))") == 0
+        assert api.scalar('sum(quantum_job_duration_seconds_count{job="events"})') == 12
+
+
+def _wait(api: PrometheusAPI, expr: str, want: float, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if api.scalar(expr) == want:
+            return
+        time.sleep(0.3)
+    pytest.fail(f"{expr} never reached {want}; last {api.scalar(expr)}")

@@ -35,10 +35,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Generate (or check) every output; returns the exit code."""
+    from qobserve.cli.validate import load_specs, print_errors
+    from qobserve.exceptions import InputError
     from qobserve.generate import generated_files, stale_files, write_files
-    from qobserve.slo import load
 
-    files = generated_files(load([args.slo_dir]))
+    try:
+        slos = load_specs("generate", [args.slo_dir], "30d")
+    except InputError as err:
+        # nothing is written or removed: a broken or empty catalog never deletes working rules
+        return print_errors("generate", err)
+    files = generated_files(slos)
     if args.check:
         stale = stale_files(args.out, files)
         for path in stale:

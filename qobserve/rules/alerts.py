@@ -17,6 +17,7 @@ from typing import Any
 from qobserve.rules.options import RuleOptions
 from qobserve.rules.recording import budget_str, has_counts, record_labels, selector
 from qobserve.rules.windows import SEVERITIES, BurnWindow, max_burn, reachable
+from qobserve.slo.gotemplate import literal
 from qobserve.slo.model import (
     SLO,
     AlertSpec,
@@ -36,7 +37,8 @@ BURN_VALUE = '{{ printf "%.1f" $value }}'
 
 
 def alert_rules(slo: SLO, options: RuleOptions) -> list[Rule]:
-    """The SLO's alerting rules: page and ticket (unless disabled) and SLIMetricAbsent."""
+    """The SLO's alerting rules: page and ticket (unless disabled) and SLIMetricAbsent (unless
+    both are disabled: an SLO without alerts, as Sloth's, raises none)."""
     rules = []
     for severity, windows in SEVERITIES.items():
         spec = slo.page_alert if severity == "page" else slo.ticket_alert
@@ -44,7 +46,8 @@ def alert_rules(slo: SLO, options: RuleOptions) -> list[Rule]:
         if not spec.disabled and reachable(windows, slo.period, slo.error_budget):
             rules.append(_burn_alert(slo, severity, windows, spec, options))
     absent = absent_expr(slo)
-    if absent:
+    silenced = all(s is not None and s.disabled for s in (slo.page_alert, slo.ticket_alert))
+    if absent and not silenced:
         rules.append(
             {
                 "alert": ABSENT_ALERT,
@@ -90,7 +93,7 @@ def _burn_alert(
             conds.append(f"{sli_total_record(w.long)}{sel} * {w.long_seconds} >= {slo.min_events}")
         branches.append("(\n  " + "\nand\n  ".join(conds) + "\n)")
     where = " on {{ $labels.backend }}" if "backend" in slo.group_by else ""
-    what = slo.description.rstrip(".") if slo.description else f"SLO {slo.name}"
+    what = literal(slo.description.rstrip(".")) if slo.description else f"SLO {slo.name}"
     speed = "fast" if severity == "page" else "steadily"
     annotations = {
         "summary": f"SLO {slo.name}{where}: error budget burning {speed}",
@@ -103,7 +106,9 @@ def _burn_alert(
         "dashboard_url": dashboard_url(slo, options),
         **spec.annotations,
     }
-    labels = {**spec.labels, **record_labels(slo), "severity": severity}
+    # the SLO's labels are plain values; alert labels are templates
+    plain = {k: literal(v) for k, v in record_labels(slo).items()}
+    labels = {**spec.labels, **plain, "severity": severity}
     return {
         "alert": spec.name,
         "expr": "\nor\n".join(branches),
@@ -155,4 +160,4 @@ def alert_warnings(slo: SLO) -> list[str]:
 def runbook_url(slo: SLO, options: RuleOptions | None = None) -> str:
     """The runbook an SLO's alerts link to: its own ``runbook_url``, else the options' base
     URL with the SLO's name as the anchor."""
-    return slo.runbook_url or f"{(options or RuleOptions()).runbook_url}#{slo.name}"
+    return literal(slo.runbook_url or f"{(options or RuleOptions()).runbook_url}#{slo.name}")

@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -50,8 +51,8 @@ SEVERITIES: dict[str, tuple[BurnWindow, ...]] = {"page": PAGE, "ticket": TICKET}
 
 
 def max_burn(error_budget: float) -> float:
-    """The highest burn rate possible: every event bad."""
-    return 1.0 / error_budget
+    """The highest burn rate possible: every event bad (infinite for a 100 % objective)."""
+    return 1.0 / error_budget if error_budget > 0 else math.inf
 
 
 def reachable(windows: tuple[BurnWindow, ...], period: timedelta, error_budget: float) -> bool:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from qobserve.slo import openslo, qobserve_v1, sloth
+from qobserve.slo import gotemplate, openslo, qobserve_v1, sloth
 from qobserve.slo.model import SLO, EventSLI, duration_str
 from qobserve.slo.problems import Problems, Where
 from qobserve.slo.qobserve_v1 import LONGEST_WINDOW
@@ -23,6 +23,7 @@ from qobserve.slo.source import find_files, read_documents
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 _LABEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 #: Labels qobserve sets on every record and alert itself.
 RESERVED_LABELS = ("slo",)
 #: Alert labels qobserve sets itself; a spec's value is replaced (with a warning).
@@ -102,6 +103,15 @@ def _check_all(slos: list[SLO], problems: Problems) -> None:
                 f"duplicate SLO name; first defined in {first.source}: {first.location}"
             )
         seen.setdefault(slo.name, slo)
+        folded = seen.setdefault(slo.name.casefold(), slo)
+        if folded.name != slo.name:
+            where.at("name").error(
+                f"differs from {folded.name!r} ({folded.source}) only in case: their rule "
+                "files would collide on a case-insensitive file system"
+            )
+        for key, text in (("description", slo.description), ("runbook_url", slo.runbook_url)):
+            if _CONTROL.search(text):
+                where.at(key).error("holds a control character (write plain text)")
         if slo.format == sloth.FORMAT and slo.period <= LONGEST_WINDOW:
             where.error(
                 f"the Sloth period {duration_str(slo.period)} is not longer than the "
@@ -122,6 +132,11 @@ def _check_all(slos: list[SLO], problems: Problems) -> None:
             if not _LABEL.match(alert.name):
                 at.at("name").error(f"{alert.name!r} is not a valid alert name")
             _check_labels(alert.labels, at.at("labels"), ())
+            for key, texts in (("labels", alert.labels), ("annotations", alert.annotations)):
+                for name, text in texts.items():
+                    reason = gotemplate.check(text)
+                    if reason:
+                        at.at(key).at(name).error(f"Prometheus cannot expand it: {reason}")
             for label in RESERVED_ALERT_LABELS:
                 if label in alert.labels:
                     at.at("labels").at(label).warn(
@@ -131,8 +146,10 @@ def _check_all(slos: list[SLO], problems: Problems) -> None:
 
 
 def _check_labels(labels: Mapping[str, str], where: Where, reserved: tuple[str, ...]) -> None:
-    for label in labels:
+    for label, value in labels.items():
         if not _LABEL.match(label) or label.startswith("__"):
             where.at(label).error("is not a valid Prometheus label name")
         elif label in reserved:
             where.at(label).error(f"the {label!r} label is set by qobserve itself")
+        elif not value:
+            where.at(label).error("is empty: Prometheus drops a label with an empty value")

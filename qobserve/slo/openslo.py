@@ -38,7 +38,15 @@ from datetime import timedelta
 from typing import Any
 
 from qobserve.slo.kinds import MAX_SLICE, templates_sli
-from qobserve.slo.model import SLI, SLO, WINDOW, TimeSliceSLI, duration_str, render
+from qobserve.slo.model import (
+    SLI,
+    SLO,
+    WINDOW,
+    TimeSliceSLI,
+    duration_str,
+    normalize_window,
+    render,
+)
 from qobserve.slo.problems import Where
 from qobserve.slo.promql import check_template, fmt_number, is_plain_selector, parse_duration
 from qobserve.slo.qobserve_v1 import check_period
@@ -284,7 +292,7 @@ def _ratio_alpha(obj: Mapping[str, Any], where: Where) -> tuple[str, str, str] |
 
 
 def _query(query: str, where: Where, *, counter: bool) -> str | None:
-    query = query.strip()
+    query = normalize_window(query.strip())
     if WINDOW in query:
         return query
     if counter and is_plain_selector(query):

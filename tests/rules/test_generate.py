@@ -76,26 +76,6 @@ def test_promtool_accepts_every_rule_file_and_passes_every_generated_test() -> N
     assert tested.stdout.count("SUCCESS") == len(tests)
 
 
-def test_kubernetes_variant_holds_the_same_groups(catalog: list[SLO], tmp_path: Path) -> None:
-    files = rule_files(catalog)
-    doc = yaml.safe_load(files["kubernetes/prometheusrule.yaml"])
-    assert (doc["apiVersion"], doc["kind"]) == ("monitoring.coreos.com/v1", "PrometheusRule")
-    plain = [
-        g
-        for name, text in sorted(files.items())
-        if name.endswith(".rules.yml")
-        for g in yaml.safe_load(text)["groups"]
-    ]
-    assert sorted(doc["spec"]["groups"], key=lambda g: g["name"]) == sorted(
-        plain, key=lambda g: g["name"]
-    )
-    require_binary("promtool")
-    extracted = tmp_path / "spec.yml"
-    extracted.write_text(yaml.safe_dump({"groups": doc["spec"]["groups"]}))
-    result = promtool("check", "rules", str(extracted))
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
 def test_records_and_alerts_follow_the_contract(catalog: list[SLO]) -> None:
     names = {
         OBJECTIVE_RECORD,

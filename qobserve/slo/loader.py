@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from qobserve.slo import gotemplate, openslo, qobserve_v1, sloth
+from qobserve.slo import gotemplate, openslo, pyrra, qobserve_v1, sloth
 from qobserve.slo.model import SLO, EventSLI, duration_str
 from qobserve.slo.problems import Problems, Where
 from qobserve.slo.qobserve_v1 import LONGEST_WINDOW
@@ -29,8 +29,9 @@ RESERVED_LABELS = ("slo",)
 #: Alert labels qobserve sets itself; a spec's value is replaced (with a warning).
 RESERVED_ALERT_LABELS = ("slo", "severity")
 _WHAT = (
-    "expected `version: qobserve/v1`, Sloth's `version: prometheus/v1`, or OpenSLO "
-    "`apiVersion: openslo/v1` with `kind: SLO`"
+    "expected `version: qobserve/v1`, Sloth's `version: prometheus/v1`, OpenSLO "
+    "`apiVersion: openslo/v1` with `kind: SLO`, or Pyrra's `apiVersion: pyrra.dev/v1alpha1` "
+    "with `kind: ServiceLevelObjective`"
 )
 
 
@@ -53,11 +54,16 @@ def load(
             where = Where(problems, os.fspath(path))
             if index:
                 where = where.at(f"document[{index}]")
-            if not isinstance(doc, dict):
-                where.error(f"not an SLO specification ({_WHAT}); got a {type(doc).__name__}")
-                continue
-            refs.add(doc, where)
-            docs.append((where, doc))
+            # OpenSLO tools (oslo, the go-sdk) write a file as a YAML list of objects
+            items = list(enumerate(doc)) if isinstance(doc, list) and doc else [(None, doc)]
+            for i, item in items:
+                at = where if i is None else where.at(i)
+                if not isinstance(item, dict):
+                    what = type(item).__name__
+                    at.error(f"not an SLO specification ({_WHAT}); got a {what}")
+                    continue
+                refs.add(item, at)
+                docs.append((at, item))
     slos: list[SLO] = []
     for where, doc in docs:
         slos.extend(_parse(doc, where, refs, sloth_period))
@@ -74,6 +80,8 @@ def _parse(
         return qobserve_v1.parse(doc, where)
     if version == sloth.FORMAT or (api == sloth.CRD_API_VERSION and kind == sloth.CRD_KIND):
         return sloth.parse(doc, where, period=sloth_period)
+    if api == pyrra.API_VERSION and kind == pyrra.KIND:
+        return pyrra.parse(doc, where)
     if api in openslo.API_VERSIONS:
         if kind == "SLO":
             return openslo.parse(doc, where, refs)

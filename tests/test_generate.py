@@ -70,7 +70,7 @@ def test_cli_check_reports_stale_files_and_bad_specs(tmp_path: Path) -> None:
 def test_cli_refuses_an_empty_or_broken_catalog_and_deletes_nothing(tmp_path: Path) -> None:
     from qobserve.cli import main
 
-    assert main(["generate", "--slo-dir", str(ROOT / "slo"), "--out", str(tmp_path)]) == 0
+    assert main(["generate", "--slo-dir", str(CATALOG), "--out", str(tmp_path)]) == 0
     before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     empty, broken = tmp_path / "empty-slos", tmp_path / "broken-slos"
     empty.mkdir()

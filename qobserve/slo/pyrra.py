@@ -174,12 +174,12 @@ def _selector(part: Mapping[str, Any], key: str, where: Where) -> str | None:
     metric = where.get(part, key, str, required=True)
     if metric is None:
         return None
-    metric = metric.strip()
-    reason = check_expr(metric) if is_plain_selector(metric) else "must be a metric selector"
+    text = str(metric).strip()
+    reason = check_expr(text) if is_plain_selector(text) else "must be a metric selector"
     if reason:
-        where.at(key).error(f"{short(metric)} {reason}")
+        where.at(key).error(f"{short(text)} {reason}")
         return None
-    return metric
+    return text
 
 
 def _seconds(text: str, where: Where) -> float | None:

@@ -18,6 +18,8 @@ from qobserve.slo import load
 from qobserve.slo.model import SLO
 from tests.rules.conftest import ROOT, SLOTH
 
+pytestmark = pytest.mark.shared  # prometheus-operator's CRD schema
+
 CRD = ROOT.parent / "shared" / "schemas" / "prometheus-operator" / "prometheusrules.yaml"
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 

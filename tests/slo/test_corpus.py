@@ -68,6 +68,7 @@ def test_corpus_loads_into_the_expected_model() -> None:
     assert requests.ticket_alert is not None and requests.ticket_alert.disabled
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("name", sorted(SPECS))
 def test_rules_pass_promtool_check_and_the_generated_tests(name: str, tmp_path: Path) -> None:
     require_binary("promtool")

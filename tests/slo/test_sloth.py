@@ -128,6 +128,7 @@ UPSTREAM = ANCHORS / "sloth-upstream"
 CRDS = sorted(p for p in UPSTREAM.rglob("*.y*ml") if "PrometheusServiceLevel" in p.read_text())
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("path", [p for p in CRDS if "bad" not in p.parts], ids=lambda p: p.name)
 def test_sloths_own_camel_case_crds_load(path: Path) -> None:
     docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
@@ -159,6 +160,7 @@ def test_sloths_own_camel_case_crds_load(path: Path) -> None:
                 assert own.items() <= alert.labels.items()
 
 
+@pytest.mark.shared
 def test_sloths_bad_inputs_are_refused_naming_the_field() -> None:
     bad = UPSTREAM / "test" / "integration" / "prometheus" / "testdata" / "validate" / "bad"
     k8s, multi = bad / "bad-k8s.yaml", bad / "bad-multi.yaml"

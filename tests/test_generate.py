@@ -107,3 +107,20 @@ def test_a_relative_runbook_resolves_against_an_absolute_base() -> None:
     assert runbook_url(slo) == "runbooks/qpu.md"  # a relative base keeps it as written
     absolute = replace(slo, runbook_url="https://other.example/qpu")
     assert runbook_url(absolute, base) == "https://other.example/qpu"
+
+
+def test_cli_refuses_an_empty_or_broken_catalog_and_deletes_nothing(tmp_path: Path) -> None:
+    from qobserve.cli import main
+
+    assert main(["generate", "--slo-dir", str(CATALOG), "--out", str(tmp_path)]) == 0
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    empty, broken = tmp_path / "empty-slos", tmp_path / "broken-slos"
+    empty.mkdir()
+    broken.mkdir()
+    (broken / "jobs.yaml").write_text("version: qobserve/v1\nslos: [")
+    for catalog in (empty, broken):
+        assert main(["generate", "--slo-dir", str(catalog), "--out", str(tmp_path)]) == 2
+        assert main(["generate", "--slo-dir", str(catalog), "--out", str(tmp_path),
+                     "--check"]) == 2  # fmt: skip
+        after = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+        assert after == {**before, **{p: after[p] for p in after if broken in p.parents}}

@@ -76,9 +76,15 @@ def _label(text: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Generate (or check) every output; returns the exit code."""
+    from qobserve.cli.validate import load_specs, print_errors
+    from qobserve.exceptions import InputError
     from qobserve.generate import generated_files, stale_files, write_files
-    from qobserve.slo import load
 
+    try:
+        slos = load_specs("generate", [args.slo_dir], "30d")
+    except InputError as err:
+        # nothing is written or removed: a broken or empty catalog never deletes working rules
+        return print_errors("generate", err)
     options = GenerateOptions(
         exporter_target=args.exporter_target,
         app_targets=tuple(args.app_targets) if args.app_targets else None,
@@ -86,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         runbook_url=args.runbook_url,
         global_aggregation=args.global_aggregation,
     )
-    files = generated_files(load([args.slo_dir]), options)
+    files = generated_files(slos, options)
     if args.check:
         stale = stale_files(args.out, files)
         for path in stale:

@@ -34,8 +34,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--operational",
         action="store_true",
         help="also emit the operational alerts (backend down, calibration "
-        "stale, quota, cost, exporter and collector health); always "
-        "included with --format kubernetes",
+        "stale, quota, cost, exporter and collector health); with --format kubernetes as "
+        "a PrometheusRule of their own",
+    )
+    parser.add_argument(
+        "--namespace",
+        default="",
+        metavar="NS",
+        help="--format kubernetes: the namespace of the PrometheusRules (default: none, "
+        "kubectl's current one)",
+    )
+    parser.add_argument(
+        "--labels",
+        default="",
+        metavar="K=V,...",
+        help="--format kubernetes: extra labels of every PrometheusRule, e.g. the ones "
+        "prometheus-operator's ruleSelector matches (release=prometheus)",
     )
     parser.add_argument(
         "--grafana-url",
@@ -60,10 +74,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Generate the rules; returns the exit code."""
-    from qobserve.rules import OperationalOptions, RuleOptions, prometheus_rule, rules_text
+    from qobserve.rules import OperationalOptions, RuleOptions, prometheus_rules, rules_text
 
     try:
         slos = load_specs("rules", args.paths, args.sloth_period)
+        labels = _labels(args.labels)
     except InputError as err:
         return print_errors("rules", err)
     budget = require_positive(args.cost_budget, "--cost-budget", "USD")
@@ -73,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
         operational=OperationalOptions(monthly_cost_budget_usd=budget),
     )
     if args.format == "kubernetes":
-        text = prometheus_rule(slos, options)
+        text = prometheus_rules(slos, options, namespace=args.namespace, labels=labels,
+                                operational=args.operational)  # fmt: skip
     else:
         text = rules_text(slos, options, operational=args.operational)
     if not args.output:
@@ -85,3 +101,17 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"cannot write: {err.strerror}", path=args.output) from None
     print(f"{args.output}: {len(slos)} SLOs", file=sys.stderr)
     return 0
+
+
+def _labels(text: str) -> dict[str, str]:
+    """``--labels k=v,k2=v2`` as a mapping; InputError naming the flag when malformed."""
+    from qobserve.rules.kubernetes import label_problem
+
+    out: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, value = item.partition("=")
+        reason = label_problem(key, value) if sep else f"{item!r} is not KEY=VALUE"
+        if reason:
+            raise InputError(reason, field="--labels")
+        out[key] = value
+    return out

@@ -57,7 +57,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def load_specs(command: str, paths: Sequence[str], sloth_period: str) -> list[SLO]:
     """Load ``paths``, printing warnings as ``qobserve COMMAND: warning: ...`` on stderr.
 
-    Raises :class:`InputErrors` (the CLI prints each error and exits 2).
+    Raises :class:`InputErrors` (the CLI prints each error and exits 2), also when the paths
+    hold no SLO at all: no command ever generates from an empty catalog.
     """
     from qobserve.rules.alerts import alert_warnings
     from qobserve.slo import load
@@ -70,6 +71,8 @@ def load_specs(command: str, paths: Sequence[str], sloth_period: str) -> list[SL
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         slos = load(paths, sloth_period=timedelta(seconds=period.total_seconds()))
+    if not slos:
+        raise InputError("no SLO found", path=", ".join(str(p) for p in paths))
     notes = [str(w.message) for w in caught]
     notes += [note for slo in slos for note in alert_warnings(slo)]
     for note in notes:
@@ -90,8 +93,6 @@ def run(args: argparse.Namespace) -> int:
         slos = load_specs("validate", args.paths, args.sloth_period)
     except InputError as err:
         return print_errors("validate", err)
-    if not slos:
-        return print_errors("validate", InputError("no SLO found", path=", ".join(args.paths)))
     if args.prometheus:
         from qobserve.promapi import PrometheusAPI, PrometheusError
         from qobserve.redact import redact

@@ -18,6 +18,7 @@ from typing import Any
 from qobserve.rules.aggregation import GLOBAL_RULES, global_group
 from qobserve.rules.alertmanager import alertmanager_config
 from qobserve.rules.alerts import alert_rules
+from qobserve.rules.kubernetes import prometheus_rules
 from qobserve.rules.operational import operational_group, operational_tests
 from qobserve.rules.options import AlertmanagerOptions, OperationalOptions, RuleOptions
 from qobserve.rules.recording import recording_rules
@@ -26,7 +27,7 @@ from qobserve.rules.testgen import slo_tests
 from qobserve.slo.model import SLO
 
 __all__ = ["AlertmanagerOptions", "OperationalOptions", "RuleOptions", "alertmanager_config",
-           "groups", "prometheus_rule", "rule_files", "rules_text"]  # fmt: skip
+           "groups", "prometheus_rules", "rule_files", "rules_text"]  # fmt: skip
 
 RULES_DIR = "alert_rules"
 ALERTMANAGER_FILE = "exporters/alertmanager.yml"
@@ -58,31 +59,12 @@ def rules_text(
     return dump({"groups": groups(slos, options, operational=operational)})
 
 
-def prometheus_rule(slos: Sequence[SLO], options: RuleOptions | None = None) -> str:
-    """The same groups as a Kubernetes PrometheusRule (prometheus-operator)."""
-    return dump(
-        {
-            "apiVersion": "monitoring.coreos.com/v1",
-            "kind": "PrometheusRule",
-            "metadata": {
-                "name": "qobserve-slos",
-                "labels": {
-                    "app.kubernetes.io/name": "qobserve",
-                    "app.kubernetes.io/component": "alert-rules",
-                    "app.kubernetes.io/part-of": "qobserve",
-                },
-            },
-            "spec": {"groups": groups(slos, options)},
-        },
-        header="kubectl apply -f this file where prometheus-operator runs.",
-    )
-
-
 def rule_files(slos: Sequence[SLO], options: RuleOptions | None = None) -> dict[str, str]:
     """Every file of ``alert_rules/``: path relative to it -> text. Byte-identical across runs.
 
     ``slo-<name>.rules.yml`` and ``slo-<name>.test.yml`` per SLO, ``operational.rules.yml`` and
-    ``operational.test.yml``, and ``kubernetes/prometheusrule.yaml`` with all groups; with
+    ``operational.test.yml``, and ``kubernetes/prometheusrule.yaml``: one PrometheusRule per
+    SLO and one for the operational alerts; with
     ``options.global_aggregation``, ``global/slo-global.rules.yml`` for the global ruler.
     """
     options = options or RuleOptions()
@@ -100,7 +82,7 @@ def rule_files(slos: Sequence[SLO], options: RuleOptions | None = None) -> dict[
         operational_tests(group, OPERATIONAL_RULES, options.operational),
         header="promtool test rules for the operational alerts",
     )
-    files[KUBERNETES_RULES] = prometheus_rule(slos, options)
+    files[KUBERNETES_RULES] = prometheus_rules(slos, options)
     if options.global_aggregation:
         files[GLOBAL_RULES] = dump(
             {"groups": [global_group(slos, options.global_aggregation)]},

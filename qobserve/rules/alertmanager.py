@@ -4,8 +4,8 @@ Routing: ``severity="page"`` to the page receiver, ``severity="ticket"`` (and an
 the ticket receiver, grouped by alertname, slo and backend. Inhibition: a backend that is down
 silences its own SLO alerts (but not its availability SLO, which measures exactly that) and its
 calibration alert; a page silences the ticket of the same SLO; an exporter that is down silences
-the collector and "no data" alerts it causes. Both routes are muted during the ``maintenance``
-time interval.
+the collector and "no data" alerts it causes. Every route, including the catch-all one for
+alerts of no known severity, is muted during the ``maintenance`` time interval.
 
 Example::
 
@@ -104,6 +104,13 @@ def config(slos: Sequence[SLO], options: AlertmanagerOptions) -> dict[str, Any]:
                 {
                     "receiver": "ticket",
                     "matchers": ['severity="ticket"'],
+                    **route_common,
+                    "repeat_interval": options.ticket_repeat_interval,
+                },
+                # Everything else (no or another severity) would fall through to the root
+                # route, which Alertmanager does not let mute: catch it here, muted too.
+                {
+                    "receiver": "ticket",
                     **route_common,
                     "repeat_interval": options.ticket_repeat_interval,
                 },

@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 from qobserve.rules.options import RuleOptions
 from qobserve.rules.recording import budget_str, has_counts, record_labels, selector
 from qobserve.rules.windows import SEVERITIES, BurnWindow, max_burn, reachable
+from qobserve.slo.gotemplate import literal
 from qobserve.slo.model import (
     SLO,
     AlertSpec,
@@ -37,7 +38,8 @@ BURN_VALUE = '{{ printf "%.1f" $value }}'
 
 
 def alert_rules(slo: SLO, options: RuleOptions) -> list[Rule]:
-    """The SLO's alerting rules: page and ticket (unless disabled) and SLIMetricAbsent."""
+    """The SLO's alerting rules: page and ticket (unless disabled) and SLIMetricAbsent (unless
+    both are disabled: an SLO without alerts, as Sloth's, raises none)."""
     rules = []
     for severity, windows in SEVERITIES.items():
         spec = slo.page_alert if severity == "page" else slo.ticket_alert
@@ -45,7 +47,8 @@ def alert_rules(slo: SLO, options: RuleOptions) -> list[Rule]:
         if not spec.disabled and reachable(windows, slo.period, slo.error_budget):
             rules.append(_burn_alert(slo, severity, windows, spec, options))
     absent = absent_expr(slo)
-    if absent:
+    silenced = all(s is not None and s.disabled for s in (slo.page_alert, slo.ticket_alert))
+    if absent and not silenced:
         rules.append(
             {
                 "alert": ABSENT_ALERT,
@@ -91,7 +94,7 @@ def _burn_alert(
             conds.append(f"{sli_total_record(w.long)}{sel} * {w.long_seconds} >= {slo.min_events}")
         branches.append("(\n  " + "\nand\n  ".join(conds) + "\n)")
     where = " on {{ $labels.backend }}" if "backend" in slo.group_by else ""
-    what = slo.description.rstrip(".") if slo.description else f"SLO {slo.name}"
+    what = literal(slo.description.rstrip(".")) if slo.description else f"SLO {slo.name}"
     speed = "fast" if severity == "page" else "steadily"
     annotations = {
         "summary": f"SLO {slo.name}{where}: error budget burning {speed}",
@@ -104,7 +107,9 @@ def _burn_alert(
         "dashboard_url": dashboard_url(slo, options),
         **spec.annotations,
     }
-    labels = {**spec.labels, **record_labels(slo), "severity": severity}
+    # the SLO's labels are plain values; alert labels are templates
+    plain = {k: literal(v) for k, v in record_labels(slo).items()}
+    labels = {**spec.labels, **plain, "severity": severity}
     return {
         "alert": spec.name,
         "expr": "\nor\n".join(branches),
@@ -158,7 +163,7 @@ def runbook_url(slo: SLO, options: RuleOptions | None = None) -> str:
     absolute base URL when relative), else the base URL with the SLO's name as the anchor."""
     base = (options or RuleOptions()).runbook_url
     if not slo.runbook_url:
-        return f"{base}#{slo.name}"
+        return literal(f"{base}#{slo.name}")
     if urlsplit(base).scheme and not urlsplit(slo.runbook_url).scheme:
-        return urljoin(base, slo.runbook_url)
-    return slo.runbook_url
+        return literal(urljoin(base, slo.runbook_url))
+    return literal(slo.runbook_url)

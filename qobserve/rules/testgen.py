@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ from qobserve.slo.promql import parse_duration, quote
 _TEMPLATE = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
 _LABEL_REF = re.compile(r"^\$labels\.([A-Za-z_][A-Za-z0-9_]*)$")
 _VALUE_REF = re.compile(r'^printf\s+"%\.(\d)f"\s+\$value$')
+_LITERAL = re.compile(r'^"(\{\{)"$')
 #: Candidate slow burn rates: ticket-worthy, never page-worthy.
 _SLOW_BURNS = (2.0, 1.5, 3.0, 1.0, 0.5)
 
@@ -76,10 +78,14 @@ def expand(template: str, labels: Mapping[str, str], value: float) -> str | None
     for m in _TEMPLATE.finditer(template):
         out.append(template[pos : m.start()])
         label, number = _LABEL_REF.match(m.group(1)), _VALUE_REF.match(m.group(1))
+        literal = _LITERAL.match(m.group(1))
         if label:
             out.append(labels.get(label.group(1), "<no value>"))
+        elif literal:
+            out.append(literal.group(1))
         elif number:
-            out.append(f"{value:.{number.group(1)}f}")
+            # Go prints infinity as +Inf
+            out.append("+Inf" if math.isinf(value) else f"{value:.{number.group(1)}f}")
         else:
             return None
         pos = m.end()
@@ -231,10 +237,13 @@ class _Generator:
         s.exprs += [
             self.sample(sli_error_record("5m"), 0.0, "30m"),
             self.sample(sli_error_record("5m"), None if idle else 0.0, end),
-            self.sample(CURRENT_BURN_RECORD, None if idle else 0.0, end),
             self.sample(sli_error_record(self.slo.period_str), 0.0, end),
-            self.sample(BUDGET_REMAINING_RECORD, 1.0, end),
         ]
+        if self.slo.error_budget > 0:  # without a budget, burn and remaining share are 0/0
+            s.exprs += [
+                self.sample(CURRENT_BURN_RECORD, None if idle else 0.0, end),
+                self.sample(BUDGET_REMAINING_RECORD, 1.0, end),
+            ]
         return s
 
     def outage(self) -> Scenario | None:

@@ -5,20 +5,27 @@ a factor. Factors are derived from the share of the budget a burn may consume ov
 window, so a 28-day or 7-day SLO keeps the same budget shares as the 30-day reference (the way
 Sloth scales them)::
 
-    factor = budget_percent / 100 * period_hours / long_window_hours
+    factor = max(1, budget_percent / 100 * period_hours / long_window_hours)
+
+(the floor of 1 is where qobserve differs from Sloth: below 1x the budget lasts the period).
 
 Example::
 
     [w.factor(timedelta(days=30)) for w in PAGE]     # [14.4, 6.0]
     [w.factor(timedelta(days=28)) for w in PAGE]     # [13.44, 5.6000000000000005]
+    [w.factor(timedelta(days=7)) for w in TICKET]    # [1.0, 1.0]
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 
 from qobserve.slo.promql import parse_duration
+
+#: The lowest factor an alert fires at: the sustainable burn rate.
+MIN_FACTOR = 1.0
 
 
 @dataclass(frozen=True)
@@ -31,10 +38,12 @@ class BurnWindow:
     budget_percent: float
 
     def factor(self, period: timedelta) -> float:
-        """The burn rate (multiple of the sustainable rate) that consumes the budget share."""
+        """The burn rate (multiple of the sustainable rate) that consumes the budget share,
+        never below 1: a burn under 1x leaves budget at the end of the period, so alerting on
+        it (Sloth's 0.93x over 3d on 28 days, 0.23x on 7 days) would be a false alarm."""
         period_hours = period.total_seconds() / 3600
         long_hours = parse_duration(self.long).total_seconds() / 3600
-        return self.budget_percent / 100 * period_hours / long_hours
+        return max(MIN_FACTOR, self.budget_percent / 100 * period_hours / long_hours)
 
     @property
     def long_seconds(self) -> int:
@@ -50,8 +59,8 @@ SEVERITIES: dict[str, tuple[BurnWindow, ...]] = {"page": PAGE, "ticket": TICKET}
 
 
 def max_burn(error_budget: float) -> float:
-    """The highest burn rate possible: every event bad."""
-    return 1.0 / error_budget
+    """The highest burn rate possible: every event bad (infinite for a 100 % objective)."""
+    return 1.0 / error_budget if error_budget > 0 else math.inf
 
 
 def reachable(windows: tuple[BurnWindow, ...], period: timedelta, error_budget: float) -> bool:

@@ -23,9 +23,24 @@ from typing import Any, cast
 
 from qobserve import contract
 from qobserve.contract import MetricSpec
-from qobserve.slo.model import SLI, WINDOW, EventSLI, SLIKind, TimeSliceSLI, duration_str
-from qobserve.slo.problems import Where
-from qobserve.slo.promql import check_template, fmt_number, is_plain_selector, parse_duration
+from qobserve.slo.model import (
+    SLI,
+    WINDOW,
+    EventSLI,
+    SLIKind,
+    TimeSliceSLI,
+    duration_str,
+    normalize_window,
+)
+from qobserve.slo.problems import Where, short
+from qobserve.slo.promql import (
+    check_expr,
+    check_regex,
+    check_template,
+    fmt_number,
+    is_plain_selector,
+    parse_duration,
+)
 from qobserve.slo.promql import quote as q
 
 
@@ -111,10 +126,9 @@ def _selectors(spec: Mapping[str, Any], info: Kind, where: Where) -> dict[str, s
         if not isinstance(regex, str) or not regex:
             at.error("must be a non-empty regular expression string")
             continue
-        try:
-            re.compile(regex)
-        except re.error as err:
-            at.error(f"{regex!r} is not a valid regular expression: {err}")
+        reason = check_regex(regex)
+        if reason:
+            at.error(f"{short(regex)} {reason}")
             continue
         out[label] = regex
     return out
@@ -293,10 +307,14 @@ def _counter_ratio(
     which, numerator, total_sel = exprs
     plain = True
     for key, sel in ((which, numerator), ("total", total_sel)):
-        if not is_plain_selector(sel):
+        reason = check_expr(sel) if is_plain_selector(sel) else None
+        if not is_plain_selector(sel) or reason:
             plain = False
             where.at(key).error(
-                f'{sel!r} must be a metric selector such as http_requests_total{{code=~"5.."}}'
+                f"{short(sel)} {reason}"
+                if reason
+                else f"{short(sel)} must be a metric selector such as "
+                'http_requests_total{code=~"5.."}'
             )
     if not plain:
         return None
@@ -340,6 +358,10 @@ def templates_sli(
     """An event SLI from PromQL templates with ``{{.window}}`` (Sloth, OpenSLO, ``raw``), each
     given with the position to blame; None after recording the problems."""
     ok = True
+    bad, good, total, error_ratio = (
+        (normalize_window(p[0]), p[1]) if p is not None else None
+        for p in (bad, good, total, error_ratio)
+    )
     for pair in (bad, good, total, error_ratio):
         if pair is not None:
             reason = check_template(pair[0])

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from qobserve.slo import openslo, qobserve_v1, sloth
+from qobserve.slo import gotemplate, openslo, pyrra, qobserve_v1, sloth
 from qobserve.slo.model import SLO, EventSLI, duration_str
 from qobserve.slo.problems import Problems, Where
 from qobserve.slo.qobserve_v1 import LONGEST_WINDOW
@@ -24,13 +24,15 @@ from qobserve.slo.source import find_files, read_documents
 # used with fullmatch: "^...$" with match() lets a trailing newline through, into file names
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 #: Labels qobserve sets on every record and alert itself.
 RESERVED_LABELS = ("slo",)
 #: Alert labels qobserve sets itself; a spec's value is replaced (with a warning).
 RESERVED_ALERT_LABELS = ("slo", "severity")
 _WHAT = (
-    "expected `version: qobserve/v1`, Sloth's `version: prometheus/v1`, or OpenSLO "
-    "`apiVersion: openslo/v1` with `kind: SLO`"
+    "expected `version: qobserve/v1`, Sloth's `version: prometheus/v1`, OpenSLO "
+    "`apiVersion: openslo/v1` with `kind: SLO`, or Pyrra's `apiVersion: pyrra.dev/v1alpha1` "
+    "with `kind: ServiceLevelObjective`"
 )
 
 
@@ -53,11 +55,16 @@ def load(
             where = Where(problems, os.fspath(path))
             if index:
                 where = where.at(f"document[{index}]")
-            if not isinstance(doc, dict):
-                where.error(f"not an SLO specification ({_WHAT}); got a {type(doc).__name__}")
-                continue
-            refs.add(doc, where)
-            docs.append((where, doc))
+            # OpenSLO tools (oslo, the go-sdk) write a file as a YAML list of objects
+            items = list(enumerate(doc)) if isinstance(doc, list) and doc else [(None, doc)]
+            for i, item in items:
+                at = where if i is None else where.at(i)
+                if not isinstance(item, dict):
+                    what = type(item).__name__
+                    at.error(f"not an SLO specification ({_WHAT}); got a {what}")
+                    continue
+                refs.add(item, at)
+                docs.append((at, item))
     slos: list[SLO] = []
     for where, doc in docs:
         slos.extend(_parse(doc, where, refs, sloth_period))
@@ -74,6 +81,8 @@ def _parse(
         return qobserve_v1.parse(doc, where)
     if version == sloth.FORMAT or (api == sloth.CRD_API_VERSION and kind == sloth.CRD_KIND):
         return sloth.parse(doc, where, period=sloth_period)
+    if api == pyrra.API_VERSION and kind == pyrra.KIND:
+        return pyrra.parse(doc, where)
     if api in openslo.API_VERSIONS:
         if kind == "SLO":
             return openslo.parse(doc, where, refs)
@@ -103,6 +112,15 @@ def _check_all(slos: list[SLO], problems: Problems) -> None:  # noqa: C901 - one
                 f"duplicate SLO name; first defined in {first.source}: {first.location}"
             )
         seen.setdefault(slo.name, slo)
+        folded = seen.setdefault(slo.name.casefold(), slo)
+        if folded.name != slo.name:
+            where.at("name").error(
+                f"differs from {folded.name!r} ({folded.source}) only in case: their rule "
+                "files would collide on a case-insensitive file system"
+            )
+        for key, text in (("description", slo.description), ("runbook_url", slo.runbook_url)):
+            if _CONTROL.search(text):
+                where.at(key).error("holds a control character (write plain text)")
         if slo.format == sloth.FORMAT and slo.period <= LONGEST_WINDOW:
             where.error(
                 f"the Sloth period {duration_str(slo.period)} is not longer than the "
@@ -123,6 +141,11 @@ def _check_all(slos: list[SLO], problems: Problems) -> None:  # noqa: C901 - one
             if not _LABEL.fullmatch(alert.name):
                 at.at("name").error(f"{alert.name!r} is not a valid alert name")
             _check_labels(alert.labels, at.at("labels"), ())
+            for key, texts in (("labels", alert.labels), ("annotations", alert.annotations)):
+                for name, text in texts.items():
+                    reason = gotemplate.check(text)
+                    if reason:
+                        at.at(key).at(name).error(f"Prometheus cannot expand it: {reason}")
             for label in RESERVED_ALERT_LABELS:
                 if label in alert.labels:
                     at.at("labels").at(label).warn(
@@ -132,8 +155,10 @@ def _check_all(slos: list[SLO], problems: Problems) -> None:  # noqa: C901 - one
 
 
 def _check_labels(labels: Mapping[str, str], where: Where, reserved: tuple[str, ...]) -> None:
-    for label in labels:
+    for label, value in labels.items():
         if not _LABEL.fullmatch(label) or label.startswith("__"):
             where.at(label).error("is not a valid Prometheus label name")
         elif label in reserved:
             where.at(label).error(f"the {label!r} label is set by qobserve itself")
+        elif not value:
+            where.at(label).error("is empty: Prometheus drops a label with an empty value")

@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -51,6 +52,15 @@ SLIKind = Literal[
     "job_success", "latency", "queue_wait", "duplicates", "divergence", "coverage",
     "counter_ratio", "raw", "freshness", "availability",
 ]  # fmt: skip
+
+
+_ANY_WINDOW = re.compile(r"\{\{ *\.window *\}\}")
+
+
+def normalize_window(template: str) -> str:
+    """``template`` with Sloth's placeholder spelt canonically (Sloth accepts ``{{ .window }}``
+    with spaces, as Go templates do)."""
+    return _ANY_WINDOW.sub(WINDOW, template)
 
 
 def render(template: str, window: str) -> str:

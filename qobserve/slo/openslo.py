@@ -38,10 +38,19 @@ from datetime import timedelta
 from typing import Any
 
 from qobserve.slo.kinds import MAX_SLICE, templates_sli
-from qobserve.slo.model import SLI, SLO, WINDOW, TimeSliceSLI, duration_str, render
-from qobserve.slo.problems import Where
+from qobserve.slo.model import (
+    SLI,
+    SLO,
+    WINDOW,
+    AlertSpec,
+    TimeSliceSLI,
+    duration_str,
+    normalize_window,
+    render,
+)
+from qobserve.slo.problems import Where, short
 from qobserve.slo.promql import check_template, fmt_number, is_plain_selector, parse_duration
-from qobserve.slo.qobserve_v1 import check_period
+from qobserve.slo.qobserve_v1 import DEFAULT_ALERT_NAME, check_period
 
 FORMAT = "openslo/v1"
 API_VERSIONS = ("openslo/v1", "openslo/v1alpha")
@@ -55,12 +64,16 @@ class Refs:
 
     slis: dict[str, tuple[Mapping[str, Any], Where]] = field(default_factory=dict)
     datasources: dict[str, tuple[Mapping[str, Any], Where]] = field(default_factory=dict)
+    policies: dict[str, tuple[Mapping[str, Any], Where]] = field(default_factory=dict)
+    conditions: dict[str, tuple[Mapping[str, Any], Where]] = field(default_factory=dict)
 
     def add(self, doc: Mapping[str, Any], where: Where) -> None:
-        """Remember ``doc`` when it is an SLI or DataSource with a name."""
+        """Remember ``doc`` when it is an SLI, DataSource, AlertPolicy or AlertCondition with a
+        name."""
         meta = doc.get("metadata")
         name = meta.get("name") if isinstance(meta, dict) else None
-        table = {"SLI": self.slis, "DataSource": self.datasources}.get(str(doc.get("kind")))
+        table = {"SLI": self.slis, "DataSource": self.datasources, "AlertPolicy": self.policies,
+                 "AlertCondition": self.conditions}.get(str(doc.get("kind")))  # fmt: skip
         if table is not None and isinstance(name, str):
             table[name] = (doc, where)
 
@@ -86,6 +99,7 @@ def parse(doc: Mapping[str, Any], where: Where, refs: Refs) -> list[SLO]:
     if "objectives" in spec and not objectives:
         sp.at("objectives").error("has no objective")
     ratio = None if alpha else _indicator(spec, sp, refs)
+    page, ticket = _alert_policies(spec, sp, refs)
     out = []
     for i, raw in enumerate(objectives):
         at = sp.at("objectives").at(i)
@@ -108,6 +122,8 @@ def parse(doc: Mapping[str, Any], where: Where, refs: Refs) -> list[SLO]:
                 period=slo_period,
                 sli=sli,
                 description=sp.get(spec, "description", str, default=""),
+                page_alert=page,
+                ticket_alert=ticket,
                 source=where.path,
                 location=at.field,
                 format=FORMAT,
@@ -284,7 +300,7 @@ def _ratio_alpha(obj: Mapping[str, Any], where: Where) -> tuple[str, str, str] |
 
 
 def _query(query: str, where: Where, *, counter: bool) -> str | None:
-    query = query.strip()
+    query = normalize_window(query.strip())
     if WINDOW in query:
         return query
     if counter and is_plain_selector(query):
@@ -350,3 +366,82 @@ def _sli(  # noqa: C901 - one branch per OpenSLO metric form
             return None
         ratio_expr = f"({ratio_expr}) >= bool {fmt_number(target)}"
     return TimeSliceSLI("raw", good=ratio_expr, slice=step)
+
+
+#: AlertCondition severities that page; any other severity tickets.
+PAGE_SEVERITIES = ("page", "critical", "high")
+
+
+def _alert_policies(
+    spec: Mapping[str, Any], where: Where, refs: Refs
+) -> tuple[AlertSpec | None, AlertSpec | None]:
+    """Page and ticket alerts from ``alertPolicies``: each policy's burn-rate conditions enable
+    the severity they name (page for page/critical/high, else ticket); qobserve's own
+    multiwindow burn rates replace the conditions' threshold and lookback window."""
+    raw = spec.get("alertPolicies")
+    if not raw:  # absent, null or []: qobserve's default page and ticket
+        return None, None
+    at = where.at("alertPolicies")
+    if not isinstance(raw, list):
+        at.error(f"must be a list of AlertPolicy names or objects, got {short(raw)}")
+        return None, None
+    severities: set[str] = set()
+    for i, item in enumerate(raw):
+        policy = _resolve(item, "AlertPolicy", "alertPolicyRef", refs.policies, at.at(i))
+        if policy is None:
+            continue
+        body, pat = policy
+        conditions = pat.get(body, "conditions", list, required=True, default=[])
+        for j, cond in enumerate(conditions):
+            found = _resolve(cond, "AlertCondition", "conditionRef", refs.conditions,
+                             pat.at("conditions").at(j))  # fmt: skip
+            if found is None:
+                continue
+            cbody, cat = found
+            condition = cat.get(cbody, "condition", dict, required=True, default={})
+            kind = condition.get("kind")
+            if str(kind).lower() != "burnrate":
+                cat.at("condition").at("kind").error(
+                    f"{short(kind)} is not supported: qobserve alerts on burn rates (burnrate)"
+                )
+                continue
+            severity = str(cbody.get("severity", "")).lower()
+            severities.add("page" if severity in PAGE_SEVERITIES else "ticket")
+    if severities:
+        at.warn(
+            "the conditions' threshold and lookbackWindow are replaced by qobserve's "
+            "multiwindow burn rates (page: 1h/5m and 6h/30m, ticket: 1d/2h and 3d/6h)"
+        )
+    return tuple(  # type: ignore[return-value]
+        AlertSpec(name=DEFAULT_ALERT_NAME, disabled=sev not in severities)
+        for sev in ("page", "ticket")
+    )
+
+
+def _resolve(
+    item: Any,
+    kind: str,
+    ref_key: str,
+    table: Mapping[str, tuple[Mapping[str, Any], Where]],
+    where: Where,
+) -> tuple[dict[str, Any], Where] | None:
+    """The ``spec`` of an inline ``kind`` object, or of the one named by ``item`` (a name or
+    ``{ref_key: name}``), with its position; None after recording why not."""
+    name = (
+        item if isinstance(item, str) else (item.get(ref_key) if isinstance(item, dict) else None)
+    )
+    if isinstance(name, str):
+        found = table.get(name)
+        if found is None:
+            where.error(f"no OpenSLO {kind} named {short(name)} in the given files")
+            return None
+        doc, at = found
+    elif isinstance(item, dict) and item.get("kind") == kind:
+        doc, at = item, where
+    else:
+        where.error(
+            f"must be the name of an OpenSLO {kind}, {{{ref_key}: name}} or an inline {kind}"
+        )
+        return None
+    body = at.at("spec").mapping(doc.get("spec"))
+    return (body, at.at("spec")) if body is not None else None

@@ -27,6 +27,21 @@ _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "tru
                dict: "a mapping", list: "a list"}  # fmt: skip
 
 
+#: Longest excerpt of a value quoted in a message.
+_EXCERPT = 60
+
+
+def short(value: Any) -> str:
+    """``repr(value)`` cut to a readable length: a message quotes a value, never dumps it (an
+    alias bomb or a megabyte string stays out of the terminal and of memory)."""
+    if isinstance(value, dict | list):
+        return f"a {'mapping' if isinstance(value, dict) else 'list'} of {len(value)} items"
+    if isinstance(value, str) and len(value) > _EXCERPT:
+        return repr(value[:_EXCERPT]) + f"... ({len(value)} characters)"
+    text = repr(value)
+    return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "..."
+
+
 class InputWarning(UserWarning):
     """Something in a spec that works but probably does not do what its author meant."""
 
@@ -99,7 +114,7 @@ class Where:
             ok = isinstance(value, kinds) or (float in kinds and isinstance(value, int))
         if not ok:
             names = " or ".join(_TYPE_NAMES.get(k, k.__name__) for k in kinds)
-            self.at(key).error(f"must be {names}, got {type(value).__name__} {value!r}")
+            self.at(key).error(f"must be {names}, got {type(value).__name__} {short(value)}")
             return default
         return value
 

@@ -17,6 +17,7 @@ from datetime import timedelta
 import promql_parser
 
 from qobserve.slo.model import WINDOW, render
+from qobserve.slo.problems import short
 
 # OpenSLO's shorthand also has M (month), Q (quarter) and Y (year): calendar units that a
 # rolling Prometheus window cannot express.
@@ -68,6 +69,13 @@ def check_expr(expr: str) -> str | None:
         node = promql_parser.parse(expr)
     except ValueError as err:
         return f"is not valid PromQL: {err}"
+    except BaseException as err:  # the Rust parser panics on some inputs
+        return f"is not valid PromQL: {type(err).__name__}"
+    for selector in _selectors(node):
+        for _, op, value in selector.matchers:
+            reason = go_regex_problem(value) if op in ("=~", "!~") else None
+            if reason:
+                return f"is not valid PromQL: regex {short(value)} {reason}"
     while isinstance(node, promql_parser.ParenExpr):
         node = node.expr
     if isinstance(node, promql_parser.MatrixSelector | promql_parser.SubqueryExpr):
@@ -94,6 +102,10 @@ _OPS = {"Equal": "=", "NotEqual": "!=", "Re": "=~", "NotRe": "!~"}
 
 def selectors(expr: str) -> list[Selector]:
     """The vector selectors of ``expr`` in order of appearance (``{{.window}}`` allowed)."""
+    return _selectors(promql_parser.parse(render(expr, "5m")))
+
+
+def _selectors(root: promql_parser.Expr) -> list[Selector]:
     found: list[Selector] = []
 
     def visit(node: promql_parser.Expr) -> None:
@@ -107,8 +119,94 @@ def selectors(expr: str) -> list[Selector]:
                 matchers.append((m.name, _OPS[str(m.op).rsplit(".", 1)[-1]], m.value))
             found.append(Selector(name, tuple(matchers)))
 
-    promql_parser.walk(promql_parser.parse(render(expr, "5m")), visit)
+    promql_parser.walk(root, visit)
     return found
+
+
+def check_regex(regex: str) -> str | None:
+    """Why Prometheus would refuse ``regex`` as a label matcher (it uses Go's RE2 syntax), or
+    None.
+
+    promql-parser (Rust's regex crate, RE2-like) refuses lookaround and backreferences; the
+    few constructs Rust accepts and Go does not are checked by hand.
+    """
+    try:
+        promql_parser.parse(f"x{{l=~{quote(regex)}}}")
+    except ValueError:
+        try:
+            re.compile(regex)
+        except re.error as err:
+            return f"is not a valid regular expression: {err}"
+        return "is not an RE2 regular expression (no lookaround or backreferences)"
+    except BaseException as err:  # the Rust parser panics on some inputs
+        return f"is not an RE2 regular expression ({type(err).__name__})"
+    return go_regex_problem(regex)
+
+
+#: Go's regexp/syntax limit on a counted repetition ``{n,m}``.
+_MAX_REPEAT = 1000
+_REPEAT = re.compile(r"\{(\d+)(,(\d*))?\}")
+_GO_FLAGS = set("imsU-")
+
+
+def go_regex_problem(regex: str) -> str | None:
+    """What Go's RE2 parser refuses in ``regex`` that Rust's accepts: nested repetition
+    (``a++``, ``a**``), counts above 1000, flags other than ``imsU``, ``(?<name>``."""
+    i, n = 0, len(regex)
+    repeated = lazy = False
+    while i < n:
+        c = regex[i]
+        if c == "\\":
+            i += 2
+            repeated = False
+            continue
+        if c == "[":
+            i = _class_end(regex, i)
+            repeated = False
+            continue
+        if regex.startswith("(?", i) and not regex.startswith(("(?P<", "(?:"), i):
+            j = i + 2
+            while j < n and regex[j] not in ":)":
+                if regex[j] not in _GO_FLAGS:
+                    return f"uses the flag or group syntax (?{regex[j]}, which RE2 lacks"
+                j += 1
+        m = _REPEAT.match(regex, i) if c == "{" else None
+        if c in "*+?" or m:
+            if c == "?" and repeated and not lazy:
+                lazy = True
+                i += 1
+                continue
+            if repeated:
+                return f"has a nested repetition operator at {regex[max(0, i - 1) : i + 1]!r}"
+            if m:
+                counts = [int(x) for x in (m.group(1), m.group(3)) if x]
+                if max(counts) > _MAX_REPEAT:
+                    return f"repeats more than {_MAX_REPEAT} times ({m.group()})"
+                i = m.end()
+            else:
+                i += 1
+            repeated, lazy = True, False
+            continue
+        repeated = False
+        i += 1
+    return None
+
+
+def _class_end(regex: str, i: int) -> int:
+    """The index after the character class starting at ``regex[i] == "["``."""
+    j = i + 1
+    if regex.startswith("^", j):
+        j += 1
+    if regex.startswith("]", j):
+        j += 1
+    while j < len(regex) and regex[j] != "]":
+        if regex[j] == "\\":
+            j += 1
+        elif regex.startswith("[:", j):
+            close = regex.find(":]", j + 2)
+            j = close + 1 if close >= 0 else j
+        j += 1
+    return j + 1
 
 
 def is_plain_selector(expr: str) -> bool:

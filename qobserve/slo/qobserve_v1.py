@@ -20,14 +20,15 @@ Example file::
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from qobserve.slo.kinds import build_sli
 from qobserve.slo.model import SLI_WINDOWS, SLO, AlertSpec, duration_str
-from qobserve.slo.problems import Where
+from qobserve.slo.problems import Where, short
 from qobserve.slo.promql import parse_duration
 
 FORMAT = "qobserve/v1"
@@ -38,10 +39,12 @@ DEFAULT_ALERT_NAME = "SLOErrorBudgetBurn"
 #: An SLO period must be longer than this, the longest burn-rate window.
 LONGEST_WINDOW = max(parse_duration(w) for w in SLI_WINDOWS)
 
+#: The largest ``min_events``: a guard beyond a billion events per window is a typo.
+MAX_MIN_EVENTS = 1_000_000_000
+
 _TOP_KEYS = ("version", "service", "labels", "slos")
 _SLO_KEYS = ("name", "description", "objective", "period", "sli", "labels", "group_by",
              "min_events", "runbook_url", "alerting", "service")  # fmt: skip
-_ALERTING_KEYS = ("name", "labels", "annotations", "page_alert", "ticket_alert")
 _ALERT_KEYS = ("disable", "name", "labels", "annotations")
 
 
@@ -65,18 +68,18 @@ def parse(doc: Mapping[str, Any], where: Where) -> list[SLO]:
     return out
 
 
-def objective_ratio(value: Any, where: Where) -> float | None:
-    """A percent objective (``99.9``) as a ratio (``0.999``, computed in decimal)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        where.error(f"must be a percentage such as 99.9, got {value!r}")
+def objective_ratio(value: Any, where: Where, *, allow_100: bool = False) -> float | None:
+    """A percent objective (``99.9``) as a ratio (``0.999``, computed in decimal).
+
+    ``allow_100``: Sloth accepts 100 % (no error budget: any error burns it infinitely fast).
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        where.error(f"must be a percentage such as 99.9, got {short(value)}")
         return None
-    try:
-        percent = Decimal(repr(value))
-    except InvalidOperation:
-        where.error(f"must be a percentage such as 99.9, got {value!r}")
-        return None
-    if not 0 < percent < 100:
-        where.error(f"must be a percentage strictly between 0 and 100, got {value}")
+    percent = Decimal(repr(value))
+    if not 0 < percent <= 100 or (percent == 100 and not allow_100):
+        span = "above 0 and at most 100" if allow_100 else "strictly between 0 and 100"
+        where.error(f"must be a percentage {span}, got {value}")
         return None
     if percent <= 1:
         where.error(
@@ -133,17 +136,24 @@ def alert_spec(
     )
 
 
-def alerting(item: Mapping[str, Any], where: Where) -> tuple[AlertSpec | None, AlertSpec | None]:
+def alerting(
+    item: Mapping[str, Any],
+    where: Where,
+    *,
+    page_key: str = "page_alert",
+    ticket_key: str = "ticket_alert",
+) -> tuple[AlertSpec | None, AlertSpec | None]:
     """The page and ticket alerts of an SLO's ``alerting`` mapping (qobserve/v1 and Sloth
-    share its layout: name, labels, annotations, page_alert, ticket_alert)."""
+    share its layout: name, labels, annotations, page_alert, ticket_alert; Sloth's CRD spells
+    the last two ``pageAlert``/``ticketAlert``)."""
     raw = where.get(item, "alerting", dict, default={})
     at = where.at("alerting")
-    at.check_keys(raw, _ALERTING_KEYS)
+    at.check_keys(raw, ("name", "labels", "annotations", page_key, ticket_key))
     name = at.get(raw, "name", str, default=DEFAULT_ALERT_NAME)
     labels, annotations = at.string_map(raw, "labels"), at.string_map(raw, "annotations")
     page, ticket = (alert_spec(raw.get(key), at.at(key), default_name=name, labels=labels,
                                annotations=annotations)
-                    for key in ("page_alert", "ticket_alert"))  # fmt: skip
+                    for key in (page_key, ticket_key))  # fmt: skip
     return page, ticket
 
 
@@ -167,8 +177,9 @@ def _slo(
         if not isinstance(label, str):
             where.at("group_by").at(i).error("must be a label name")
     min_events = where.get(item, "min_events", int, default=0)
-    if min_events < 0:
-        where.at("min_events").error(f"must be zero or more, got {min_events}")
+    if not 0 <= min_events <= MAX_MIN_EVENTS:
+        where.at("min_events").error(f"must be between 0 and {MAX_MIN_EVENTS:,}, got {min_events}")
+        min_events = 0
     sli = None
     raw_sli = where.get(item, "sli", dict, required=True)
     if raw_sli is not None:

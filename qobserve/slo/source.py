@@ -11,6 +11,7 @@ Example::
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,18 @@ def _construct_mapping(
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+#: Deepest nesting of mappings and lists accepted (a Kubernetes CRD SLO needs about 12).
+MAX_DEPTH = 64
+#: Most values a document may hold once its aliases are expanded: a spec is hundreds, an alias
+#: bomb ("billion laughs") billions.
+MAX_NODES = 200_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _TooBig(Exception):
+    """A document nested too deeply, expanding to too many values, or aliasing itself."""
+
+
 def read_documents(path: Path, problems: Problems) -> list[tuple[int, Any]]:
     """Every non-empty YAML document of ``path`` with its index; a file that cannot be read or
     parsed, or that holds no document, is a problem and yields nothing."""
@@ -73,15 +86,81 @@ def read_documents(path: Path, problems: Problems) -> list[tuple[int, Any]]:
     except (OSError, UnicodeDecodeError) as err:
         where.error(f"cannot read file: {err}")
         return []
+    docs: list[Any] = []
+    loader = _StrictLoader(text)
     try:
-        docs = list(yaml.load_all(text, Loader=_StrictLoader))
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            _check_size(node)
+            docs.append(loader.construct_document(node))
     except yaml.YAMLError as err:
         where.error(f"not valid YAML: {_yaml_message(err)}")
         return []
+    except RecursionError:
+        where.error(f"not usable: nested more than {MAX_DEPTH} levels deep")
+        return []
+    except _TooBig as err:
+        where.error(f"not usable: {err}")
+        return []
+    finally:
+        loader.dispose()
     found = [(i, doc) for i, doc in enumerate(docs) if doc is not None]
     if not found:
         where.error("empty file: no SLO specification in it")
     return found
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_size(root: yaml.Node) -> None:
+    """Raise :class:`_TooBig` unless ``root`` expands (aliases followed) to a bounded tree.
+
+    Walks the node graph once, iteratively, with each shared (aliased) node's size memoised,
+    so the check itself costs the size of the file, not of the expansion.
+    """
+    done: dict[int, tuple[int, int]] = {}  # id -> (values, depth) once expanded
+    active: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            kids = [done[id(k)] for k in _children(node)]
+            size = 1 + sum(k[0] for k in kids)
+            depth = 1 + max((k[1] for k in kids), default=0)
+            if depth > MAX_DEPTH:
+                raise _TooBig(f"nested more than {MAX_DEPTH} levels deep (line {_line(node)})")
+            if size > MAX_NODES:
+                raise _TooBig(
+                    f"expands to more than {MAX_NODES:,} values (aliases of aliases, "
+                    f"line {_line(node)})"
+                )
+            done[key] = (size, depth)
+            active.discard(key)
+            continue
+        if key in done:
+            continue
+        if isinstance(node, yaml.ScalarNode) and _SURROGATE.search(node.value):
+            raise _TooBig(f"line {_line(node)} holds a lone surrogate, which is not text")
+        active.add(key)
+        stack.append((node, True))
+        for kid in _children(node):
+            if id(kid) in active:
+                raise _TooBig(f"an alias refers to its own anchor (line {_line(kid)})")
+            if id(kid) not in done:
+                stack.append((kid, False))
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
 
 
 def _yaml_message(err: yaml.YAMLError) -> str:

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from qobserve.rules import ALERTMANAGER_FILE, AlertmanagerOptions, alertmanager_config
+from qobserve.rules.options import TimeInterval
 from qobserve.servers import WebhookReceiver, start_alertmanager
 from qobserve.slo.model import SLO
 from tests.conftest import ROOT, require_binary
@@ -55,7 +56,8 @@ def test_structure(catalog: list[SLO]) -> None:
     config = yaml.safe_load(alertmanager_config(catalog))
     route = config["route"]
     assert route["group_by"] == ["alertname", "slo", "backend"]
-    assert [r["mute_time_intervals"] for r in route["routes"]] == [["maintenance"]] * 2
+    assert [r["mute_time_intervals"] for r in route["routes"]] == [["maintenance"]] * 3
+    assert "matchers" not in route["routes"][-1]  # the catch-all route
     assert config["time_intervals"][0]["name"] == "maintenance"
     empty = yaml.safe_load(alertmanager_config(catalog, AlertmanagerOptions(maintenance=())))
     assert (
@@ -183,3 +185,39 @@ def test_pages_and_tickets_reach_their_receivers(running: tuple[str, WebhookRece
     }
     assert by_path["/ticket"]["commonLabels"]["slo"] == "queue-wait"
     assert by_path["/page"]["groupLabels"] == {"alertname": BURN, "slo": "job-success-qpu"}
+
+
+ALWAYS = TimeInterval(weekdays=("sunday:saturday",), times=(("00:00", "24:00"),))
+
+
+def test_maintenance_mutes_every_alert_including_the_default_route(catalog: list[SLO]) -> None:
+    """Two live Alertmanagers get the same alerts, one in maintenance all the time: once the
+    other has delivered every group, the muted one must have delivered none."""
+    require_binary("alertmanager")
+    alerts = [
+        {"alertname": BURN, "slo": "job-success-qpu", "severity": "page"},
+        {"alertname": BURN, "slo": "queue-wait", "severity": "ticket"},
+        {"alertname": "SomethingElse", "team": "x"},  # no severity: the default route
+        {"alertname": "Custom", "severity": "critical"},
+    ]
+    with WebhookReceiver() as muted_hook, WebhookReceiver() as open_hook:
+
+        def options(hook: WebhookReceiver, maintenance: tuple[TimeInterval, ...]) -> str:
+            return alertmanager_config(catalog, AlertmanagerOptions(
+                page_url=f"{hook.url}/page", ticket_url=f"{hook.url}/ticket",
+                group_wait="1s", group_interval="1s", maintenance=maintenance))  # fmt: skip
+
+        with (
+            start_alertmanager(options(muted_hook, (ALWAYS,))) as muted,
+            start_alertmanager(options(open_hook, ())) as unmuted,
+        ):
+            post(muted.url, alerts)
+            post(unmuted.url, alerts)
+            deadline = time.monotonic() + 30
+            while len(open_hook.received) < len(alerts):
+                assert time.monotonic() < deadline, open_hook.received
+                time.sleep(0.2)
+            time.sleep(2)  # two more group intervals for the muted one
+    names = {a["labels"]["alertname"] for _, body in open_hook.received for a in body["alerts"]}
+    assert names == {a["alertname"] for a in alerts}
+    assert muted_hook.received == []

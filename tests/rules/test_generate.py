@@ -7,6 +7,7 @@ Every rule file goes through ``promtool check rules`` and every generated test f
 from __future__ import annotations
 
 import random
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -73,26 +74,6 @@ def test_promtool_accepts_every_rule_file_and_passes_every_generated_test() -> N
     tested = promtool("test", "rules", *tests, timeout=300)
     assert tested.returncode == 0, tested.stdout + tested.stderr
     assert tested.stdout.count("SUCCESS") == len(tests)
-
-
-def test_kubernetes_variant_holds_the_same_groups(catalog: list[SLO], tmp_path: Path) -> None:
-    files = rule_files(catalog)
-    doc = yaml.safe_load(files["kubernetes/prometheusrule.yaml"])
-    assert (doc["apiVersion"], doc["kind"]) == ("monitoring.coreos.com/v1", "PrometheusRule")
-    plain = [
-        g
-        for name, text in sorted(files.items())
-        if name.endswith(".rules.yml")
-        for g in yaml.safe_load(text)["groups"]
-    ]
-    assert sorted(doc["spec"]["groups"], key=lambda g: g["name"]) == sorted(
-        plain, key=lambda g: g["name"]
-    )
-    require_binary("promtool")
-    extracted = tmp_path / "spec.yml"
-    extracted.write_text(yaml.safe_dump({"groups": doc["spec"]["groups"]}))
-    result = promtool("check", "rules", str(extracted))
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_records_and_alerts_follow_the_contract(catalog: list[SLO]) -> None:
@@ -241,4 +222,61 @@ def test_any_spec_gives_rules_promtool_accepts_and_tests_pass(
     checked = promtool("check", "rules", *rules)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     tested = promtool("test", "rules", *tests)
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+
+
+def spec_file(folder: Path, text: str) -> Path:
+    path = folder / "spec.yaml"
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_an_slo_without_alerts_raises_none(tmp_path: Path) -> None:
+    path = spec_file(
+        tmp_path,
+        """
+        version: prometheus/v1
+        service: svc
+        slos:
+          - name: quiet
+            objective: 99
+            sli: {events: {error_query: 'sum(rate(e[{{.window}}]))',
+                           total_query: 'sum(rate(t[{{.window}}]))'}}
+            alerting: {page_alert: {disable: true}, ticket_alert: {disable: true}}
+        """,
+    )
+    (group,) = groups(load([path]), operational=False)
+    assert [r for r in group["rules"] if "alert" in r] == []
+
+
+def test_hundred_percent_objective_alerts_on_any_error(tmp_path: Path) -> None:
+    require_binary("promtool")
+    path = spec_file(
+        tmp_path,
+        """
+        version: prometheus/v1
+        service: svc
+        slos:
+          - name: perfect
+            objective: 100
+            description: "Everything {{ works"
+            labels: {team: "{{ a }}"}
+            sli: {events: {error_query: 'sum(rate(e[{{.window}}]))',
+                           total_query: 'sum(rate(t[{{.window}}]))'}}
+        """,
+    )
+    slos = load([path])
+    write_files(tmp_path, {f"{RULES_DIR}/{n}": t for n, t in rule_files(slos).items()})
+    folder = tmp_path / RULES_DIR
+    checked = promtool("check", "rules", *sorted(str(p) for p in folder.glob("*.rules.yml")))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    test_file = folder / "slo-svc-perfect.test.yml"
+    tests = yaml.safe_load(test_file.read_text())["tests"]
+    outage = next(t for t in tests if "outage" in t["name"])
+    fired = [e for a in outage["alert_rule_test"] for e in a["exp_alerts"]]
+    assert {e["exp_labels"]["severity"] for e in fired} == {"page", "ticket"}
+    assert fired[0]["exp_labels"]["team"] == "{{ a }}"
+    assert fired[0]["exp_annotations"]["description"].startswith("Everything {{ works (100 %")
+    assert "+Inf" in fired[0]["exp_annotations"]["description"]
+    tested = promtool("test", "rules", str(test_file))
     assert tested.returncode == 0, tested.stdout + tested.stderr

@@ -51,9 +51,9 @@ def test_writes_a_file_promtool_accepts(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_kubernetes_format(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["rules", str(CATALOG), "--format", "kubernetes"]) == 0
-    doc = yaml.safe_load(capsys.readouterr().out)
-    assert doc["kind"] == "PrometheusRule" and len(doc["spec"]["groups"]) == 10
+    assert main(["rules", str(CATALOG), "--format", "kubernetes", "--operational"]) == 0
+    docs = list(yaml.safe_load_all(capsys.readouterr().out))
+    assert {d["kind"] for d in docs} == {"PrometheusRule"} and len(docs) == 10
 
 
 def test_bad_input_and_unwritable_output(
@@ -66,3 +66,13 @@ def test_bad_input_and_unwritable_output(
     out = tmp_path / "no" / "such" / "dir.yml"
     assert main(["rules", str(CATALOG), "-o", str(out)]) == 2
     assert capsys.readouterr().err.startswith(f"qobserve rules: error: {out}: cannot write")
+
+
+def test_no_slo_is_an_error_not_an_empty_rule_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "slo"
+    empty.mkdir()
+    assert main(["rules", str(empty)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"qobserve rules: error: {empty}: no SLO found\n"

@@ -2,7 +2,7 @@
 
 Hand-computed scenarios on the catalog's job-success SLOs (99 % for QPU-class backends and
 99.5 % for simulators, 28-day period, so the page factors are 13.44x over 1h/5m and 5.6x over
-6h/30m, and the ticket factors 2.8x over 1d/2h and 0.93x over 3d/6h):
+6h/30m, and the ticket factors 2.8x over 1d/2h and 1x (not 0.93x) over 3d/6h):
 
 - a total outage pages within about ten minutes;
 - a 20x burn pages within the hour;

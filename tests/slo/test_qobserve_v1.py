@@ -125,7 +125,8 @@ def test_objective_out_of_range(write: Write, objective: object, message: str) -
     ("{kind: availability}", "    group_by: [experiment]",
      "sli: group_by label 'experiment' is not a label of quantum_backend_up (labels: backend; "
      "target labels such as cluster or namespace are allowed)"),
-    ("{kind: job_success}", "    min_events: -1", "min_events: must be zero or more, got -1"),
+    ("{kind: job_success}", "    min_events: -1",
+     "min_events: must be between 0 and 1,000,000,000, got -1"),
     ("{kind: job_success}", "    objetive: 99",
      "objetive: unknown field (expected one of: alerting, description, group_by, labels, "
      "min_events, name, objective, period, runbook_url, service, sli)"),

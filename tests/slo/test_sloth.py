@@ -62,9 +62,25 @@ def test_getting_started_severity_labels_are_replaced_with_a_warning() -> None:
     assert slo.page_alert is not None and slo.page_alert.labels["routing_key"] == "myteam"
 
 
+def camel(value: object) -> object:
+    """``value`` with the keys Sloth's CRD spells in camelCase (``error_query`` ->
+    ``errorQuery``), recursively; label keys are not touched."""
+    if isinstance(value, dict):
+        return {
+            k if k in ("labels", "annotations") or "_" not in k else
+            k.split("_")[0] + "".join(w.title() for w in k.split("_")[1:]):
+            v if k in ("labels", "annotations") else camel(v)
+            for k, v in value.items()
+        }  # fmt: skip
+    if isinstance(value, list):
+        return [camel(v) for v in value]
+    return value
+
+
 @pytest.mark.shared
 def test_kubernetes_crd_form(write: Write) -> None:
-    spec = yaml.safe_load(BASE.read_text())
+    spec = camel(yaml.safe_load(BASE.read_text()))
+    assert isinstance(spec, dict)
     del spec["version"]
     crd = {
         "apiVersion": "sloth.slok.dev/v1",
@@ -98,8 +114,98 @@ def test_mistakes(write: Write, tmp_path: Path) -> None:
         p + "svc-plugin: slos[0].sli.plugin: Sloth SLI plugins are not supported: write the "
         "plugin's queries as events (error_query/total_query) or raw",
         p + "svc-both: slos[1].sli: needs exactly one of events or raw",
-        p + "svc-half: slos[2].objective: must be a percentage strictly between 0 and 100, got 0",
+        p + "svc-half: slos[2].objective: must be a percentage above 0 and at most 100, got 0",
         p + "svc-half: slos[2].sli.events.total_query: is required",
     ]
     no_service = write("version: prometheus/v1\nslos: []\n", "x.yaml")
-    assert errors(no_service) == [f"{no_service}: service: is required"]
+    assert errors(no_service) == [
+        f"{no_service}: service: is required",
+        f"{no_service}: slos: has no SLO",
+    ]
+
+
+UPSTREAM = ANCHORS / "sloth-upstream"
+CRDS = sorted(p for p in UPSTREAM.rglob("*.y*ml") if "PrometheusServiceLevel" in p.read_text())
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("path", [p for p in CRDS if "bad" not in p.parts], ids=lambda p: p.name)
+def test_sloths_own_camel_case_crds_load(path: Path) -> None:
+    docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
+    slos, _ = load_quiet(path)
+    expected = sorted(
+        f"{d['spec']['service']}-{s['name']}" for d in docs for s in d["spec"]["slos"]
+    )
+    assert [s.name for s in slos] == expected
+    by = {s.name: s for s in slos}
+    for doc in docs:
+        for spec in doc["spec"]["slos"]:
+            slo = by[f"{doc['spec']['service']}-{spec['name']}"]
+            sli = slo.sli
+            assert isinstance(sli, EventSLI)
+            if "events" in spec["sli"]:
+                assert sli.bad == spec["sli"]["events"]["errorQuery"].strip()
+                assert sli.total == spec["sli"]["events"]["totalQuery"].strip()
+            else:
+                assert sli.error_ratio == spec["sli"]["raw"]["errorRatioQuery"].strip()
+            alerting = spec.get("alerting", {})
+            for key, alert in (("pageAlert", slo.page_alert), ("ticketAlert", slo.ticket_alert)):
+                assert alert is not None
+                assert alert.disabled == alerting.get(key, {}).get("disable", False)
+                own = {
+                    k: v
+                    for k, v in alerting.get(key, {}).get("labels", {}).items()
+                    if k != "severity"
+                }
+                assert own.items() <= alert.labels.items()
+
+
+@pytest.mark.shared
+def test_sloths_bad_inputs_are_refused_naming_the_field() -> None:
+    bad = UPSTREAM / "test" / "integration" / "prometheus" / "testdata" / "validate" / "bad"
+    k8s, multi = bad / "bad-k8s.yaml", bad / "bad-multi.yaml"
+    assert errors(k8s) == [f"{k8s}: spec.service: must not be empty (Sloth names SLOs "
+                           "<service>-<name>)"]  # fmt: skip
+    assert errors(multi) == [
+        f"{multi}: svc02-slo02: document[1].slos[1].sli: needs exactly one of events or raw"
+    ]
+
+
+def test_crd_plugins_are_refused_naming_the_field(write: Write) -> None:
+    path = write("""
+        apiVersion: sloth.slok.dev/v1
+        kind: PrometheusServiceLevel
+        metadata: {name: x}
+        spec:
+          service: svc
+          sloPlugins: {chain: [{id: sloth.dev/core/debug/v1}]}
+          slos:
+            - name: a
+              objective: 99
+              sli: {plugin: {id: sloth-common/availability}}
+        """)
+    assert errors(path) == [
+        f"{path}: spec.sloPlugins: Sloth SLO plugins are not supported: qobserve generates the "
+        "standard multiwindow multi-burn-rate rules only",
+        f"{path}: svc-a: spec.slos[0].sli.plugin: Sloth SLI plugins are not supported: write "
+        "the plugin's queries as events (errorQuery/totalQuery) or raw",
+    ]
+
+
+def test_sloth_parity(write: Write) -> None:
+    path = write("""
+        version: prometheus/v1
+        service: svc
+        slos:
+          - name: perfect
+            objective: 100
+            sli:
+              events:
+                error_query: sum(rate(e[{{ .window }}]))
+                total_query: sum(rate(t[{{  .window}}]))
+        """)
+    (slo,) = load([path])
+    assert slo.objective == 1.0 and slo.error_budget == 0.0
+    assert isinstance(slo.sli, EventSLI)
+    assert slo.sli.bad == "sum(rate(e[{{.window}}]))"
+    assert slo.sli.total == "sum(rate(t[{{.window}}]))"

@@ -41,6 +41,8 @@ BINARIES: dict[str, tuple[str, ...]] = {
     "amtool": ("amtool",),
     "pushgateway": ("prometheus-pushgateway", "pushgateway"),
     "postgresql": ("initdb",),
+    # not a server: the report's PDF renderer (Debian's chromium package)
+    "chromium": ("chromium", "chromium-browser", "google-chrome"),
 }
 #: where Debian installs PostgreSQL's server binaries (not on PATH), newest version last
 _POSTGRES_DIRS = "/usr/lib/postgresql/*/bin"

@@ -51,10 +51,8 @@ def require_binary(kind: str) -> str:
     """Path of a server binary; skips the test outside CI when it is not installed, fails in CI."""
     path = find_binary(kind)
     if path is None:
-        package = (
-            "postgresql"
-            if kind == "postgresql"
-            else "prometheus prometheus-alertmanager prometheus-pushgateway"
+        package = {"postgresql": "postgresql", "chromium": "chromium"}.get(
+            kind, "prometheus prometheus-alertmanager prometheus-pushgateway"
         )
         unavailable(f"{kind} is not installed (apt-get install {package}; .ci/run installs it)")
     return path

@@ -83,7 +83,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--format",
         default="md,html,json,csv",
         metavar="LIST",
-        help="comma-separated formats: md, html, json, csv (default all)",
+        help="comma-separated formats: md, html, json, csv, pdf (default md,html,json,csv; "
+        "pdf needs Chromium)",
     )
     parser.add_argument(
         "--out", default="reports", metavar="DIR", help="output folder (default reports/)"
@@ -173,14 +174,7 @@ def run(args: argparse.Namespace) -> int:
     from qobserve.report import FORMATS, build_report, write_report
     from qobserve.report.period import Window
 
-    if (args.start and not args.end) or (args.end and not args.start):
-        raise InputError("--from and --to go together", field="--from")
-    if args.start:
-        window = Window.between(args.start, args.end, args.tz)
-    elif args.week:
-        window = Window.iso_week(args.week, args.tz)
-    else:
-        window = Window.last_full_week(args.tz)
+    window = Window.choose(args.week, args.start, args.end, args.tz)
     kind, path = parse_source(args.source, args.store)
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     unknown = [f for f in formats if f not in FORMATS]

@@ -13,9 +13,13 @@ Needs the ``report`` extra (pandas, pyarrow). Typical use::
 
 from __future__ import annotations
 
+import os
+import sys
+import types
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from qobserve.exceptions import InputError
 from qobserve.promapi import PrometheusAuth
@@ -23,7 +27,9 @@ from qobserve.report.model import Report
 from qobserve.report.period import Window
 from qobserve.slo.model import SLO
 
-FORMATS: tuple[str, ...] = ("md", "html", "json", "csv")
+#: every output format; ``pdf`` needs Chromium, so it is not among the defaults
+FORMATS: tuple[str, ...] = ("md", "html", "json", "csv", "pdf")
+DEFAULT_FORMATS: tuple[str, ...] = ("md", "html", "json", "csv")
 SOURCES: tuple[str, ...] = ("store", "events", "prometheus")
 
 
@@ -72,7 +78,9 @@ def build_report(
     return report_from_events(events, slos, window, source=label, now=now)
 
 
-def write_report(report: Report, out: str | Path, formats: Iterable[str] = FORMATS) -> list[Path]:
+def write_report(
+    report: Report, out: str | Path, formats: Iterable[str] = DEFAULT_FORMATS
+) -> list[Path]:
     """Write the report in each format into ``out``; returns the files written."""
     from qobserve.report.render_data import render_csv, render_daily_csv, render_json
     from qobserve.report.render_html import render_html
@@ -92,6 +100,7 @@ def write_report(report: Report, out: str | Path, formats: Iterable[str] = FORMA
             f"cannot create the output folder: {err.strerror}", path=str(folder)
         ) from None
     renderers: dict[str, list[tuple[str, Callable[[Report], str]]]] = {
+        "pdf": [],  # written below: a binary file, printed from the HTML
         "md": [(".md", render_markdown)],
         "html": [(".html", render_html)],
         "json": [(".json", render_json)],
@@ -106,7 +115,75 @@ def write_report(report: Report, out: str | Path, formats: Iterable[str] = FORMA
             except OSError as err:
                 raise InputError(f"cannot write: {err.strerror}", path=str(target)) from None
             written.append(target)
+        if fmt == "pdf":
+            from qobserve.report.render_pdf import render_pdf
+
+            target = folder / f"{report.file_stem}.pdf"
+            render_pdf(render_html(report), target.resolve())
+            written.append(target)
     return written
 
 
-__all__ = ["FORMATS", "SOURCES", "Report", "Window", "build_report", "write_report"]
+def weekly(
+    week: str | None = None,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    tz: str = "UTC",
+    slos: str | os.PathLike[str] | Sequence[SLO] | None = None,
+    source: str = "store",
+    path: str | Path | None = None,
+    now: datetime | None = None,
+) -> Report:
+    """The report of the ISO ``week`` (``2026-W47``; default the last full week) or of
+    ``start``..``end``, for the SLOs in the folder or file ``slos`` (or given as objects;
+    default ``slo/`` when there is one, else the catalog shipped with qobserve).
+
+    With ``source="store"`` and no ``path`` it reads the store this process writes to, flushed
+    first. In a notebook the returned report shows inline; it is also what
+    ``qobserve.report(...)`` returns::
+
+        qobserve.report("2026-W47", tz="Europe/Zurich")
+    """
+    window = Window.choose(week, start, end, tz, now)
+    if slos is None:
+        from qobserve.slo import default_catalog
+
+        slos = default_catalog()
+    if isinstance(slos, str | os.PathLike):
+        from qobserve.slo import load
+
+        if not Path(slos).exists():
+            raise InputError("no such SLO folder or file", path=str(slos), field="slos")
+        chosen = load([slos])
+    else:
+        chosen = list(slos)
+    if source == "store" and path is None:
+        from qobserve.telemetry import get_telemetry
+
+        store = get_telemetry().store
+        if store is not None:
+            store.flush(30.0)
+            path = store.path
+    return build_report(chosen, window, source=source, path=path, now=now)
+
+
+class _CallableModule(types.ModuleType):
+    """``qobserve.report(...)`` is :func:`weekly`; the module stays a module for imports."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Report:
+        return weekly(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
+
+__all__ = [
+    "DEFAULT_FORMATS",
+    "FORMATS",
+    "SOURCES",
+    "Report",
+    "Window",
+    "build_report",
+    "weekly",
+    "write_report",
+]

@@ -10,17 +10,20 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from qobserve.contract import JOB_EVENT_COLUMNS
-from qobserve.events import EXPERIMENT_RUN_COLUMNS
+from qobserve.events import EXPERIMENT_RUN_COLUMNS, iso
 from qobserve.exceptions import InputError
-from qobserve.store.backends import reading, shown, sql
+from qobserve.instants import parse_instant
+from qobserve.store.backends import is_url, reading, shown, sql
 
 TABLES = {
     "jobs": ("job_events", JOB_EVENT_COLUMNS),
@@ -30,26 +33,64 @@ FORMATS = ("csv", "parquet")
 _CHUNK = 50_000
 
 
-def _rows(
-    store: str, table: str, columns: tuple[str, ...], since: str | None, until: str | None
+def select(
+    store: str | os.PathLike[str],
+    what: str = "jobs",
+    *,
+    since: str | datetime | None = None,
+    until: str | datetime | None = None,
+    equal: Mapping[str, Sequence[str]] | None = None,
 ) -> Iterator[list[tuple[Any, ...]]]:
-    with reading(store) as (backend, conn):
-        where, params = [], []
-        if since:
-            where.append("finished_at >= ?")
-            params.append(since)
-        if until:
-            where.append("finished_at < ?")
-            params.append(until)
-        text = f"SELECT {', '.join(columns)} FROM {table}"
-        if where:
-            text += " WHERE " + " AND ".join(where)
-        try:
-            cursor = conn.execute(sql(backend, text + " ORDER BY finished_at"), params)
-        except Exception as err:  # sqlite3 and psycopg errors alike: not a store
-            raise InputError(f"not a qobserve event store: {err}", path=shown(store)) from None
+    """Rows of ``what`` in ``TABLES[what]`` column order, oldest ``finished_at`` first, in
+    chunks, from the store at ``store`` (a path or a ``postgresql://`` URL). ``since``/``until``
+    as in :func:`export_events`; ``equal`` keeps rows whose column is one of the values given.
+    The store is opened and queried at once, so a bad store (or bound) fails before anything
+    is written."""
+    table, columns = TABLES[what]
+    lo, hi = _bound(since, "--since"), _bound(until, "--until")
+    location = os.fspath(store)
+    if not is_url(location) and not Path(location).is_file():
+        raise InputError(
+            "no event store here (run an instrumented workload first, or pass --store)",
+            path=location,
+        )
+    where: list[str] = []
+    params: list[Any] = []
+    # the store's times are fixed-width UTC text, so text order is time order
+    if lo is not None:
+        where.append("finished_at >= ?")
+        params.append(iso(lo.timestamp()))
+    if hi is not None:
+        where.append("finished_at < ?")
+        params.append(iso(hi.timestamp()))
+    for column, values in (equal or {}).items():
+        if column not in columns:
+            raise InputError(f"no such column in {table}", field=column)
+        where.append(f"{column} IN ({', '.join('?' * len(values))})")
+        params.extend(values)
+    text = f"SELECT {', '.join(columns)} FROM {table}"
+    if where:
+        text += " WHERE " + " AND ".join(where)
+    stack = contextlib.ExitStack()
+    backend, conn = stack.enter_context(reading(location))
+    try:
+        cursor = conn.execute(sql(backend, text + " ORDER BY finished_at"), params)
+    except Exception as err:  # sqlite3 and psycopg errors alike: not a store
+        stack.close()
+        raise InputError(f"not a qobserve event store: {err}", path=shown(location)) from None
+    return _chunks(stack, cursor)
+
+
+def _chunks(stack: contextlib.ExitStack, cursor: Any) -> Iterator[list[tuple[Any, ...]]]:
+    with stack:
         while chunk := cursor.fetchmany(_CHUNK):
             yield chunk
+
+
+def _bound(value: str | datetime | None, field: str) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return parse_instant(value, field=field)
 
 
 def export_events(
@@ -58,16 +99,18 @@ def export_events(
     *,
     fmt: str = "csv",
     what: str = "jobs",
-    since: str | None = None,
-    until: str | None = None,
+    since: str | datetime | None = None,
+    until: str | datetime | None = None,
 ) -> int:
-    """Write the ``what`` (``jobs`` or ``runs``) of ``store`` (a path or a ``postgresql://``
-    URL) to ``out`` (stdout for CSV when None) in ``fmt``; ``since``/``until`` bound
-    ``finished_at`` (ISO text). Returns the row count."""
+    """Write the store's ``what`` (``jobs`` or ``runs``) to ``out`` (stdout for CSV when None)
+    in ``fmt``; ``store`` is a path or a ``postgresql://`` URL; ``since`` (inclusive) and
+    ``until`` (exclusive) bound ``finished_at``: aware datetimes, or text for
+    :func:`~qobserve.instants.parse_instant` (``2026-11-16``, ``2026-11-16T19:10+01:00``,
+    ``7d``). Returns the row count."""
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}", field="--format")
-    table, columns = TABLES[what]
-    chunks = _rows(os.fspath(store), table, columns, since, until)
+    columns = TABLES[what][1]
+    chunks = select(store, what, since=since, until=until)
     if fmt == "csv":
         if out is None:
             return _write_csv(sys.stdout, columns, chunks)

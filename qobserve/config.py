@@ -17,6 +17,7 @@ Keyword arguments win over environment variables, which win over defaults.
 | ``max_label_values`` | ``QOBSERVE_MAX_LABEL_VALUES`` | 100 |
 | ``queue_size`` | ``QOBSERVE_QUEUE_SIZE`` | 100000 |
 | ``flush_interval`` | ``QOBSERVE_FLUSH_INTERVAL`` | 1.0 s |
+| ``exit_timeout`` | ``QOBSERVE_EXIT_TIMEOUT`` | 2.0 s (longest wait at exit for the store) |
 | ``price_model`` | ``QOBSERVE_PRICE_MODEL`` | none (cost 0) |
 | ``job_metrics`` | ``QOBSERVE_JOB_METRICS`` | true (one ``job.metrics()`` call per job) |
 | ``event_logs`` | ``QOBSERVE_EVENT_LOGS`` | false (job events as OTel log records too) |
@@ -62,6 +63,7 @@ class Settings(TypedDict, total=False):
     max_label_values: int
     queue_size: int
     flush_interval: float
+    exit_timeout: float
     price_model: str | os.PathLike[str] | None
     job_metrics: bool
     event_logs: bool
@@ -87,6 +89,7 @@ class Config:
     max_label_values: int = 100
     queue_size: int = 100_000
     flush_interval: float = 1.0
+    exit_timeout: float = 2.0
     price_model: str | None = None
     job_metrics: bool = True
     event_logs: bool = False
@@ -171,7 +174,7 @@ def _convert(name: str, raw: Any, source: str) -> Any:  # noqa: C901 - one branc
         if number < low or (name == "metrics_port" and number > 65535):
             raise InputError(f"{number} is out of range", field=source)
         return number
-    if name in ("flush_interval", "divergence_threshold"):
+    if name in ("flush_interval", "exit_timeout", "divergence_threshold"):
         try:
             value = float(raw)
         except (TypeError, ValueError):

@@ -233,7 +233,8 @@ LABEL_OVERFLOW_TOTAL = _m(
 EVENTS_DROPPED_TOTAL = _m(
     "qobserve_events_dropped_total",
     "counter",
-    "Events dropped because the event store queue was full.",
+    "Events the event store did not write, by reason: queue_full, closed, unwritten_at_exit.",
+    ("reason",),
     otel=("qobserve.events.dropped", "{event}"),
 )
 

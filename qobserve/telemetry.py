@@ -132,7 +132,9 @@ class Telemetry:
                 max_queue=self.config.queue_size,
                 flush_interval=self.config.flush_interval,
                 on_error=self.internal_error,
-                on_drop=lambda n: self.metrics.inc(contract.EVENTS_DROPPED_TOTAL, (), n),
+                on_drop=lambda n, reason: self.metrics.inc(
+                    contract.EVENTS_DROPPED_TOTAL, (reason,), n
+                ),
             )
         except Exception as exc:
             self.internal_error("store", exc)
@@ -194,17 +196,20 @@ class Telemetry:
 
     def flush(self, timeout: float = 30.0) -> bool:
         """Record jobs whose outcome is known (a remote job's record waits for one timing
-        request), commit queued events and export finished spans; True when all made it in
-        time."""
+        request), commit queued events and export finished spans. True only when every event
+        is committed and every span exported; False when the store failed to commit (the events
+        stay queued and are retried), an OTLP export failed, or ``timeout`` passed."""
         ok = True
         state = self._instrumentation
         if state is not None:
             ok = state.finisher.flush(timeout)
         if self.store is not None:
-            ok = self.store.flush(timeout)
+            ok = self.store.flush(timeout) and ok
         provider = self.tracing.provider
         if provider is not None:
+            failed = self.tracing.export_failures()
             ok = bool(provider.force_flush(int(timeout * 1000))) and ok
+            ok = ok and self.tracing.export_failures() == failed
         return ok
 
     def push(self, job: str | None = None, grouping_key: dict[str, str] | None = None) -> bool:
@@ -241,7 +246,15 @@ class Telemetry:
         if self.config.push_gateway:
             self.push()
         if self.store is not None:
-            self.store.close()
+            unwritten = self.store.close(self.config.exit_timeout)
+            if unwritten:
+                logger.warning(
+                    "qobserve: %d events could not be written to %s within %g s and are lost "
+                    '(qobserve_events_dropped_total{reason="unwritten_at_exit"})',
+                    unwritten,
+                    self.store.path,
+                    self.config.exit_timeout,
+                )
         self.tracing.shutdown()
         if self._http_server:
             self._http_server[0].shutdown()

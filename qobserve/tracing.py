@@ -77,6 +77,11 @@ class TracingSetup:
     tracer: trace.Tracer | None
     provider: Any = None  # the SDK TracerProvider qobserve owns, if any
     memory: Any = None  # the InMemorySpanExporter in mode "memory"
+    exporter: Any = None  # the counting OTLP exporter in mode "otlp"
+
+    def export_failures(self) -> int:
+        """Span exports that failed so far (OTLP only; 0 otherwise)."""
+        return self.exporter.failures if self.exporter is not None else 0
 
     def shutdown(self) -> None:
         """Flush and stop what qobserve started (never the application's own provider)."""
@@ -150,7 +155,8 @@ def setup_tracing(
 
     attrs = {SERVICE_NAME: service_name} if service_name else {}
     provider = TracerProvider(resource=Resource.create(attrs))
-    memory = None
+    memory: Any = None
+    exporter: _CountingExporter | None = None
     if mode == "memory":
         from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
@@ -168,7 +174,8 @@ def setup_tracing(
         provider.add_span_processor(BatchSpanProcessor(exporter))  # type: ignore[arg-type]
     else:
         raise ValueError(f"unknown tracing mode {mode!r}; one of {', '.join(MODES)}")
-    return TracingSetup(mode, provider.get_tracer(INSTRUMENTATION_NAME, version), provider, memory)
+    tracer = provider.get_tracer(INSTRUMENTATION_NAME, version)
+    return TracingSetup(mode, tracer, provider, memory, exporter)
 
 
 class _CountingExporter:
@@ -177,6 +184,7 @@ class _CountingExporter:
     def __init__(self, inner: Any, on_error: Callable[[BaseException | None], None] | None) -> None:
         self._inner = inner
         self._on_error = on_error
+        self.failures = 0
 
     def export(self, spans: Sequence[Any]) -> Any:
         from opentelemetry.sdk.trace.export import SpanExportResult
@@ -191,6 +199,7 @@ class _CountingExporter:
         return result
 
     def _failed(self, exc: BaseException | None) -> None:
+        self.failures += 1
         if self._on_error is not None:
             self._on_error(exc)
 

@@ -160,7 +160,7 @@ def test_full_queue_drops_are_counted_and_never_block() -> None:
     with capture(queue_size=10, flush_interval=60) as cap:
         for _ in range(25):
             qobserve.experiment("burst")(lambda: None)()
-        assert cap.sample("qobserve_events_dropped_total") == 15
+        assert cap.sample("qobserve_events_dropped_total", reason="queue_full") == 15
         assert len(cap.experiment_runs()) == 10
     assert cap.sample("quantum_experiments_total", experiment="burst", outcome="success") == 25
 

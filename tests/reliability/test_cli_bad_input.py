@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from qobserve.contract import JOB_EVENT_COLUMNS
+from qobserve.resources import builtin_catalog
 
 from .conftest import cli, run_cli, tmpfs
 
-ROOT = Path(__file__).resolve().parents[2]
-SLO = str(ROOT / "slo")
+SLO = str(builtin_catalog())
 
 
 def _refused(code: int, err: str, *words: str) -> None:

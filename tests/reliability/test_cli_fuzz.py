@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import signal
 import threading
 import traceback
@@ -19,10 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qobserve.cli import COMMANDS, build_parser
+from qobserve.resources import builtin_catalog
 
 from .conftest import cli, tmpfs
-
-ROOT = Path(__file__).resolve().parents[2]
 
 #: values that were tracebacks or accepted nonsense, and their neighbours
 WORDS = ["", " ", "-1", "0", "1", "nan", "inf", "-inf", "1e309", "99999999999d", "0s", "1m30s",
@@ -39,9 +39,10 @@ def _places(tmp: Path) -> Iterator[list[str]]:
     (tmp / "binary.yml").write_bytes(b"\xff\xfe\x00garbage: [\n")
     (tmp / "empty.yml").write_text("")
     (tmp / "notes.txt").write_text("version: qobserve/v1\nslos: 3\n")
+    catalog = shutil.copytree(builtin_catalog(), tmp / "catalog")  # commands may write here
     with tmpfs(tmp / "ro", "1m", read_only=True) as ro:
         names = ["folder", "missing/deeper", "binary.yml", "empty.yml", "notes.txt"]
-        yield [str(ROOT / "slo"), str(ROOT / "slo" / "jobs.yaml"), *(str(tmp / n) for n in names),
+        yield [str(catalog), str(catalog / "jobs.yaml"), *(str(tmp / n) for n in names),
                "/dev/full", "/dev/null", str(ro), str(ro / "out")]  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from qobserve.events import JobEvent
+from qobserve.resources import builtin_catalog
 from qobserve.store import EventStore
 
 from .conftest import run_cli
@@ -36,7 +37,7 @@ def test_markdown_report_escapes_html_from_experiment_names(tmp_path: Path) -> N
     assert store.flush(10)
     store.close()
     out = tmp_path / "reports"
-    slo = str(Path(__file__).parents[2] / "slo")
+    slo = str(builtin_catalog())
     store_path = str(tmp_path / "events.db")
     done = run_cli(
         ["report", "--week", "2026-W46", "--source", "store", "--store", store_path,

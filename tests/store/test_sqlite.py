@@ -97,16 +97,21 @@ def test_round_trip_and_iso_times(tmp_path: Path) -> None:
 
 
 def test_full_queue_drops_and_counts(tmp_path: Path) -> None:
-    dropped: list[int] = []
-    store = EventStore(tmp_path / "e.db", max_queue=5, flush_interval=3600, on_drop=dropped.append)
+    dropped: list[tuple[int, str]] = []
+    store = EventStore(
+        tmp_path / "e.db",
+        max_queue=5,
+        flush_interval=3600,
+        on_drop=lambda n, r: dropped.append((n, r)),
+    )
     for i in range(8):
         store.add_job(JobEvent(job_id=str(i)))
-    assert store.dropped == 3 and sum(dropped) == 3
+    assert store.dropped == 3 and dropped == [(1, "queue_full")] * 3
     store.flush()
     assert count(tmp_path / "e.db") == 5
     store.close()
     store.add_job(JobEvent(job_id="late"))  # after close: dropped, not raised
-    assert store.dropped == 4
+    assert store.dropped == 4 and dropped[-1] == (1, "closed")
 
 
 def test_schema_is_versioned_and_a_newer_store_is_refused(tmp_path: Path) -> None:

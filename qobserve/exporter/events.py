@@ -10,7 +10,9 @@ Each poll runs one ``GROUP BY`` per metric in the store's SQL (SQLite or Postgre
 reaches Python. Served: ``quantum_jobs_total``, ``quantum_job_duration_seconds``,
 ``quantum_job_queue_seconds``, ``quantum_job_execution_seconds``, ``quantum_shots_total``,
 ``quantum_qpu_seconds_total``, ``quantum_cost_usd_total``, ``quantum_job_duplicates_total``,
-with the contract's labels.
+``quantum_job_retries_total``, with the contract's labels. As in-process, every job-outcome
+series (and the duplicate and retry counters) exists at 0 from the first job of a backend and
+experiment, and jobs stored as ``unfinished`` are not counted.
 
 Example::
 
@@ -41,7 +43,12 @@ _COUNTERS: tuple[tuple[MetricSpec, str, str], ...] = (
     (contract.QPU_SECONDS_TOTAL, "sum(qpu_seconds)", "qpu_seconds > 0"),
     (contract.COST_USD_TOTAL, "sum(cost_usd)", "cost_usd > 0"),
     (contract.JOB_DUPLICATES_TOTAL, "count(*)", "duplicate = 1"),
+    (contract.JOB_RETRIES_TOTAL, "count(*)", "retry = 1"),
 )
+#: a job stored before its outcome was known (its process ended) is no finished job
+_FINISHED = "COALESCE(outcome, '') <> 'unfinished'"
+#: counters that exist at 0 from the first job of a backend x experiment, as in-process
+_ZERO_FROM_FIRST_JOB = (contract.JOB_DUPLICATES_TOTAL, contract.JOB_RETRIES_TOTAL)
 #: (metric, the column it observes)
 _HISTOGRAMS: tuple[tuple[MetricSpec, str], ...] = (
     (contract.JOB_DURATION, "duration_seconds"),
@@ -60,8 +67,9 @@ class StoreCounts:
         """Every served family, computed now; raises InputError when the store is unusable."""
         with reading(self.location) as (_, conn):
             out: list[Metric] = []
+            first_jobs: list[tuple[str, ...]] = []
             for spec, aggregate, where in _COUNTERS:
-                out.append(_counter(conn, spec, aggregate, where))
+                out.append(_counter(conn, spec, aggregate, where, first_jobs))
             for spec, column in _HISTOGRAMS:
                 out.append(_histogram(conn, spec, column))
             return out
@@ -74,17 +82,33 @@ def _labels_sql(labels: Sequence[str]) -> str:
 
 def _group(conn: Any, labels: Sequence[str], aggregates: str, where: str) -> list[Any]:
     cols = _labels_sql(labels)
-    cond = f" WHERE {where}" if where else ""
+    cond = f" WHERE {_FINISHED}" + (f" AND {where}" if where else "")
     by = ", ".join(str(i + 1) for i in range(len(labels)))
     text = f"SELECT {cols}, {aggregates} FROM {TABLE}{cond} GROUP BY {by} ORDER BY {by}"
     return list(conn.execute(text).fetchall())
 
 
-def _counter(conn: Any, spec: MetricSpec, aggregate: str, where: str) -> Metric:
-    family = CounterMetricFamily(spec.base_name, spec.help, labels=spec.labels)
+def _counter(
+    conn: Any, spec: MetricSpec, aggregate: str, where: str, first_jobs: list[tuple[str, ...]]
+) -> Metric:
+    """One counter; ``first_jobs`` collects the (backend, backend_type, experiment) of
+    ``quantum_jobs_total`` and gives the zero series of the counters that follow it."""
     n = len(spec.labels)
-    for row in _group(conn, spec.labels, aggregate, where):
-        family.add_metric([str(v) for v in row[:n]], float(row[n] or 0))
+    values = {
+        tuple(str(v) for v in row[:n]): float(row[n] or 0)
+        for row in _group(conn, spec.labels, aggregate, where)
+    }
+    if spec is contract.JOBS_TOTAL:
+        first_jobs.extend(dict.fromkeys(key[:3] for key in values))
+        for triple in first_jobs:
+            for outcome, error_type in contract.JOB_OUTCOME_SERIES:
+                values.setdefault((*triple, outcome, error_type), 0.0)
+    elif spec in _ZERO_FROM_FIRST_JOB:
+        for backend, _, experiment in first_jobs:
+            values.setdefault((backend, experiment), 0.0)
+    family = CounterMetricFamily(spec.base_name, spec.help, labels=spec.labels)
+    for key in sorted(values):
+        family.add_metric(list(key), values[key])
     return family
 
 

@@ -24,7 +24,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
-from qobserve.events import EXPERIMENT_RUN_COLUMNS, JOB_EVENT_COLUMNS, TIME_COLUMNS
+from qobserve.events import (
+    EXPERIMENT_RUN_COLUMNS,
+    EXPERIMENT_RUN_TYPES,
+    JOB_EVENT_COLUMNS,
+    JOB_EVENT_TYPES,
+    TIME_COLUMNS,
+)
 from qobserve.exceptions import InputError
 from qobserve.store import schema
 
@@ -199,8 +205,8 @@ def postgres_ddl(statement: str) -> str:
 
 def _pg_insert(table: str, columns: tuple[str, ...]) -> str:
     # times arrive as Unix seconds, formatted by the server into the store's ISO text;
-    # booleans (duplicate) go into the shared schema's integer column
-    bools = {"duplicate"}
+    # booleans (duplicate, retry) go into the shared schema's integer columns
+    bools = {c for c, t in {**JOB_EVENT_TYPES, **EXPERIMENT_RUN_TYPES}.items() if t is bool}
     values = ", ".join(
         f"to_char(to_timestamp(%s) AT TIME ZONE 'UTC', '{_PG_ISO}')"
         if c in TIME_COLUMNS

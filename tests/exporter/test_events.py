@@ -24,7 +24,7 @@ from tests.conftest import require_binary
 SERVED = {
     "quantum_jobs_total", "quantum_job_duration_seconds", "quantum_job_queue_seconds",
     "quantum_job_execution_seconds", "quantum_shots_total", "quantum_qpu_seconds_total",
-    "quantum_cost_usd_total", "quantum_job_duplicates_total",
+    "quantum_cost_usd_total", "quantum_job_duplicates_total", "quantum_job_retries_total",
 }  # fmt: skip
 
 
@@ -83,8 +83,21 @@ def test_store_counts_equal_the_in_process_metrics() -> None:
     finally:
         instrumentor.uninstrument()
     assert served == in_process
-    outcomes = {dict(k[1]).get("outcome") for k in served if k[0] == "quantum_jobs_total"}
-    assert outcomes == {"success", "error"}
+    counted = {
+        dict(k[1])["outcome"] for k, v in served.items() if k[0] == "quantum_jobs_total" and v
+    }
+    assert counted == {"success", "error"}
+    # every outcome series exists at 0 from the first job, as in the process itself
+    assert (
+        "quantum_jobs_total",
+        (
+            ("backend", "aer_simulator"),
+            ("backend_type", "simulator"),
+            ("error_type", "cancelled"),
+            ("experiment", "vqe"),
+            ("outcome", "cancelled"),
+        ),
+    ) in served
 
 
 def test_a_bad_store_is_refused_at_start(tmp_path: object) -> None:

@@ -29,16 +29,19 @@ def find_files(paths: Sequence[str | os.PathLike[str]], problems: Problems) -> l
     found: set[Path] = set()
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            found.update(
-                p
-                for p in path.iterdir()
-                if p.suffix in SUFFIXES and p.is_file() and not p.name.startswith(".")
-            )
-        elif path.is_file():
-            found.add(path)
-        else:
-            Where(problems, os.fspath(path)).error("no such file or folder")
+        try:
+            if path.is_dir():
+                found.update(
+                    p
+                    for p in path.iterdir()
+                    if p.suffix in SUFFIXES and p.is_file() and not p.name.startswith(".")
+                )
+            elif path.is_file():
+                found.add(path)
+            else:
+                Where(problems, os.fspath(path)).error("no such file or folder")
+        except OSError as err:  # a name too long, a folder that cannot be listed
+            Where(problems, os.fspath(path)).error(f"cannot read: {err.strerror or err}")
     return sorted(found)
 
 

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.exporter.conftest import certs  # noqa: F401 - the exporter tests' TLS certificates
-
 
 def run_cli(
     args: Sequence[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 120

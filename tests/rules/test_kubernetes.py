@@ -16,7 +16,8 @@ from qobserve.rules import KUBERNETES_RULES, groups, rule_files
 from qobserve.rules.kubernetes import object_name, prometheus_rule_objects
 from qobserve.slo import load
 from qobserve.slo.model import SLO
-from tests.rules.conftest import ROOT, SLOTH
+from tests.conftest import ROOT
+from tests.rules.conftest import SLOTH
 
 pytestmark = pytest.mark.shared  # prometheus-operator's CRD schema
 

@@ -6,6 +6,7 @@ Keyword arguments win over environment variables, which win over defaults.
 |---|---|---|
 | ``service_name`` | ``QOBSERVE_SERVICE_NAME`` (then ``OTEL_SERVICE_NAME``) | ``qobserve`` |
 | ``tracing`` | ``QOBSERVE_TRACING`` | ``auto`` |
+| ``metrics`` | ``QOBSERVE_METRICS`` | ``prometheus`` (or ``otel``, ``both``) |
 | ``otlp_endpoint`` | ``QOBSERVE_OTLP_ENDPOINT`` (then ``OTEL_EXPORTER_OTLP_ENDPOINT``) | none |
 | ``store_path`` | ``QOBSERVE_STORE`` (``none`` disables) | ``.qobserve/events.db`` |
 | ``store_url`` | ``QOBSERVE_STORE_URL`` | none (a ``postgresql://`` URL wins over ``store_path``) |
@@ -32,6 +33,9 @@ from typing import Any, TypedDict
 from qobserve.exceptions import InputError
 from qobserve.tracing import MODES
 
+#: values of the ``metrics`` setting: which paths record the contract's metrics
+METRICS_PATHS = ("prometheus", "otel", "both")
+
 DEFAULT_STORE = ".qobserve/events.db"
 #: variables whose names differ from ``QOBSERVE_<SETTING>``
 _ENV_NAMES = {"store_path": "QOBSERVE_STORE"}
@@ -46,6 +50,7 @@ class Settings(TypedDict, total=False):
 
     service_name: str
     tracing: str
+    metrics: str
     otlp_endpoint: str | None
     store_path: str | os.PathLike[str] | None
     store_url: str | None
@@ -67,6 +72,7 @@ class Config:
 
     service_name: str = "qobserve"
     tracing: str = "auto"
+    metrics: str = "prometheus"
     otlp_endpoint: str | None = None
     store_path: str | None = DEFAULT_STORE
     #: a shared PostgreSQL store (``postgresql://user@host/db``); wins over ``store_path``
@@ -128,10 +134,11 @@ def _convert(name: str, raw: Any, source: str) -> Any:
         if raw is None or (isinstance(raw, str) and raw.strip().lower() in _OFF):
             return None
         return os.fspath(raw)
-    if name == "tracing":
+    if name in ("tracing", "metrics"):
+        choices = MODES if name == "tracing" else METRICS_PATHS
         mode = str(raw).strip().lower()
-        if mode not in MODES:
-            raise InputError(f"{raw!r} is not one of {', '.join(MODES)}", field=source)
+        if mode not in choices:
+            raise InputError(f"{raw!r} is not one of {', '.join(choices)}", field=source)
         return mode
     if name == "job_metrics":
         if isinstance(raw, bool):

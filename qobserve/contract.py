@@ -61,6 +61,23 @@ class MetricSpec:
     help: str
     labels: tuple[str, ...] = ()
     buckets: tuple[float, ...] | None = None
+    #: OpenTelemetry instrument name and UCUM unit (see :attr:`otel`)
+    otel_name: str = ""
+    unit: str = ""
+
+    @property
+    def otel(self) -> tuple[str, str]:
+        """(instrument name, unit) on the OTel metrics path.
+
+        Chosen so that the OTel-to-Prometheus translation of the specification (dots to
+        underscores, the unit as suffix, ``_total`` on monotonic sums; what
+        ``opentelemetry-exporter-prometheus`` and the Collector do) gives back :attr:`name`,
+        so rules and dashboards work on either path. A spec without one gets ``name`` with
+        dots, no unit, which translates back the same way.
+        """
+        if self.otel_name:
+            return self.otel_name, self.unit
+        return self.base_name.replace("_", "."), ""
 
     @property
     def base_name(self) -> str:
@@ -76,10 +93,11 @@ def _m(
     help_: str,
     labels: tuple[str, ...] = (),
     buckets: tuple[float, ...] | None = None,
+    otel: tuple[str, str] = ("", ""),
 ) -> MetricSpec:
     if type_ == "histogram" and buckets is None:
         buckets = DURATION_BUCKETS
-    return MetricSpec(name, type_, help_, labels, buckets)
+    return MetricSpec(name, type_, help_, labels, buckets, *otel)
 
 
 _B, _BT, _E = "backend", "backend_type", "experiment"
@@ -90,40 +108,63 @@ JOBS_TOTAL = _m(
     "counter",
     "Quantum jobs finished, by outcome and error type.",
     (_B, _BT, _E, "outcome", "error_type"),
+    otel=("quantum.jobs", "{job}"),
 )
 JOB_DURATION = _m(
     "quantum_job_duration_seconds",
     "histogram",
     "Time from job submission until its result was available.",
     (_B, _BT, _E),
+    otel=("quantum.job.duration", "s"),
 )
 JOB_QUEUE = _m(
     "quantum_job_queue_seconds",
     "histogram",
     "Time a job waited before execution started.",
     (_B, _BT),
+    otel=("quantum.job.queue", "s"),
 )
 JOB_EXECUTION = _m(
-    "quantum_job_execution_seconds", "histogram", "Time a job spent executing.", (_B, _BT)
+    "quantum_job_execution_seconds",
+    "histogram",
+    "Time a job spent executing.",
+    (_B, _BT),
+    otel=("quantum.job.execution", "s"),
 )
 TRANSPILE_DURATION = _m(
     "quantum_transpile_duration_seconds",
     "histogram",
     "Time spent transpiling circuits for a backend.",
     (_B,),
+    otel=("quantum.transpile.duration", "s"),
 )
 JOBS_IN_FLIGHT = _m(
-    "quantum_jobs_in_flight", "gauge", "Jobs submitted and not yet finished.", (_B,)
+    "quantum_jobs_in_flight",
+    "gauge",
+    "Jobs submitted and not yet finished.",
+    (_B,),
+    otel=("quantum.jobs.in_flight", "{job}"),
 )
-SHOTS_TOTAL = _m("quantum_shots_total", "counter", "Shots executed.", (_B, _BT, _E))
+SHOTS_TOTAL = _m(
+    "quantum_shots_total",
+    "counter",
+    "Shots executed.",
+    (_B, _BT, _E),
+    otel=("quantum.shots", "{shot}"),
+)
 QPU_SECONDS_TOTAL = _m(
-    "quantum_qpu_seconds_total", "counter", "Billed QPU time in seconds.", (_B, _E)
+    "quantum_qpu_seconds_total",
+    "counter",
+    "Billed QPU time in seconds.",
+    (_B, _E),
+    otel=("quantum.qpu", "s"),
 )
 COST_USD_TOTAL = _m(
     "quantum_cost_usd_total",
     "counter",
     "Cost in US dollars from the configured price model.",
     (_B, _E),
+    otel=("quantum.cost", "usd"),
 )
 JOB_DUPLICATES_TOTAL = _m(
     "quantum_job_duplicates_total",
@@ -136,12 +177,14 @@ JOB_RETRIES_TOTAL = _m(
     "counter",
     "Resubmissions after a failed or cancelled job with the same idempotency key.",
     (_B, _E),
+    otel=("quantum.job.duplicates", "{job}"),
 )
 RESULT_CHECKS_TOTAL = _m(
     "quantum_result_checks_total",
     "counter",
     "Results compared with a reference, by verdict.",
     (_B, _BT, _E, "verdict"),
+    otel=("quantum.result.checks", "{check}"),
 )
 RESULT_FIDELITY = _m(
     "quantum_result_fidelity_ratio",
@@ -149,24 +192,28 @@ RESULT_FIDELITY = _m(
     "Fidelity of a result against its reference, 0 to 1.",
     (_B, _E),
     RATIO_BUCKETS,
+    otel=("quantum.result.fidelity_ratio", "1"),
 )
 EXPERIMENTS_TOTAL = _m(
     "quantum_experiments_total",
     "counter",
     "Decorated experiment runs, by outcome.",
     (_E, "outcome"),
+    otel=("quantum.experiments", "{run}"),
 )
 EXPERIMENT_DURATION = _m(
     "quantum_experiment_duration_seconds",
     "histogram",
     "Wall time of decorated experiment runs.",
     (_E,),
+    otel=("quantum.experiment.duration", "s"),
 )
 TELEMETRY_INCOMPLETE_TOTAL = _m(
     "quantum_telemetry_incomplete_total",
     "counter",
     "Jobs whose telemetry could not be completed.",
     ("reason",),
+    otel=("quantum.telemetry.incomplete", "{job}"),
 )
 # --- the library's own health ------------------------------------------------------------------
 INTERNAL_ERRORS_TOTAL = _m(
@@ -174,17 +221,20 @@ INTERNAL_ERRORS_TOTAL = _m(
     "counter",
     "Failures inside qobserve, swallowed so user code never sees them.",
     ("component",),
+    otel=("qobserve.internal.errors", "{error}"),
 )
 LABEL_OVERFLOW_TOTAL = _m(
     "qobserve_label_overflow_total",
     "counter",
     "Label values folded into __other__ by the cardinality guard.",
     ("label",),
+    otel=("qobserve.label.overflow", "{value}"),
 )
 EVENTS_DROPPED_TOTAL = _m(
     "qobserve_events_dropped_total",
     "counter",
     "Events dropped because the event store queue was full.",
+    otel=("qobserve.events.dropped", "{event}"),
 )
 
 #: Everything instrumentation registers in a process, in exposition order.

@@ -27,7 +27,7 @@ from qobserve.context import _RUN, RunContext, new_run_id
 from qobserve.errors import InvalidResultError, classify
 from qobserve.events import ExperimentRun
 from qobserve.telemetry import Telemetry, get_telemetry
-from qobserve.tracing import mark_span_failed
+from qobserve.tracing import mark_span_failed, trace_ids
 
 F = TypeVar("F", bound=Callable[..., Any])
 Validator = Callable[[Any], bool]
@@ -81,10 +81,7 @@ class _Run:
         tel, span, trace_id = self.tel, self.span, ""
         exemplar = None
         if span is not None:
-            sc = span.get_span_context()
-            if sc.trace_flags.sampled:
-                trace_id = format(sc.trace_id, "032x")
-                exemplar = {"trace_id": trace_id}
+            trace_id, exemplar = trace_ids(span)
             if exc is not None:
                 mark_span_failed(span, exc, error_type)
             span.end()

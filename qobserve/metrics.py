@@ -1,10 +1,17 @@
-"""The contract's in-process metrics on a prometheus_client registry, behind a cardinality guard.
+"""The one place instrumentation records a contract metric: on a prometheus_client registry,
+on the OpenTelemetry metrics API (:mod:`qobserve.otel_metrics`), or both, behind one
+cardinality guard.
+
+Which paths record is the ``metrics`` setting (``prometheus``, ``otel``, ``both``); callers
+only ever call :meth:`Metrics.inc`, :meth:`Metrics.dec` and :meth:`Metrics.observe`. An exemplar
+(``{"trace_id": ..., "span_id": ...}``) goes on prometheus_client's sample and, as the span
+context of the measurement, on the OTel data point.
 
 Label values of user-controlled labels (``experiment``, ``backend``) are capped per label:
 past the cap, new values are folded into ``__other__`` and each distinct folded value is
 counted once in ``qobserve_label_overflow_total{label}``, so a bug that puts a run id in an
-experiment name cannot blow up Prometheus. Label children are cached, which keeps the hot path
-to a dict lookup.
+experiment name cannot blow up Prometheus; both paths see the same folded values. Label
+children (and OTel attribute sets) are cached, which keeps the hot path to a dict lookup.
 
 Example::
 
@@ -23,6 +30,7 @@ from prometheus_client.metrics import MetricWrapperBase
 
 from qobserve import contract
 from qobserve.contract import MetricSpec
+from qobserve.otel_metrics import OTelMetrics
 
 #: labels whose values come from user code and are therefore capped
 GUARDED_LABELS = frozenset({"experiment", "backend"})
@@ -31,38 +39,61 @@ _CACHE_LIMIT = 10_000
 
 
 class Metrics:
-    """All instrumentation metrics of the contract, registered on one registry."""
+    """All instrumentation metrics of the contract, on the registry (``prometheus=True``), on
+    ``otel`` when given, or both."""
 
-    def __init__(self, registry: CollectorRegistry, *, max_label_values: int = 100) -> None:
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        *,
+        max_label_values: int = 100,
+        prometheus: bool = True,
+        otel: OTelMetrics | None = None,
+    ) -> None:
         self.registry = registry
         self.max_label_values = max_label_values
-        self._metrics: dict[str, MetricWrapperBase] = {
-            spec.name: _create(spec, registry) for spec in contract.INSTRUMENTATION_METRICS
-        }
+        self._metrics: dict[str, MetricWrapperBase] = (
+            {spec.name: _create(spec, registry) for spec in contract.INSTRUMENTATION_METRICS}
+            if prometheus
+            else {}
+        )
+        self.otel = otel
         self._children: dict[tuple[str, tuple[str, ...]], Any] = {}
+        self._attributes: dict[tuple[str, tuple[str, ...]], dict[str, str]] = {}
         self._seen: dict[str, set[str]] = {label: set() for label in GUARDED_LABELS}
         self._folded: dict[str, set[str]] = {label: set() for label in GUARDED_LABELS}
         self._lock = threading.Lock()
 
-    def metric(self, spec: MetricSpec) -> MetricWrapperBase:
-        """The prometheus_client metric object of ``spec``."""
-        return self._metrics[spec.name]
+    @property
+    def prometheus(self) -> bool:
+        """True when the prometheus_client path records."""
+        return bool(self._metrics)
 
     def child(self, spec: MetricSpec, values: tuple[str, ...]) -> Any:
-        """The label child for ``values`` (in ``spec.labels`` order), guarded and cached."""
+        """The prometheus_client label child for ``values`` (in ``spec.labels`` order),
+        guarded and cached."""
         key = (spec.name, values)
         found = self._children.get(key)
         if found is not None:
             return found
-        guarded = tuple(
-            self._guard(label, value) if label in GUARDED_LABELS else value
-            for label, value in zip(spec.labels, values, strict=True)
-        )
+        guarded = self._guarded(spec, values)
         metric = self._metrics[spec.name]
         found = metric.labels(*guarded) if guarded else metric
         # overflowed raw values are not cached, or the cache itself would be unbounded
         if guarded == values and len(self._children) < _CACHE_LIMIT:
             self._children[key] = found
+        return found
+
+    def attributes(self, spec: MetricSpec, values: tuple[str, ...]) -> dict[str, str]:
+        """The OTel attribute set for ``values``, guarded and cached like :meth:`child`."""
+        key = (spec.name, values)
+        found = self._attributes.get(key)
+        if found is not None:
+            return found
+        guarded = self._guarded(spec, values)
+        found = dict(zip(spec.labels, guarded, strict=True))
+        if guarded == values and len(self._attributes) < _CACHE_LIMIT:
+            self._attributes[key] = found
         return found
 
     def inc(
@@ -73,15 +104,21 @@ class Metrics:
         exemplar: dict[str, str] | None = None,
     ) -> None:
         """Increment a counter (or a gauge when ``spec`` is one)."""
-        child = self.child(spec, values)
-        if exemplar is not None and spec.type == "counter":
-            child.inc(amount, exemplar)
-        else:
-            child.inc(amount)
+        if self._metrics:
+            child = self.child(spec, values)
+            if exemplar is not None and spec.type == "counter":
+                child.inc(amount, exemplar)
+            else:
+                child.inc(amount)
+        if self.otel is not None:
+            self.otel.add(spec, self.attributes(spec, values), amount, exemplar)
 
     def dec(self, spec: MetricSpec, values: tuple[str, ...] = (), amount: float = 1.0) -> None:
         """Decrement a gauge."""
-        self.child(spec, values).dec(amount)
+        if self._metrics:
+            self.child(spec, values).dec(amount)
+        if self.otel is not None:
+            self.otel.add(spec, self.attributes(spec, values), -amount)
 
     def observe(
         self,
@@ -91,11 +128,20 @@ class Metrics:
         exemplar: dict[str, str] | None = None,
     ) -> None:
         """Observe a histogram value."""
-        child = self.child(spec, values)
-        if exemplar is not None:
-            child.observe(value, exemplar)
-        else:
-            child.observe(value)
+        if self._metrics:
+            child = self.child(spec, values)
+            if exemplar is not None:
+                child.observe(value, exemplar)
+            else:
+                child.observe(value)
+        if self.otel is not None:
+            self.otel.record(spec, self.attributes(spec, values), value, exemplar)
+
+    def _guarded(self, spec: MetricSpec, values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(
+            self._guard(label, value) if label in GUARDED_LABELS else value
+            for label, value in zip(spec.labels, values, strict=True)
+        )
 
     def _guard(self, label: str, value: str) -> str:
         seen = self._seen[label]
@@ -110,7 +156,7 @@ class Metrics:
                 return contract.OVERFLOW_VALUE
             if len(folded) < _CACHE_LIMIT:  # past it, repeats count again: memory stays bounded
                 folded.add(value)
-        self._metrics[contract.LABEL_OVERFLOW_TOTAL.name].labels(label).inc()  # type: ignore[attr-defined]
+        self.inc(contract.LABEL_OVERFLOW_TOTAL, (label,))
         return contract.OVERFLOW_VALUE
 
 

@@ -24,6 +24,7 @@ from prometheus_client import REGISTRY, CollectorRegistry
 from qobserve import contract
 from qobserve.config import Config, Settings
 from qobserve.metrics import Metrics
+from qobserve.otel_metrics import OTelMetrics
 from qobserve.pushgateway import SeededPush
 from qobserve.redact import redact
 from qobserve.store import EventStore
@@ -41,15 +42,28 @@ _current: Telemetry | None = None
 class Telemetry:
     """Everything instrumentation writes to. Create it through :func:`configure`."""
 
-    def __init__(self, config: Config, *, registry: CollectorRegistry | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        registry: CollectorRegistry | None = None,
+        tracer_provider: Any = None,
+        meter_provider: Any = None,
+    ) -> None:
         self.config = config
         self._warned: set[str] = set()
         if registry is None:
             # a batch job pushes its own registry, not the process's default collectors
             registry = CollectorRegistry() if config.push_gateway else REGISTRY
         self.registry = registry
-        self.metrics = Metrics(registry, max_label_values=config.max_label_values)
-        self.tracing = self._setup_tracing()
+        self.metrics = Metrics(
+            registry,
+            max_label_values=config.max_label_values,
+            prometheus=config.metrics != "otel",
+        )
+        if config.metrics != "prometheus" or meter_provider is not None:
+            self._use_meter_provider(meter_provider)
+        self.tracing = self._setup_tracing(tracer_provider)
         self.tracer: trace.Tracer | None = self.tracing.tracer
         self.store = self._open_store()
         self._instrumentation: InstrumentationState | None = None
@@ -60,7 +74,7 @@ class Telemetry:
             self._serve_metrics()
 
     # -- construction, each part failing alone ---------------------------------------------------
-    def _setup_tracing(self) -> TracingSetup:
+    def _setup_tracing(self, tracer_provider: Any) -> TracingSetup:
         from qobserve import __version__
 
         try:
@@ -70,10 +84,38 @@ class Telemetry:
                 otlp_endpoint=self.config.otlp_endpoint,
                 on_export_error=lambda e: self.internal_error("otlp", e),
                 version=__version__,
+                tracer_provider=tracer_provider,
             )
         except Exception as exc:  # e.g. the SDK is not installed
             self.internal_error("tracing", exc)
             return TracingSetup("none", None)
+
+    def _use_meter_provider(self, meter_provider: Any) -> None:
+        from qobserve import __version__
+
+        try:
+            self.metrics.otel = OTelMetrics(meter_provider, __version__)
+        except Exception as exc:
+            self.internal_error("otel_metrics", exc)
+
+    def use_providers(self, tracer_provider: Any = None, meter_provider: Any = None) -> None:
+        """Send spans to ``tracer_provider`` and record the contract's metrics on
+        ``meter_provider`` too (the OTel path), from now on; None leaves that part as it is.
+        A provider qobserve built itself is flushed and shut down when replaced.
+
+        Example::
+
+            get_telemetry().use_providers(tracer_provider=app_tp, meter_provider=app_mp)
+        """
+        if tracer_provider is not None:
+            previous = self.tracing
+            self.tracing = self._setup_tracing(tracer_provider)
+            self.tracer = self.tracing.tracer
+            previous.shutdown()
+        if meter_provider is not None:
+            otel = self.metrics.otel
+            if otel is None or otel.meter_provider is not meter_provider:
+                self._use_meter_provider(meter_provider)
 
     def _open_store(self) -> EventStore | None:
         path = self.config.store
@@ -186,13 +228,19 @@ class Telemetry:
 
 
 def configure(
-    *, registry: CollectorRegistry | None = None, **settings: Unpack[Settings]
+    *,
+    registry: CollectorRegistry | None = None,
+    tracer_provider: Any = None,
+    meter_provider: Any = None,
+    **settings: Unpack[Settings],
 ) -> Telemetry:
     """Set up qobserve for this process, once; later calls return the same instance.
 
     Keyword arguments are the settings of :class:`qobserve.config.Config` (``service_name``,
-    ``tracing``, ``otlp_endpoint``, ``store_path``, ``metrics_port``, ``push_gateway``, ...);
-    ``registry`` replaces the default prometheus_client registry. Raises
+    ``tracing``, ``metrics``, ``otlp_endpoint``, ``store_path``, ``metrics_port``,
+    ``push_gateway``, ...); ``registry`` replaces the default prometheus_client registry;
+    ``tracer_provider`` and ``meter_provider`` are OpenTelemetry providers to use instead of
+    the global ones (a ``meter_provider`` switches the OTel metrics path on). Raises
     :class:`qobserve.exceptions.InputError` on a bad setting.
 
     Example::
@@ -208,8 +256,14 @@ def configure(
                     "qobserve.configure() called again with other settings; "
                     "keeping the first configuration"
                 )
+            _current.use_providers(tracer_provider, meter_provider)
             return _current
-        _current = Telemetry(config, registry=registry)
+        _current = Telemetry(
+            config,
+            registry=registry,
+            tracer_provider=tracer_provider,
+            meter_provider=meter_provider,
+        )
         atexit.register(_current.shutdown)
         return _current
 

@@ -7,11 +7,13 @@ the OTLP exporter reads ``OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT`` and its headers
 
 Modes: ``otlp`` (batch export over HTTP/protobuf), ``console`` (one JSON span per line on
 stdout), ``memory`` (kept in an in-memory exporter, for tests), ``global`` (the tracer provider
-the application already set), ``none`` (no spans at all: the cheapest).
+the application already set), ``none`` (no spans at all: the cheapest). A tracer provider the
+application set wins over ``auto``, ``otlp`` and ``console`` (see :func:`resolve_mode`).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from typing import Any
 from opentelemetry import trace
 
 _ERROR = trace.Status(trace.StatusCode.ERROR)
+logger = logging.getLogger("qobserve")
 
 MODES = ("auto", "otlp", "console", "memory", "global", "none")
 INSTRUMENTATION_NAME = "qobserve"
@@ -43,6 +46,25 @@ def mark_span_failed(span: Any, exc: BaseException, error_type: str) -> None:
     )
 
 
+def trace_ids(span: Any) -> tuple[str, dict[str, str] | None]:
+    """(trace id, exemplar) of a sampled span, ("", None) otherwise (or for no span); the
+    exemplar carries the trace id and the span id, as OpenMetrics exemplars and OTel data
+    points do.
+
+    Example::
+
+        trace_id, exemplar = trace_ids(span)
+        metrics.observe(contract.JOB_DURATION, labels, seconds, exemplar)
+    """
+    if span is None:
+        return "", None
+    context = span.get_span_context()
+    if not context.trace_flags.sampled:
+        return "", None
+    trace_id = format(context.trace_id, "032x")
+    return trace_id, {"trace_id": trace_id, "span_id": format(context.span_id, "016x")}
+
+
 @dataclass
 class TracingSetup:
     """What :func:`setup_tracing` built: the tracer (None in mode ``none``) and its parts."""
@@ -58,9 +80,25 @@ class TracingSetup:
             self.provider.shutdown()
 
 
+def global_provider_set() -> bool:
+    """True when the application (or ``opentelemetry-instrument``) set a tracer provider."""
+    return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+
+
 def resolve_mode(mode: str, otlp_endpoint: str | None) -> str:
-    """The concrete mode for ``auto``: OTLP when an endpoint is configured, else the
-    application's own provider when it set one, else none."""
+    """The mode :func:`setup_tracing` actually uses for the ``mode`` setting.
+
+    The rule (a library's etiquette): a tracer provider the application or
+    ``opentelemetry-instrument`` already set is used, whatever ``mode`` and the ``OTEL_*``
+    variables say, so there is one provider, one exporter and the application's resource;
+    ``memory`` (tests) and ``none`` are the exceptions. Otherwise ``auto`` means ``otlp`` when
+    an endpoint is configured, else ``none``. The one way to use another provider is to hand
+    it over: ``configure(tracer_provider=...)`` or ``instrument(tracer_provider=...)``.
+    """
+    if mode in ("none", "memory"):
+        return mode
+    if mode == "global" or global_provider_set():
+        return "global"
     if mode != "auto":
         return mode
     if (
@@ -69,8 +107,6 @@ def resolve_mode(mode: str, otlp_endpoint: str | None) -> str:
         or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
     ):
         return "otlp"
-    if not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
-        return "global"
     return "none"
 
 
@@ -81,13 +117,23 @@ def setup_tracing(
     otlp_endpoint: str | None = None,
     on_export_error: Callable[[BaseException | None], None] | None = None,
     version: str = "",
+    tracer_provider: Any = None,
 ) -> TracingSetup:
-    """Build the tracer for ``mode`` (see the module docstring); raises ImportError when the
-    SDK is needed and not installed."""
-    mode = resolve_mode(mode, otlp_endpoint)
+    """Build the tracer for ``mode`` (see :func:`resolve_mode`), or take it from
+    ``tracer_provider`` when one is given; raises ImportError when the SDK is needed and not
+    installed."""
+    if tracer_provider is not None:
+        return TracingSetup("provided", tracer_provider.get_tracer(INSTRUMENTATION_NAME, version))
+    requested, mode = mode, resolve_mode(mode, otlp_endpoint)
     if mode == "none":
         return TracingSetup(mode, None)
     if mode == "global":
+        if requested not in ("auto", "global"):
+            logger.info(
+                "qobserve: the application's tracer provider is used; tracing=%r is ignored "
+                "(pass tracer_provider= to configure() to use another one)",
+                requested,
+            )
         return TracingSetup(mode, trace.get_tracer(INSTRUMENTATION_NAME, version))
 
     from opentelemetry.sdk.resources import SERVICE_NAME, Resource

@@ -20,3 +20,17 @@ def test_every_command_is_documented() -> None:
     text = (ROOT / "docs" / "cli.md").read_text()
     missing = [c for c in COMMANDS if f"qobserve {c}" not in text]
     assert not missing
+
+
+def test_every_otel_metric_name_is_documented() -> None:
+    from qobserve.contract import INSTRUMENTATION_METRICS
+
+    rows = (ROOT / "docs" / "opentelemetry.md").read_text()
+    kinds = {"counter": "Counter", "gauge": "UpDownCounter", "histogram": "Histogram"}
+    missing = [
+        spec.name
+        for spec in INSTRUMENTATION_METRICS
+        if f"| `{spec.otel[0]}` | `{spec.otel[1]}` | {kinds[spec.type]} | `{spec.name}` |"
+        not in rows
+    ]
+    assert not missing

@@ -23,7 +23,7 @@ from qobserve import contract
 from qobserve.events import JobEvent
 from qobserve.instrument.observation import JobObservation
 from qobserve.telemetry import Telemetry
-from qobserve.tracing import mark_span_failed
+from qobserve.tracing import mark_span_failed, trace_ids
 
 CLIENT = trace.SpanKind.CLIENT
 
@@ -201,17 +201,6 @@ def end_submit(span: Any, job_id: str) -> None:
     ``@experiment`` does."""
     span.set_attribute("quantum.job.id", job_id)
     span.end()
-
-
-def trace_ids(span: Any) -> tuple[str, dict[str, str] | None]:
-    """(trace id, exemplar) of a sampled span; ("", None) otherwise."""
-    if span is None:
-        return "", None
-    context = span.get_span_context()
-    if not context.trace_flags.sampled:
-        return "", None
-    trace_id = format(context.trace_id, "032x")
-    return trace_id, {"trace_id": trace_id}
 
 
 def _ns(seconds: float) -> int:

@@ -31,7 +31,7 @@ from qobserve.errors import classify
 from qobserve.instrument.backends import UNKNOWN, backend_name
 from qobserve.instrument.inputs import MAX_WALK_OPS
 from qobserve.telemetry import get_telemetry
-from qobserve.tracing import mark_span_failed
+from qobserve.tracing import mark_span_failed, trace_ids
 
 _IN_TRANSPILE: ContextVar[bool] = ContextVar("qobserve_in_transpile", default=False)
 # pass manager -> (optimisation level, backend name), filled by generate_preset_pass_manager
@@ -149,9 +149,7 @@ def _done(
     try:
         exemplar = None
         if span is not None:
-            context = span.get_span_context()
-            if context.trace_flags.sampled:
-                exemplar = {"trace_id": format(context.trace_id, "032x")}
+            exemplar = trace_ids(span)[1]
             if exc is None:
                 _, depth, size = _shape(out)
                 if depth is not None:

@@ -59,6 +59,18 @@ class OTelMetrics:
         self._instruments[spec.name].record(value, attributes, exemplar_context(exemplar))
 
 
+def global_meter_provider() -> Any:
+    """The meter provider the application (or ``opentelemetry-instrument``) set; None while
+    only the API's placeholder is there."""
+    provider = metrics.get_meter_provider()
+    # the API's placeholder has no public name; it forwards to the provider set later
+    if isinstance(provider, metrics.NoOpMeterProvider) or type(provider).__name__.startswith(
+        "_Proxy"
+    ):
+        return None
+    return provider
+
+
 def exemplar_context(exemplar: dict[str, str] | None) -> Context | None:
     """A context whose current span is the exemplar's, so the SDK's trace-based exemplar
     filter attaches its trace id and span id to the data point; None without one."""

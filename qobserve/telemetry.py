@@ -37,6 +37,8 @@ logger = logging.getLogger("qobserve")
 
 _lock = threading.Lock()
 _current: Telemetry | None = None
+#: providers an instrumentor was given before the telemetry existed: (tracer, meter)
+_adopted: tuple[Any, Any] = (None, None)
 
 
 class Telemetry:
@@ -261,8 +263,8 @@ def configure(
         _current = Telemetry(
             config,
             registry=registry,
-            tracer_provider=tracer_provider,
-            meter_provider=meter_provider,
+            tracer_provider=tracer_provider or _adopted[0],
+            meter_provider=meter_provider or _adopted[1],
         )
         atexit.register(_current.shutdown)
         return _current
@@ -284,7 +286,12 @@ def get_telemetry() -> Telemetry:
         logger.warning("qobserve: %s; using defaults on a private registry", redact(str(exc)))
         with _lock:
             if _current is None:
-                fallback = Telemetry(Config(), registry=CollectorRegistry())
+                fallback = Telemetry(
+                    Config(),
+                    registry=CollectorRegistry(),
+                    tracer_provider=_adopted[0],
+                    meter_provider=_adopted[1],
+                )
                 _install(fallback)
                 atexit.register(fallback.shutdown)
         assert _current is not None
@@ -294,6 +301,24 @@ def get_telemetry() -> Telemetry:
 def current_telemetry() -> Telemetry | None:
     """The process's telemetry if it is configured, else None (never configures)."""
     return _current
+
+
+def adopt_providers(tracer_provider: Any = None, meter_provider: Any = None) -> None:
+    """Use these OTel providers (None: keep that part as it is), now when the telemetry
+    exists, else when it is set up, so that an instrumentor called before ``configure()``
+    (``opentelemetry-instrument`` does) does not fix the settings early.
+
+    Example::
+
+        adopt_providers(meter_provider=metrics.get_meter_provider())
+    """
+    global _adopted
+    with _lock:
+        current = _current
+        if current is None:
+            _adopted = (tracer_provider or _adopted[0], meter_provider or _adopted[1])
+            return
+    current.use_providers(tracer_provider, meter_provider)
 
 
 def _install(telemetry: Telemetry | None) -> Telemetry | None:

@@ -16,7 +16,7 @@ from collections.abc import Collection
 from typing import Any
 
 from qobserve.exceptions import InputError
-from qobserve.instrument.base import BaseInstrumentor
+from qobserve.instrument.base import BaseInstrumentor, use_providers
 from qobserve.instrument.idempotency import AUTO_SCOPES
 from qobserve.instrument.patching import Patcher, WrapperFactory
 from qobserve.instrument.primitives import BACKEND_BASE, PRIMITIVE_TARGETS, REFERENCE_TARGETS
@@ -52,7 +52,11 @@ class QiskitInstrumentor(BaseInstrumentor):
       ``"global"`` or ``"off"`` (see :mod:`qobserve.instrument.idempotency`);
     - ``propagate_context`` (True): carry the experiment run, idempotency key block and
       OpenTelemetry context into executor submissions and threads started inside a run (see
-      :mod:`qobserve.instrument.propagation`).
+      :mod:`qobserve.instrument.propagation`);
+    - ``tracer_provider``, ``meter_provider``: OTel providers for qobserve's spans and (the OTel
+      metrics path) metrics; without them, the global ones the application or
+      ``opentelemetry-instrument`` set (see ``docs/opentelemetry.md``);
+    - ``skip_dep_check`` (False): do not check :meth:`instrumentation_dependencies`.
 
     What this SDK version lacks is skipped; :attr:`patched` lists what was wrapped.
     """
@@ -60,7 +64,8 @@ class QiskitInstrumentor(BaseInstrumentor):
     _patcher: Patcher
 
     def instrumentation_dependencies(self) -> Collection[str]:
-        return ("qiskit >= 1.3", "qiskit-ibm-runtime >= 0.34", "qiskit-aer >= 0.15")
+        # runtime and Aer are optional: what is not installed is not wrapped
+        return ("qiskit >= 1.3",)
 
     @property
     def patched(self) -> tuple[str, ...]:
@@ -88,6 +93,8 @@ class QiskitInstrumentor(BaseInstrumentor):
         transpiler: bool = True,
         auto_idempotency: str = "run",
         propagate_context: bool = True,
+        tracer_provider: Any = None,
+        meter_provider: Any = None,
         **unknown: Any,
     ) -> None:
         if unknown:
@@ -97,6 +104,9 @@ class QiskitInstrumentor(BaseInstrumentor):
                 f"{auto_idempotency!r} is not one of {', '.join(AUTO_SCOPES)}",
                 field="auto_idempotency",
             )
+        # without Qiskit, ModuleNotFoundError: opentelemetry-instrument skips us quietly
+        importlib.import_module("qiskit")
+        use_providers(tracer_provider, meter_provider)
         patcher = self._patcher = Patcher()
         targets = (PRIMITIVE_TARGETS + REFERENCE_TARGETS) if primitives else ()
         for target in targets:

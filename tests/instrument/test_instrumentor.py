@@ -120,6 +120,9 @@ def test_base_instrumentor_contract() -> None:
     calls: list[str] = []
 
     class Probe(BaseInstrumentor):
+        def instrumentation_dependencies(self) -> tuple[str, ...]:
+            return ()
+
         def _instrument(self, **kwargs: Any) -> None:
             calls.append(f"instrument {kwargs}")
 

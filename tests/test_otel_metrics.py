@@ -19,7 +19,6 @@ from prometheus_client.openmetrics.exposition import generate_latest as openmetr
 import qobserve
 from qobserve import contract
 from qobserve.config import Config
-from qobserve.events import JobEvent
 from qobserve.telemetry import Telemetry, _install
 
 #: one value per label of every instrumentation metric
@@ -181,17 +180,16 @@ def test_exemplars_carry_span_and_trace_id_on_both_paths(make: Any) -> None:
 
 
 def test_job_metrics_reach_the_otel_path_with_exemplars(make: Any) -> None:
+    from qobserve.instrument.observation import JobObservation
+    from qobserve.instrument.recorder import Recorder
+
     setup = make("otel")
-    with setup.tracer_provider.get_tracer("t").start_as_current_span("submit") as span:
-        exemplar = {
-            "trace_id": format(span.get_span_context().trace_id, "032x"),
-            "span_id": format(span.get_span_context().span_id, "016x"),
-        }
-    event = JobEvent(job_id="j1", experiment="bell", backend="fake_manila",
-                     backend_type="emulator", outcome="error", error_type="timeout",
-                     duration_seconds=3.0, queue_seconds=1.0, execution_seconds=2.0, shots=1024,
-                     qpu_seconds=2.0, cost_usd=0.5)  # fmt: skip
-    setup.tel.record_job(event, exemplar)
+    span = setup.tracer_provider.get_tracer("t").start_span("submit sampler fake_manila")
+    obs = JobObservation(backend="fake_manila", backend_type="emulator", primitive="sampler",
+                         experiment="bell", outcome="error", error_type="timeout", job_id="j1",
+                         duration_seconds=3.0, queue_seconds=1.0, execution_seconds=2.0,
+                         shots=1024, qpu_seconds=2.0, cost_usd=0.5, submit_span=span)  # fmt: skip
+    Recorder(setup.tel).record(obs)
     points = setup.points()
     (jobs,) = points["quantum.jobs"]
     assert jobs.attributes["outcome"] == "error" and jobs.attributes["error_type"] == "timeout"
@@ -200,7 +198,7 @@ def test_job_metrics_reach_the_otel_path_with_exemplars(make: Any) -> None:
     assert [p.value for p in points["quantum.cost"]] == [0.5]
     (duration,) = points["quantum.job.duration"]
     assert duration.sum == 3.0
-    assert {format(e.span_id, "016x") for e in duration.exemplars} == {exemplar["span_id"]}
+    assert {e.span_id for e in duration.exemplars} == {span.get_span_context().span_id}
 
 
 def test_in_flight_gauge_goes_up_and_down_on_the_otel_path(make: Any) -> None:

@@ -38,7 +38,8 @@ WORKLOAD = """
 import sys, time
 from prometheus_client import start_http_server
 import qobserve
-from qobserve.events import JobEvent
+from qobserve.instrument.observation import JobObservation
+from qobserve.instrument.recorder import Recorder
 
 path, port = sys.argv[1], int(sys.argv[2])
 if path == "otel":
@@ -54,9 +55,9 @@ print("ready", flush=True)
 deadline = time.monotonic() + 120
 while time.monotonic() < deadline:
     for outcome, error_type in [("success", "none")] * 9 + [("error", "timeout")]:
-        tel.record_job(JobEvent(job_id="j", experiment="vqe", backend="fake_manila",
-                                backend_type="emulator", outcome=outcome, error_type=error_type,
-                                duration_seconds=10.0, queue_seconds=5.0))
+        Recorder(tel).metrics(JobObservation(
+            backend="fake_manila", backend_type="emulator", primitive="sampler", experiment="vqe",
+            outcome=outcome, error_type=error_type, duration_seconds=10.0, queue_seconds=5.0))
     time.sleep(0.25)
 """
 PAGE = 'ALERTS{alertstate="firing", severity="page"}'

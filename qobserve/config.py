@@ -19,6 +19,7 @@ Keyword arguments win over environment variables, which win over defaults.
 | ``flush_interval`` | ``QOBSERVE_FLUSH_INTERVAL`` | 1.0 s |
 | ``price_model`` | ``QOBSERVE_PRICE_MODEL`` | none (cost 0) |
 | ``job_metrics`` | ``QOBSERVE_JOB_METRICS`` | true (one ``job.metrics()`` call per job) |
+| ``event_logs`` | ``QOBSERVE_EVENT_LOGS`` | false (job events as OTel log records too) |
 | ``divergence_threshold`` | ``QOBSERVE_DIVERGENCE_THRESHOLD`` | 0.9 |
 """
 
@@ -63,6 +64,7 @@ class Settings(TypedDict, total=False):
     flush_interval: float
     price_model: str | os.PathLike[str] | None
     job_metrics: bool
+    event_logs: bool
     divergence_threshold: float
 
 
@@ -87,6 +89,7 @@ class Config:
     flush_interval: float = 1.0
     price_model: str | None = None
     job_metrics: bool = True
+    event_logs: bool = False
     divergence_threshold: float = 0.9
 
     @classmethod
@@ -140,7 +143,7 @@ def _convert(name: str, raw: Any, source: str) -> Any:
         if mode not in choices:
             raise InputError(f"{raw!r} is not one of {', '.join(choices)}", field=source)
         return mode
-    if name == "job_metrics":
+    if name in ("job_metrics", "event_logs"):
         if isinstance(raw, bool):
             return raw
         text = str(raw).strip().lower()

@@ -23,6 +23,8 @@ from prometheus_client import REGISTRY, CollectorRegistry
 
 from qobserve import contract
 from qobserve.config import Config, Settings
+from qobserve.event_logs import EventLogs
+from qobserve.events import JobEvent
 from qobserve.metrics import Metrics
 from qobserve.otel_metrics import OTelMetrics
 from qobserve.pushgateway import SeededPush
@@ -51,6 +53,7 @@ class Telemetry:
         registry: CollectorRegistry | None = None,
         tracer_provider: Any = None,
         meter_provider: Any = None,
+        logger_provider: Any = None,
     ) -> None:
         self.config = config
         self._warned: set[str] = set()
@@ -68,6 +71,9 @@ class Telemetry:
         self.tracing = self._setup_tracing(tracer_provider)
         self.tracer: trace.Tracer | None = self.tracing.tracer
         self.store = self._open_store()
+        self.event_logs: EventLogs | None = None
+        if config.event_logs or logger_provider is not None:
+            self.event_logs = EventLogs(logger_provider, _version())
         self._instrumentation: InstrumentationState | None = None
         self._state_lock = threading.Lock()
         self._http_server: Any = None
@@ -77,15 +83,13 @@ class Telemetry:
 
     # -- construction, each part failing alone ---------------------------------------------------
     def _setup_tracing(self, tracer_provider: Any) -> TracingSetup:
-        from qobserve import __version__
-
         try:
             return setup_tracing(
                 self.config.tracing,
                 service_name=self.config.service_name,
                 otlp_endpoint=self.config.otlp_endpoint,
                 on_export_error=lambda e: self.internal_error("otlp", e),
-                version=__version__,
+                version=_version(),
                 tracer_provider=tracer_provider,
             )
         except Exception as exc:  # e.g. the SDK is not installed
@@ -93,10 +97,8 @@ class Telemetry:
             return TracingSetup("none", None)
 
     def _use_meter_provider(self, meter_provider: Any) -> None:
-        from qobserve import __version__
-
         try:
-            self.metrics.otel = OTelMetrics(meter_provider, __version__)
+            self.metrics.otel = OTelMetrics(meter_provider, _version())
         except Exception as exc:
             self.internal_error("otel_metrics", exc)
 
@@ -178,6 +180,17 @@ class Telemetry:
         except Exception:  # the last line of defence: swallowing is the contract here
             pass
 
+    def add_job(self, event: JobEvent, exemplar: dict[str, str] | None = None) -> None:
+        """Keep a finished job's event: in the store, and as an OTel log record (linked to the
+        span of ``exemplar``) when ``event_logs`` is on."""
+        if self.store is not None:
+            self.store.add_job(event)
+        if self.event_logs is not None:
+            try:
+                self.event_logs.job(event, exemplar)
+            except Exception as exc:
+                self.internal_error("event_logs", exc)
+
     def flush(self, timeout: float = 30.0) -> bool:
         """Commit queued events and export finished spans; True when all made it in time."""
         ok = True
@@ -229,11 +242,18 @@ class Telemetry:
             self._http_server = None
 
 
+def _version() -> str:
+    from qobserve import __version__  # here: qobserve/__init__ imports this module
+
+    return __version__
+
+
 def configure(
     *,
     registry: CollectorRegistry | None = None,
     tracer_provider: Any = None,
     meter_provider: Any = None,
+    logger_provider: Any = None,
     **settings: Unpack[Settings],
 ) -> Telemetry:
     """Set up qobserve for this process, once; later calls return the same instance.
@@ -241,8 +261,9 @@ def configure(
     Keyword arguments are the settings of :class:`qobserve.config.Config` (``service_name``,
     ``tracing``, ``metrics``, ``otlp_endpoint``, ``store_path``, ``metrics_port``,
     ``push_gateway``, ...); ``registry`` replaces the default prometheus_client registry;
-    ``tracer_provider`` and ``meter_provider`` are OpenTelemetry providers to use instead of
-    the global ones (a ``meter_provider`` switches the OTel metrics path on). Raises
+    ``tracer_provider``, ``meter_provider`` and ``logger_provider`` are OpenTelemetry providers
+    to use instead of the global ones (a ``meter_provider`` switches the OTel metrics path on,
+    a ``logger_provider`` the job events as log records). Raises
     :class:`qobserve.exceptions.InputError` on a bad setting.
 
     Example::
@@ -265,6 +286,7 @@ def configure(
             registry=registry,
             tracer_provider=tracer_provider or _adopted[0],
             meter_provider=meter_provider or _adopted[1],
+            logger_provider=logger_provider,
         )
         atexit.register(_current.shutdown)
         return _current

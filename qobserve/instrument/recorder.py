@@ -43,9 +43,9 @@ class Recorder:
         trace_id, exemplar = trace_ids(obs.submit_span)
         self.span(obs)
         event = self.event(obs, trace_id)
-        store = self.tel.store
-        if store is not None and (obs.job_id or not obs.incomplete):
-            store.add_job(event)  # first: a job counted in the metrics is in the store
+        # queued first: a job counted in the metrics is in the store
+        if obs.job_id or not obs.incomplete:
+            self.tel.add_job(event, exemplar)
         if not obs.incomplete:
             self.metrics(obs, exemplar)
         return event

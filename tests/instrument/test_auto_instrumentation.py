@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.otlp import OTLPReceiver
+from tests.otlp import OTLPReceiver, attributes
 
 SCRIPT = Path(__file__).resolve().parents[1] / "data" / "otel" / "bell.py"
 INSTRUMENT = Path(sys.executable).parent / "opentelemetry-instrument"
@@ -75,19 +75,27 @@ def test_console_exporters_print_the_job_spans_and_metrics(tmp_path: Path) -> No
     assert (tmp_path / ".qobserve" / "events.db").exists()  # the store stays on beside
 
 
-def test_otlp_exporters_send_everything_to_one_collector(tmp_path: Path) -> None:
+def test_otlp_exporters_send_spans_metrics_and_job_events_to_one_collector(tmp_path: Path) -> None:
     with OTLPReceiver() as otlp:
         result = _run(
             tmp_path,
             "--traces_exporter", "otlp_proto_http", "--metrics_exporter", "otlp_proto_http",
-            "--logs_exporter", "none",
-            env={"OTEL_EXPORTER_OTLP_ENDPOINT": otlp.url},
+            "--logs_exporter", "otlp_proto_http",
+            env={"OTEL_EXPORTER_OTLP_ENDPOINT": otlp.url, "QOBSERVE_EVENT_LOGS": "true"},
         )  # fmt: skip
         assert result.returncode == 0, result.stderr[-3000:]
         spans = otlp.spans()
         metrics = otlp.metric_names()
+        logs = [record for scope, record in otlp.log_records() if scope == "qobserve"]
     names = [span.name for _, span in spans]
     assert {"transpile fake_manila", "submit sampler fake_manila", "job fake_manila"} <= set(names)
     assert {resource["service.name"] for resource, _ in spans} == {"bell-script"}
     assert len(names) == len({(s.trace_id, s.span_id) for _, s in spans})  # one exporter
     assert {"quantum.jobs", "quantum.job.duration", "quantum.shots"} <= metrics
+    (job,) = logs  # the job event, beside the store
+    assert job.event_name == "quantum.job"
+    body = attributes(job.body.kvlist_value.values)
+    assert body["backend"] == "fake_manila" and body["outcome"] == "success"
+    assert body["shots"] == 256
+    job_span = next(span for _, span in spans if span.name == "job fake_manila")
+    assert job.trace_id == job_span.trace_id

@@ -37,6 +37,8 @@ class OTelMetrics:
         self._instruments = {
             spec.name: _create(meter, spec) for spec in contract.INSTRUMENTATION_METRICS
         }
+        # a job records several samples with one exemplar: its context is built once
+        self._last: tuple[dict[str, str] | None, Context | None] = (None, None)
 
     def add(
         self,
@@ -46,7 +48,7 @@ class OTelMetrics:
         exemplar: dict[str, str] | None = None,
     ) -> None:
         """Add ``amount`` to a counter (or up-down counter)."""
-        self._instruments[spec.name].add(amount, attributes, exemplar_context(exemplar))
+        self._instruments[spec.name].add(amount, attributes, self._context(exemplar))
 
     def record(
         self,
@@ -56,7 +58,17 @@ class OTelMetrics:
         exemplar: dict[str, str] | None = None,
     ) -> None:
         """Record a histogram value."""
-        self._instruments[spec.name].record(value, attributes, exemplar_context(exemplar))
+        self._instruments[spec.name].record(value, attributes, self._context(exemplar))
+
+    def _context(self, exemplar: dict[str, str] | None) -> Context | None:
+        if exemplar is None:
+            return None
+        last = self._last  # one tuple: read and replaced whole, safe across threads
+        if last[0] is exemplar:
+            return last[1]
+        context = exemplar_context(exemplar)
+        self._last = (exemplar, context)
+        return context
 
 
 def global_meter_provider() -> Any:

@@ -56,6 +56,45 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     ),
     Attribute("quantum.circuit.num_qubits", "int", "Qubits the widest circuit acts on.", _JOB),
     Attribute("quantum.circuit.depth", "int", "Depth of the deepest circuit as submitted.", _JOB),
+    Attribute(
+        "quantum.circuit.width",
+        "int",
+        "Width of the circuits as submitted (an ISA circuit's is its device's).",
+        _JOB,
+    ),
+    Attribute("quantum.circuit.two_qubit_gates", "int", "Two-qubit gates over all circuits.", _JOB),
+    Attribute(
+        "quantum.backend.calibration_at",
+        "double",
+        "Unix time of the backend's last calibration at submission.",
+        _JOB,
+    ),
+    Attribute(
+        "quantum.execution.mode", "string", "IBM execution mode: `job`, `session` or `batch`.", _JOB
+    ),
+    Attribute("quantum.execution.session_id", "string", "The session or batch id.", _JOB),
+    Attribute(
+        "quantum.options.resilience_level",
+        "int",
+        "The primitive's resilience level, when set.",
+        _JOB,
+    ),
+    Attribute("quantum.options.twirling.gates", "boolean", "Gate twirling on, when set.", _JOB),
+    Attribute(
+        "quantum.options.twirling.measure", "boolean", "Measurement twirling on, when set.", _JOB
+    ),
+    Attribute(
+        "quantum.options.dynamical_decoupling",
+        "boolean",
+        "Dynamical decoupling on, when set.",
+        _JOB,
+    ),
+    Attribute(
+        "qobserve.retry",
+        "boolean",
+        "The key matched a job that failed or was cancelled: a resubmission.",
+        _JOB,
+    ),
     Attribute("quantum.shots", "int", "Shots executed.", _JOB),
     Attribute("quantum.job.qpu_seconds", "double", "Billed QPU time.", _JOB),
     Attribute("quantum.job.cost_usd", "double", "Cost from the price model.", _JOB),

@@ -164,13 +164,13 @@ def job_attributes(obs: JobObservation) -> dict[str, Any]:
         "quantum.primitive": obs.primitive,
         "quantum.experiment.name": obs.experiment,
         "quantum.job.id": obs.job_id,
-        "quantum.job.num_circuits": obs.num_circuits,
         "qobserve.timing.source": obs.timing_source,
         **obs.attributes,
     }
     if obs.run_id:
         attrs["qobserve.run_id"] = obs.run_id
     for attr, value in (
+        ("quantum.circuit.count", obs.num_circuits),
         ("quantum.shots", obs.shots),
         ("quantum.circuit.num_qubits", obs.num_qubits),
         ("quantum.circuit.depth", obs.depth),

@@ -7,8 +7,8 @@ too, only to remember each pass manager's optimisation level and backend (in a w
 dictionary: the pass manager is not modified) for the spans of its later ``run`` calls.
 
 Span attributes: ``quantum.transpile.optimization_level``, ``quantum.circuit.count``,
-``quantum.circuit.depth.before`` / ``.after`` (deepest circuit), ``quantum.circuit.size.before``
-/ ``.after`` (all circuits), ``quantum.backend.name``.
+``quantum.transpile.input.depth`` / ``output.depth`` (deepest circuit),
+``quantum.transpile.input.size`` / ``output.size`` (all circuits), ``quantum.backend.name``.
 
 Example::
 
@@ -125,8 +125,8 @@ def _observed(run: Callable[[], Any], circuits: Any, level: int | None, backend:
             if level is not None:
                 attrs["quantum.transpile.optimization_level"] = level
             if depth is not None:
-                attrs["quantum.circuit.depth.before"] = depth
-                attrs["quantum.circuit.size.before"] = size
+                attrs["quantum.transpile.input.depth"] = depth
+                attrs["quantum.transpile.input.size"] = size
             span.set_attributes(attrs)
     except Exception as exc:
         tel.internal_error("instrument", exc)
@@ -154,7 +154,10 @@ def _done(
                 _, depth, size = _shape(out)
                 if depth is not None:
                     span.set_attributes(
-                        {"quantum.circuit.depth.after": depth, "quantum.circuit.size.after": size}
+                        {
+                            "quantum.transpile.output.depth": depth,
+                            "quantum.transpile.output.size": size,
+                        }
                     )
             else:
                 mark_span_failed(span, exc, classify(exc))

@@ -31,10 +31,10 @@ def test_pass_manager_run(cap: Capture, fake_manila: Any, bell: Any) -> None:
         "quantum.backend.name": "fake_manila",
         "quantum.circuit.count": 1,
         "quantum.transpile.optimization_level": 1,
-        "quantum.circuit.depth.before": bell.depth(),
-        "quantum.circuit.size.before": bell.size(),
-        "quantum.circuit.depth.after": isa.depth(),
-        "quantum.circuit.size.after": isa.size(),
+        "quantum.transpile.input.depth": bell.depth(),
+        "quantum.transpile.input.size": bell.size(),
+        "quantum.transpile.output.depth": isa.depth(),
+        "quantum.transpile.output.size": isa.size(),
     }
     parent = next(s for s in cap.spans() if s.name == "experiment prep")
     assert span.parent.span_id == parent.context.span_id
@@ -51,8 +51,8 @@ def test_transpile_is_one_span(cap: Capture, fake_manila: Any, bell: Any) -> Non
     [span] = transpile_spans(cap)
     assert span.attributes["quantum.transpile.optimization_level"] == 0
     assert span.attributes["quantum.circuit.count"] == 2
-    assert span.attributes["quantum.circuit.depth.after"] == max(c.depth() for c in isa)
-    assert span.attributes["quantum.circuit.size.after"] == sum(c.size() for c in isa)
+    assert span.attributes["quantum.transpile.output.depth"] == max(c.depth() for c in isa)
+    assert span.attributes["quantum.transpile.output.size"] == sum(c.size() for c in isa)
     assert cap.sample("quantum_transpile_duration_seconds_count", backend="fake_manila") == 1
 
 

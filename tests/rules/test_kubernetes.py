@@ -16,12 +16,12 @@ from qobserve.rules import KUBERNETES_RULES, groups, rule_files
 from qobserve.rules.kubernetes import object_name, prometheus_rule_objects
 from qobserve.slo import load
 from qobserve.slo.model import SLO
-from tests.conftest import ROOT
+from tests.conftest import SHARED
 from tests.rules.conftest import SLOTH
 
 pytestmark = pytest.mark.shared  # prometheus-operator's CRD schema
 
-CRD = ROOT.parent / "shared" / "schemas" / "prometheus-operator" / "prometheusrules.yaml"
+CRD = SHARED / "schemas" / "prometheus-operator" / "prometheusrules.yaml"
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 

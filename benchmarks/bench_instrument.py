@@ -57,7 +57,7 @@ class _StubSampler:
         self._backend = backend
         self._result = result
 
-    def run(self, pubs: Any, *, shots: int | None = None) -> _StubJob:
+    def run(self, pubs: Any, *, shots: int | None = None) -> _StubJob:  # noqa: ARG002 - BackendV2.run's signature
         return _StubJob(self._result)
 
 

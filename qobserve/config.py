@@ -118,7 +118,7 @@ class Config:
         return self.store_url or self.store_path
 
 
-def _convert(name: str, raw: Any, source: str) -> Any:
+def _convert(name: str, raw: Any, source: str) -> Any:  # noqa: C901 - one branch per kind of setting, read top to bottom
     if name == "store_url" and raw is not None and str(raw).strip().lower() not in _OFF:
         from qobserve.store.backends import is_url
 

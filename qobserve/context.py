@@ -49,7 +49,7 @@ def current_experiment() -> str:
 
 
 def _reseed_after_fork() -> None:
-    global _PREFIX
+    global _PREFIX  # noqa: PLW0603 - a forked child must not reuse its parent's run ids
     _PREFIX = os.urandom(6).hex()
 
 

@@ -199,7 +199,7 @@ def configure(
 
         qobserve.configure(tracing="console", store_path="runs/events.db")
     """
-    global _current
+    global _current  # noqa: PLW0603 - the process's one Telemetry (as OTel's global provider), under _lock
     config = Config.resolve(settings)
     with _lock:
         if _current is not None:

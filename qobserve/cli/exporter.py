@@ -177,7 +177,7 @@ def _serve(args: argparse.Namespace) -> int:
     )
     stop = threading.Event()
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
         logging.getLogger("qobserve.exporter").info(
             "%s received, stopping", signal.Signals(signum).name
         )

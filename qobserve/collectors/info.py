@@ -24,7 +24,10 @@ class InfoCollector:
     scope: Scope = "backend"
 
     def collect(
-        self, provider: Provider, backend: BackendRef | None, options: CollectOptions
+        self,
+        provider: Provider,
+        backend: BackendRef | None,
+        options: CollectOptions,  # noqa: ARG002 - every collector's collect() signature
     ) -> list[Sample]:
         """Info samples of ``backend``."""
         assert backend is not None

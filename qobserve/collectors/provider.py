@@ -222,7 +222,7 @@ def _import(path: str) -> ProviderFactory:
 
 
 def _load_entry_points() -> None:
-    global _entry_points_loaded
+    global _entry_points_loaded  # noqa: PLW0603 - once per process, under the registry's lock
     if _entry_points_loaded:
         return
     found = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}

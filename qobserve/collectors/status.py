@@ -20,7 +20,10 @@ class StatusCollector:
     scope: Scope = "backend"
 
     def collect(
-        self, provider: Provider, backend: BackendRef | None, options: CollectOptions
+        self,
+        provider: Provider,
+        backend: BackendRef | None,
+        options: CollectOptions,  # noqa: ARG002 - every collector's collect() signature
     ) -> list[Sample]:
         """Status samples of ``backend``; the queue is left out when the provider has none."""
         assert backend is not None

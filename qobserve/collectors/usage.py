@@ -22,7 +22,10 @@ class UsageCollector:
     scope: Scope = "provider"
 
     def collect(
-        self, provider: Provider, backend: BackendRef | None, options: CollectOptions
+        self,
+        provider: Provider,
+        backend: BackendRef | None,  # noqa: ARG002 - every collector's collect() signature
+        options: CollectOptions,  # noqa: ARG002 - every collector's collect() signature
     ) -> list[Sample]:
         """Usage samples of every instance the provider reports."""
         out: list[Sample] = []

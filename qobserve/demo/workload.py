@@ -66,23 +66,23 @@ def _fault_factories() -> dict[str, Callable[[str], BaseException]]:
                 return failure
 
     return {
-        "auth": lambda b: IBMNotAuthorizedError(
+        "auth": lambda _: IBMNotAuthorizedError(
             "401 Client Error: Unauthorized for url: https://quantum.cloud.ibm.com/api/v1/jobs"
         ),
-        "rate_limited": lambda b: RequestsApiError("429 Client Error: Too Many Requests", 429),
-        "quota_exceeded": lambda b: RequestsApiError(
+        "rate_limited": lambda _: RequestsApiError("429 Client Error: Too Many Requests", 429),
+        "quota_exceeded": lambda _: RequestsApiError(
             "403 Client Error: Forbidden. You have exceeded the usage limit of your instance", 403
         ),
         "backend_unavailable": lambda b: IBMBackendApiError(f"Backend {b} is not operational"),
-        "timeout": lambda b: RuntimeJobTimeoutError("Timed out waiting for job to complete"),
-        "job_failed": lambda b: RuntimeJobFailureError(
+        "timeout": lambda _: RuntimeJobTimeoutError("Timed out waiting for job to complete"),
+        "job_failed": lambda _: RuntimeJobFailureError(
             "Unable to retrieve job result. Error code 1517; Internal error in the QPU"
         ),
-        "cancelled": lambda b: RuntimeInvalidStateError(
+        "cancelled": lambda _: RuntimeInvalidStateError(
             "Unable to retrieve result for job. Job was cancelled."
         ),
         "network": network,
-        "internal": lambda b: RuntimeError("unexpected state in the job manager"),
+        "internal": lambda _: RuntimeError("unexpected state in the job manager"),
     }
 
 
@@ -101,7 +101,7 @@ def _chaotic(backend_cls: type) -> Any:
     return Chaotic()
 
 
-def build_workload(*, outage_jobs: int = 0, outage_pause: float = 0.0) -> list[Step]:
+def build_workload(*, outage_jobs: int = 0, outage_pause: float = 0.0) -> list[Step]:  # noqa: C901 - the demo's steps in the order they run
     """The demo's steps: benchmarks, a VQE loop, a sweep, faults, duplicates, divergence, and
     a three-job outage of fake_lima; ``outage_jobs`` more submissions to a fake_manila that is
     down follow, ``outage_pause`` seconds apart (``--live`` spreads them over scrapes)."""

@@ -203,7 +203,7 @@ def _no_unknown(data: Mapping[str, Any], known: set[str], path: Path, prefix: st
             )
 
 
-def _ssl_context(tls: Mapping[str, Any], base: Path, path: Path) -> ssl.SSLContext:
+def _ssl_context(tls: Mapping[str, Any], base: Path, path: Path) -> ssl.SSLContext:  # noqa: C901 - one branch per TLS option of the web config format
     def field_path(name: str) -> str:
         value = tls.get(name)
         if not isinstance(value, str) or not value:

@@ -130,11 +130,11 @@ class Adapter:
         """The provider's id of the job (empty when it has none)."""
         return str(getattr(handle, "id", "") or "")
 
-    def future(self, handle: Any) -> concurrent.futures.Future[Any] | None:
+    def future(self, handle: Any) -> concurrent.futures.Future[Any] | None:  # noqa: ARG002 - the default for SDKs without it; adapters override
         """The local future the job runs on, whose completion the core observes directly."""
         return None
 
-    def is_remote(self, handle: Any) -> bool:
+    def is_remote(self, handle: Any) -> bool:  # noqa: ARG002 - the default for SDKs without it; adapters override
         """True when :meth:`server_timing` has something to fetch after completion."""
         return False
 
@@ -144,11 +144,11 @@ class Adapter:
         name = name if isinstance(name, str) else str(value).upper()
         return name if name in (DONE, ERROR, CANCELLED) else None
 
-    def status_failure(self, handle: Any) -> BaseException:
+    def status_failure(self, handle: Any) -> BaseException:  # noqa: ARG002 - the default for SDKs without it; adapters override
         """The failure of a job whose status is ``ERROR`` (for its error type)."""
         return RuntimeError("job failed")
 
-    def ends_job(self, exc: BaseException) -> bool:
+    def ends_job(self, exc: BaseException) -> bool:  # noqa: ARG002 - the default for SDKs without it; adapters override
         """True when ``result()`` raising ``exc`` means the job itself ended (failed,
         cancelled, timed out on the server), False for the client's own trouble (a wait that
         expired, a failed poll): the job goes on."""
@@ -158,16 +158,16 @@ class Adapter:
         """True when ``cancel()`` returning ``value`` means something was cancelled."""
         return value is not False
 
-    def result_failure(self, handle: Any, result: Any) -> BaseException | None:
+    def result_failure(self, handle: Any, result: Any) -> BaseException | None:  # noqa: ARG002 - the default for SDKs without it; adapters override
         """The failure a returned result reports (a result object with ``success`` false,
         ``None`` for a failed Braket task), None for a successful one."""
         return None
 
-    def executed_shots(self, result: Any, work: Work) -> int | None:
+    def executed_shots(self, result: Any, work: Work) -> int | None:  # noqa: ARG002 - the default for SDKs without it; adapters override
         """Shots the result says were executed (None: take ``work.requested_shots()``)."""
         return None
 
-    def server_timing(self, handle: Any) -> Timing:
+    def server_timing(self, handle: Any) -> Timing:  # noqa: ARG002 - the default for SDKs without it; adapters override
         """Server timestamps and billed usage, fetched once after completion (a request: the
         core calls it on its finisher thread, never on the caller's)."""
         return NO_TIMING

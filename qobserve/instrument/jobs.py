@@ -199,7 +199,7 @@ class TrackedJob:
             self.started_at = time.time()
 
     # -- observations from the hooks and the future ---------------------------------------------
-    def _future_done(self, future: concurrent.futures.Future[Any]) -> None:
+    def _future_done(self, _future: concurrent.futures.Future[Any]) -> None:
         try:
             self._finish_from_future()
         except Exception as exc:

@@ -49,7 +49,7 @@ class QiskitAdapter(Adapter):
     def ends_job(self, exc: BaseException) -> bool:
         return any(cls.__name__ in _FINAL_ERRORS for cls in type(exc).__mro__)
 
-    def result_failure(self, handle: Any, result: Any) -> BaseException | None:
+    def result_failure(self, handle: Any, result: Any) -> BaseException | None:  # noqa: ARG002 - Adapter's signature
         return failure_of(result)
 
     def executed_shots(self, result: Any, work: Work) -> int | None:

@@ -132,7 +132,7 @@ def _burn_down(r: SLOResult, report: Report) -> str:
     )
 
 
-def _daily_sli(r: SLOResult, report: Report) -> str:
+def _daily_sli(r: SLOResult) -> str:
     if not r.daily:
         return ""
     labels = [d.date.strftime("%a %d") for d in r.daily]
@@ -170,7 +170,7 @@ def _slo_section(r: SLOResult, report: Report) -> str:
         )
         + "</div>"
     )
-    parts.append('<div class="charts">' + _burn_down(r, report) + _daily_sli(r, report) + "</div>")
+    parts.append('<div class="charts">' + _burn_down(r, report) + _daily_sli(r) + "</div>")
     for t in slo_tables(r, report):
         parts.append(f"<h3>{escape(t.title)}</h3>{table_html(t)}")
     parts.append("</section>")

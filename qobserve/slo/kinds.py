@@ -223,13 +223,19 @@ def _histogram(kind: SLIKind, metric: MetricSpec):  # type: ignore[no-untyped-de
 
 
 def _job_success(
-    spec: Mapping[str, Any], params: dict[str, Any], group_by: tuple[str, ...], where: Where
+    spec: Mapping[str, Any],  # noqa: ARG001 - the builders' shared signature
+    params: dict[str, Any],
+    group_by: tuple[str, ...],
+    where: Where,  # noqa: ARG001 - every SLI kind builder takes the same arguments
 ) -> SLI:
     return _split("job_success", contract.JOBS_TOTAL, 'outcome!="success"', params, group_by)
 
 
 def _duplicates(
-    spec: Mapping[str, Any], params: dict[str, Any], group_by: tuple[str, ...], where: Where
+    spec: Mapping[str, Any],  # noqa: ARG001 - the builders' shared signature
+    params: dict[str, Any],
+    group_by: tuple[str, ...],
+    where: Where,  # noqa: ARG001 - every SLI kind builder takes the same arguments
 ) -> SLI:
     m = _matchers(params)
     return EventSLI(
@@ -265,7 +271,10 @@ def _split(
 
 
 def _coverage(
-    spec: Mapping[str, Any], params: dict[str, Any], group_by: tuple[str, ...], where: Where
+    spec: Mapping[str, Any],  # noqa: ARG001 - the builders' shared signature
+    params: dict[str, Any],
+    group_by: tuple[str, ...],  # noqa: ARG001 - the builders' shared signature
+    where: Where,  # noqa: ARG001 - every SLI kind builder takes the same arguments
 ) -> SLI:
     bad = _rate(contract.TELEMETRY_INCOMPLETE_TOTAL.name, "", group_by)
     jobs = _rate(contract.JOBS_TOTAL.name, "", group_by)
@@ -299,7 +308,10 @@ def _counter_ratio(
 
 
 def _raw(
-    spec: Mapping[str, Any], params: dict[str, Any], group_by: tuple[str, ...], where: Where
+    spec: Mapping[str, Any],
+    params: dict[str, Any],  # noqa: ARG001 - the builders' shared signature
+    group_by: tuple[str, ...],  # noqa: ARG001 - the builders' shared signature
+    where: Where,
 ) -> SLI | None:
     if "error_ratio" in spec:
         if any(k in spec for k in ("bad", "good", "total")):
@@ -318,7 +330,7 @@ def _raw(
 
 def templates_sli(
     kind: SLIKind,
-    where: Where,
+    where: Where,  # noqa: ARG001 - every SLI kind builder takes the same arguments
     *,
     bad: tuple[str, Where] | None = None,
     good: tuple[str, Where] | None = None,

@@ -86,7 +86,7 @@ def _parse(
     return []
 
 
-def _check_all(slos: list[SLO], problems: Problems) -> None:
+def _check_all(slos: list[SLO], problems: Problems) -> None:  # noqa: C901 - one check per rule, all problems reported together
     """Checks that hold whatever the format: names, labels, period, guard."""
     seen: dict[str, SLO] = {}
     for slo in slos:

@@ -132,7 +132,7 @@ def test_backend_without_calibration_yields_nothing() -> None:
     class NoCalibration:
         name = "none"
 
-        def calibration(self, backend: BackendRef) -> None:
+        def calibration(self, backend: BackendRef) -> None:  # noqa: ARG002 - the Provider interface
             return None
 
     provider = cast(Provider, NoCalibration())

@@ -34,10 +34,10 @@ class Vendor:
     def backends(self) -> list[BackendRef]:
         return [BackendRef(f"vendor_{self.region}", provider=self.name, num_qubits=5)]
 
-    def status(self, backend: BackendRef) -> BackendStatus:
+    def status(self, backend: BackendRef) -> BackendStatus:  # noqa: ARG002 - the Provider interface
         return BackendStatus(operational=True, pending_jobs=2)
 
-    def calibration(self, backend: BackendRef) -> None:
+    def calibration(self, backend: BackendRef) -> None:  # noqa: ARG002 - the Provider interface
         return None
 
     def usage(self) -> list[Usage]:

@@ -21,7 +21,7 @@ class Queue:
     def __init__(self, status: BackendStatus) -> None:
         self._status = status
 
-    def status(self, backend: BackendRef) -> BackendStatus:
+    def status(self, backend: BackendRef) -> BackendStatus:  # noqa: ARG002 - the Provider interface
         return self._status
 
 

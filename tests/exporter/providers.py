@@ -30,7 +30,7 @@ class Broken:
         self.calls += 1
         raise RuntimeError(f"status API answered 500 for {backend.name}")
 
-    def calibration(self, backend: BackendRef) -> Calibration:
+    def calibration(self, backend: BackendRef) -> Calibration:  # noqa: ARG002 - the Provider interface
         self.calls += 1
         raise RuntimeError("calibration API answered 500")
 
@@ -66,11 +66,11 @@ class Stuck:
     def backends(self) -> list[BackendRef]:
         return list(self.refs)
 
-    def status(self, backend: BackendRef) -> BackendStatus:
+    def status(self, backend: BackendRef) -> BackendStatus:  # noqa: ARG002 - the Provider interface
         self._hang()
         return BackendStatus(operational=True, pending_jobs=1)
 
-    def calibration(self, backend: BackendRef) -> Calibration:
+    def calibration(self, backend: BackendRef) -> Calibration:  # noqa: ARG002 - the Provider interface
         self._hang()
         return Calibration(t1=[1e-4])
 
@@ -95,7 +95,7 @@ class Changing:
     def status(self, backend: BackendRef) -> BackendStatus:
         return BackendStatus(operational=True, pending_jobs=len(backend.name))
 
-    def calibration(self, backend: BackendRef) -> Calibration:
+    def calibration(self, backend: BackendRef) -> Calibration:  # noqa: ARG002 - the Provider interface
         return Calibration(
             timestamp=1.7e9,
             t1=[1e-4, 2e-4],

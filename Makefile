@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench generate dist clean
+.PHONY: demo test coverage lint bench generate dist clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# the suite under coverage, subprocesses included; per package in the log, with a floor
+coverage: $(STAMP)
+	rm -f .coverage .coverage.*
+	$(VENV)/bin/coverage run -m pytest -q
+	$(VENV)/bin/coverage combine -q
+	$(PY) .ci/coverage_by_package.py
+	$(VENV)/bin/coverage report --format=total
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check qobserve tests benchmarks examples
@@ -39,4 +47,4 @@ dist: $(STAMP)
 	$(VENV)/bin/twine check --strict dist/*
 
 clean:
-	rm -rf $(VENV) .qobserve build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .qobserve build dist *.egg-info .coverage .coverage.* .pytest_cache .mypy_cache .ruff_cache

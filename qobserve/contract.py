@@ -1,8 +1,8 @@
 """The telemetry contract: every metric name, help text, label set and bucket layout.
 
-This module is the single source of the names in ``DESIGN.md``. Instrumentation, the exporter,
-rule and dashboard generators and the report all import names from here, so a rename happens
-in one place.
+This module is the single source of the names of the contract (``docs/architecture.md``).
+Instrumentation, the exporter, rule and dashboard generators and the report all import names
+from here, so a rename happens in one place.
 
 Example::
 
@@ -276,5 +276,5 @@ EXPORTER_METRICS: tuple[MetricSpec, ...] = (
 ALL_METRICS: tuple[MetricSpec, ...] = INSTRUMENTATION_METRICS + EXPORTER_METRICS
 
 #: Columns of a job event, in order: the fields of :class:`qobserve.events.JobEvent`, which
-#: defines them once (see "Job events" in DESIGN.md).
+#: defines them once (see "The contract" in docs/architecture.md).
 JOB_EVENT_COLUMNS: tuple[str, ...] = _events.JOB_EVENT_COLUMNS

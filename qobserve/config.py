@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, TypedDict
 
@@ -85,10 +85,15 @@ class Config:
 
     @classmethod
     def resolve(
-        cls, overrides: Mapping[str, Any], environ: Mapping[str, str] | None = None
+        cls,
+        overrides: Mapping[str, Any],
+        environ: Mapping[str, str] | None = None,
+        *,
+        on_bad_variable: Callable[[InputError], None] | None = None,
     ) -> Config:
         """Settings from ``overrides`` (keyword arguments) over ``environ`` over defaults;
-        raises InputError naming the argument or variable that is wrong."""
+        raises InputError naming the argument or variable that is wrong. With
+        ``on_bad_variable``, a wrong variable is handed to it and ignored instead."""
         env = os.environ if environ is None else environ
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
@@ -105,7 +110,12 @@ class Config:
                 raw, source = env[var], var
             else:
                 continue
-            values[f.name] = _convert(f.name, raw, source)
+            try:
+                values[f.name] = _convert(f.name, raw, source)
+            except InputError as err:
+                if on_bad_variable is None or source != var:
+                    raise
+                on_bad_variable(err)
         if "service_name" not in values and env.get("OTEL_SERVICE_NAME"):
             values["service_name"] = env["OTEL_SERVICE_NAME"]
         if "otlp_endpoint" not in values and env.get("OTEL_EXPORTER_OTLP_ENDPOINT"):

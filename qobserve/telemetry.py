@@ -23,6 +23,7 @@ from prometheus_client import REGISTRY, CollectorRegistry
 
 from qobserve import contract
 from qobserve.config import Config, Settings
+from qobserve.exceptions import InputError
 from qobserve.metrics import Metrics
 from qobserve.pushgateway import SeededPush
 from qobserve.redact import redact
@@ -193,14 +194,17 @@ def configure(
     Keyword arguments are the settings of :class:`qobserve.config.Config` (``service_name``,
     ``tracing``, ``otlp_endpoint``, ``store_path``, ``metrics_port``, ``push_gateway``, ...);
     ``registry`` replaces the default prometheus_client registry. Raises
-    :class:`qobserve.exceptions.InputError` on a bad setting.
+    :class:`qobserve.exceptions.InputError` on a bad argument; a bad ``QOBSERVE_*`` variable
+    is logged as a warning and ignored, the arguments kept.
 
     Example::
 
         qobserve.configure(tracing="console", store_path="runs/events.db")
     """
     global _current  # noqa: PLW0603 - the process's one Telemetry (as OTel's global provider), under _lock
-    config = Config.resolve(settings)
+    # a bad QOBSERVE_* variable is the environment's problem, not the script's: warned about
+    # and ignored, the explicit arguments kept
+    config = Config.resolve(settings, on_bad_variable=_warn_bad_variable)
     with _lock:
         if _current is not None:
             if settings and config != _current.config:
@@ -212,6 +216,10 @@ def configure(
         _current = Telemetry(config, registry=registry)
         atexit.register(_current.shutdown)
         return _current
+
+
+def _warn_bad_variable(err: InputError) -> None:
+    logger.warning("qobserve: %s; ignored", redact(str(err)))
 
 
 def get_telemetry() -> Telemetry:

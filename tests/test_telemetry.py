@@ -202,3 +202,20 @@ def test_tracing_mode_needing_the_sdk_degrades_without_it() -> None:
     """)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["2 None", "1.0"]
+
+
+def test_a_bad_variable_never_makes_configure_raise_nor_drops_its_arguments(
+    tmp_path: Path,
+) -> None:
+    result = run_python(
+        """
+        import qobserve
+        tel = qobserve.configure(service_name="vqe", store_path=None, tracing="none")
+        print(tel.config.service_name, tel.config.queue_size, tel.config.metrics_port)
+    """,
+        env={"QOBSERVE_METRICS_PORT": "http", "QOBSERVE_QUEUE_SIZE": "5"},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["vqe", "5", "None"]  # arguments and good variables kept
+    assert "QOBSERVE_METRICS_PORT: 'http' is not an integer; ignored" in result.stderr

@@ -6,8 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
+from qobserve.cli import main
 from qobserve.generate import generated_files, stale_files, write_files
 from qobserve.slo import load
 from tests.conftest import CATALOG
@@ -65,3 +67,45 @@ def test_cli_check_reports_stale_files_and_bad_specs(tmp_path: Path) -> None:
     result = cli("--slo-dir", str(bad), "--out", str(tmp_path))
     assert result.returncode == 2 and "x.yaml" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_what_generated_files_say_to_edit_is_a_flag_and_check_repeats_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flags = ["--out", str(tmp_path), "--exporter-target", "exporter.internal:9464",
+             "--app-target", "vqe-1:9465", "--app-target", "vqe-2:9465",
+             "--grafana-url", "https://grafana.example", "--runbook-url",
+             "https://wiki.example/runbooks/quantum.md"]  # fmt: skip
+    assert main(["generate", *flags]) == 0
+    prometheus = yaml.safe_load((tmp_path / "exporters" / "prometheus.yml").read_text())
+    targets = [c["static_configs"][0]["targets"] for c in prometheus["scrape_configs"]]
+    assert targets == [["exporter.internal:9464"], ["vqe-1:9465", "vqe-2:9465"]]
+    rules = (tmp_path / "alert_rules" / "slo-job-success-qpu.rules.yml").read_text()
+    assert "runbook_url: https://wiki.example/runbooks/quantum.md#job-success-qpu" in rules
+    assert "https://grafana.example/d/" in rules
+    capsys.readouterr()
+
+    assert main(["generate", "--check", *flags]) == 0
+    assert main(["generate", "--check", "--out", str(tmp_path)]) == 1  # other targets
+    hint = capsys.readouterr().err.splitlines()[-1]
+    assert hint == f"run `qobserve generate --out {tmp_path}` to update"
+    assert main(["generate", "--check", *flags[:4]]) == 1
+    hint = capsys.readouterr().err.splitlines()[-1]
+    assert (
+        hint
+        == f"run `qobserve generate --out {tmp_path} --exporter-target exporter.internal:9464` to update"
+    )  # noqa: E501
+
+
+def test_a_relative_runbook_resolves_against_an_absolute_base() -> None:
+    from dataclasses import replace
+
+    from qobserve.rules.alerts import runbook_url
+    from qobserve.rules.options import RuleOptions
+
+    slo = replace(load([CATALOG])[0], runbook_url="runbooks/qpu.md")
+    base = RuleOptions(runbook_url="https://wiki.example/quantum/index.md")
+    assert runbook_url(slo, base) == "https://wiki.example/quantum/runbooks/qpu.md"
+    assert runbook_url(slo) == "runbooks/qpu.md"  # a relative base keeps it as written
+    absolute = replace(slo, runbook_url="https://other.example/qpu")
+    assert runbook_url(absolute, base) == "https://other.example/qpu"

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import re
+import shlex
 import sys
 
 from qobserve.cli.validate import CATALOG_HELP
+from qobserve.generate import GenerateOptions
 from qobserve.slo import default_catalog
 
 
@@ -33,6 +35,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="write nothing; exit 1 when a file differs from a fresh generation",
     )
+    parser.add_argument(
+        "--exporter-target",
+        metavar="HOST:PORT",
+        help="where Prometheus scrapes the exporter (default: 127.0.0.1:9464)",
+    )
+    parser.add_argument(
+        "--app-target",
+        action="append",
+        dest="app_targets",
+        metavar="HOST:PORT",
+        help="an instrumented process Prometheus scrapes; repeatable (default: 127.0.0.1:9465)",
+    )
+    parser.add_argument(
+        "--grafana-url",
+        metavar="URL",
+        help="Grafana base URL of the alerts' dashboard links (default: http://localhost:3000)",
+    )
+    parser.add_argument("--runbook-url", metavar="URL",
+                        help="runbook base URL: SLOs without runbook_url link to URL#<slo>, "
+                             "relative ones resolve against an absolute URL "
+                             "(default: docs/alerting.md)")  # fmt: skip
     parser.add_argument(
         "--global-aggregation",
         nargs="?",
@@ -54,20 +77,38 @@ def _label(text: str) -> str:
 def run(args: argparse.Namespace) -> int:
     """Generate (or check) every output; returns the exit code."""
     from qobserve.generate import generated_files, stale_files, write_files
-    from qobserve.rules import RuleOptions
     from qobserve.slo import load
 
-    options = RuleOptions(global_aggregation=args.global_aggregation)
+    options = GenerateOptions(
+        exporter_target=args.exporter_target,
+        app_targets=tuple(args.app_targets) if args.app_targets else None,
+        grafana_url=args.grafana_url,
+        runbook_url=args.runbook_url,
+        global_aggregation=args.global_aggregation,
+    )
     files = generated_files(load([args.slo_dir]), options)
     if args.check:
         stale = stale_files(args.out, files)
         for path in stale:
             print(f"{path}: differs from a fresh generation", file=sys.stderr)
         if stale:
-            print("run `qobserve generate` to update", file=sys.stderr)
+            print(f"run `{_command(args, options)}` to update", file=sys.stderr)
         return 1 if stale else 0
     touched = write_files(args.out, files)
     print(f"{len(files)} files generated from {args.slo_dir}/, {len(touched)} changed")
     for path in touched:
         print(f"  {path}")
     return 0
+
+
+def _command(args: argparse.Namespace, options: GenerateOptions) -> str:
+    """The ``qobserve generate`` command with the flags this run was given (defaults left out)."""
+    parts = ["qobserve generate"]
+    if args.slo_dir != default_catalog():
+        parts.append(f"--slo-dir {shlex.quote(str(args.slo_dir))}")
+    if args.out != ".":
+        parts.append(f"--out {shlex.quote(str(args.out))}")
+    for flag, value in options.given("exporter_target", "grafana_url", "runbook_url").items():
+        parts.append(f"--{flag.replace('_', '-')} {shlex.quote(value)}")
+    parts.extend(f"--app-target {shlex.quote(t)}" for t in options.app_targets or ())
+    return " ".join(parts)

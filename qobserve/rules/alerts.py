@@ -13,6 +13,7 @@ Example::
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from qobserve.rules.options import RuleOptions
 from qobserve.rules.recording import budget_str, has_counts, record_labels, selector
@@ -153,6 +154,11 @@ def alert_warnings(slo: SLO) -> list[str]:
 
 
 def runbook_url(slo: SLO, options: RuleOptions | None = None) -> str:
-    """The runbook an SLO's alerts link to: its own ``runbook_url``, else the options' base
-    URL with the SLO's name as the anchor."""
-    return slo.runbook_url or f"{(options or RuleOptions()).runbook_url}#{slo.name}"
+    """The runbook an SLO's alerts link to: its own ``runbook_url`` (resolved against an
+    absolute base URL when relative), else the base URL with the SLO's name as the anchor."""
+    base = (options or RuleOptions()).runbook_url
+    if not slo.runbook_url:
+        return f"{base}#{slo.name}"
+    if urlsplit(base).scheme and not urlsplit(slo.runbook_url).scheme:
+        return urljoin(base, slo.runbook_url)
+    return slo.runbook_url

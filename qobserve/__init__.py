@@ -22,7 +22,7 @@ from qobserve.context import current_run
 from qobserve.errors import classify
 from qobserve.exceptions import InputError
 from qobserve.experiment import experiment
-from qobserve.telemetry import Telemetry, configure, get_telemetry
+from qobserve.telemetry import Telemetry, configure, get_telemetry, reset
 
 if TYPE_CHECKING:
     from qobserve.instrument.compare import compare
@@ -41,6 +41,7 @@ __all__ = [
     "flush",
     "get_telemetry",
     "push",
+    "reset",
 ]
 
 

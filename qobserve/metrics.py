@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -43,6 +44,12 @@ class Metrics:
         self._seen: dict[str, set[str]] = {label: set() for label in GUARDED_LABELS}
         self._folded: dict[str, set[str]] = {label: set() for label in GUARDED_LABELS}
         self._lock = threading.Lock()
+
+    def unregister(self) -> None:
+        """Take every metric off the registry, so that another instance can register them."""
+        for metric in self._metrics.values():
+            with contextlib.suppress(KeyError):  # already taken off
+                self.registry.unregister(metric)
 
     def metric(self, spec: MetricSpec) -> MetricWrapperBase:
         """The prometheus_client metric object of ``spec``."""

@@ -187,9 +187,14 @@ class Telemetry:
 
 
 def configure(
-    *, registry: CollectorRegistry | None = None, **settings: Unpack[Settings]
+    *,
+    registry: CollectorRegistry | None = None,
+    reconfigure: bool = False,
+    **settings: Unpack[Settings],
 ) -> Telemetry:
-    """Set up qobserve for this process, once; later calls return the same instance.
+    """Set up qobserve for this process, once; later calls return the same instance, unless
+    ``reconfigure`` is true: then the current telemetry is shut down (see :func:`reset`) and
+    replaced with one of these settings (a notebook re-running its set-up cell).
 
     Keyword arguments are the settings of :class:`qobserve.config.Config` (``service_name``,
     ``tracing``, ``otlp_endpoint``, ``store_path``, ``metrics_port``, ``push_gateway``, ...);
@@ -205,6 +210,8 @@ def configure(
     # a bad QOBSERVE_* variable is the environment's problem, not the script's: warned about
     # and ignored, the explicit arguments kept
     config = Config.resolve(settings, on_bad_variable=_warn_bad_variable)
+    if reconfigure:
+        reset()
     with _lock:
         if _current is not None:
             if settings and config != _current.config:
@@ -216,6 +223,16 @@ def configure(
         _current = Telemetry(config, registry=registry)
         atexit.register(_current.shutdown)
         return _current
+
+
+def reset() -> None:
+    """Shut down the process's telemetry (flushing its events and spans, stopping its metrics
+    server) and forget it: the next :func:`configure`, or the first decorated run, sets up a
+    new one. Its metrics leave the registry, so the new one can register them."""
+    previous = _install(None)
+    if previous is not None:
+        previous.shutdown()
+        previous.metrics.unregister()
 
 
 def _warn_bad_variable(err: InputError) -> None:

@@ -219,3 +219,27 @@ def test_a_bad_variable_never_makes_configure_raise_nor_drops_its_arguments(
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["vqe", "5", "None"]  # arguments and good variables kept
     assert "QOBSERVE_METRICS_PORT: 'http' is not an integer; ignored" in result.stderr
+
+
+def test_reconfigure_changes_the_settings_of_a_running_process(tmp_path: Path) -> None:
+    """A notebook re-running its set-up cell: the new settings apply, metrics keep working."""
+    result = run_python(
+        """
+        import qobserve
+        first = qobserve.configure(service_name="a", store_path=None, tracing="none")
+        again = qobserve.configure(service_name="b", store_path=None, tracing="none")
+        print(again is first, again.config.service_name)
+        second = qobserve.configure(service_name="b", store_path=None, tracing="none",
+                                    reconfigure=True)
+        print(second is first, second.config.service_name)
+        print(qobserve.experiment("x")(lambda: 42)())
+        print(second.registry.get_sample_value(
+            "quantum_experiments_total", {"experiment": "x", "outcome": "success"}))
+        qobserve.reset()
+        print(qobserve.get_telemetry() is second)
+    """,
+        env={"QOBSERVE_STORE": "none"},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "a", "False", "b", "42", "1.0", "False"]

@@ -91,10 +91,8 @@ def test_what_generated_files_say_to_edit_is_a_flag_and_check_repeats_it(
     assert hint == f"run `qobserve generate --out {tmp_path}` to update"
     assert main(["generate", "--check", *flags[:4]]) == 1
     hint = capsys.readouterr().err.splitlines()[-1]
-    assert (
-        hint
-        == f"run `qobserve generate --out {tmp_path} --exporter-target exporter.internal:9464` to update"
-    )  # noqa: E501
+    flag = "--exporter-target exporter.internal:9464"
+    assert hint == f"run `qobserve generate --out {tmp_path} {flag}` to update"
 
 
 def test_a_relative_runbook_resolves_against_an_absolute_base() -> None:

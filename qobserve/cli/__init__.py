@@ -14,7 +14,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 
 from qobserve.exceptions import InputError
 
@@ -56,13 +57,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _lazy_parser(args_list)
     args = parser.parse_args(args_list)
     try:
-        code = int(_load(args._module).run(args) or 0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = _warning_printer(args.command)
+            code = int(_load(args._module).run(args) or 0)
     except InputError as err:
         print(f"qobserve {args.command}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     return code
+
+
+def _warning_printer(command: str) -> Callable[..., None]:
+    """``warnings.showwarning`` for a command: ``qobserve COMMAND: warning: ...``, one line,
+    no Python location (the warning is about the user's input, not qobserve's code)."""
+
+    def show(message: Warning | str, *_: object, **__: object) -> None:
+        print(f"qobserve {command}: warning: {message}", file=sys.stderr)
+
+    return show
 
 
 def _lazy_parser(argv: list[str]) -> argparse.ArgumentParser:

@@ -55,7 +55,7 @@ def ibm_lookup() -> Lookup:
         service = QiskitRuntimeService()
     except Exception as exc:
         raise InputError(f"cannot reach IBM Quantum: {exc}", field="--store") from None
-    return lambda job_id, backend: service.job(job_id)
+    return lambda job_id, _backend: service.job(job_id)
 
 
 def reconcile(

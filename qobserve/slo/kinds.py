@@ -273,7 +273,7 @@ def _split(
 def _coverage(
     spec: Mapping[str, Any],  # noqa: ARG001 - the builders' shared signature
     params: dict[str, Any],
-    group_by: tuple[str, ...],  # noqa: ARG001 - the builders' shared signature
+    group_by: tuple[str, ...],
     where: Where,  # noqa: ARG001 - every SLI kind builder takes the same arguments
 ) -> SLI:
     bad = _rate(contract.TELEMETRY_INCOMPLETE_TOTAL.name, "", group_by)

@@ -19,7 +19,7 @@ def _lookup(backend: Any) -> Any:
     from qiskit_ibm_runtime import RuntimeJobV2
 
     service = backend._service
-    return lambda job_id, name: RuntimeJobV2(
+    return lambda job_id, _name: RuntimeJobV2(
         backend=backend, api_client=service.client, job_id=job_id, program_id="sampler",
         service=service, version=2,
     )  # fmt: skip

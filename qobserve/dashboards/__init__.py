@@ -1,4 +1,5 @@
-"""Grafana dashboards generated from the SLO catalog: executive, on-call and debug.
+"""Grafana dashboards generated from the SLO catalog: executive, on-call, SLO list, SLO detail
+and debug.
 
 Built with grafanalib (the ``dashboards`` extra) and normalised to Grafana's current dashboard
 model, so the JSON validates against Grafana's strict schema. Output is deterministic: fixed
@@ -26,10 +27,11 @@ __all__ = ["build_dashboards", "dashboard_files"]
 
 def build_dashboards(slos: Sequence[SLO]) -> dict[str, G.Dashboard]:
     """File name under ``dashboards/`` -> grafanalib dashboard, for the catalog ``slos``."""
-    from qobserve.dashboards import debug, executive, oncall
+    from qobserve.dashboards import debug, executive, oncall, slo_detail, slo_list
     from qobserve.dashboards.panels import DASHBOARDS
 
-    builders = {"executive": executive.build, "oncall": oncall.build, "debug": debug.build}
+    builders = {"executive": executive.build, "oncall": oncall.build, "slos": slo_list.build,
+                "slo": slo_detail.build, "debug": debug.build}  # fmt: skip
     return {f"{DASHBOARDS[kind][0]}.json": build(slos) for kind, build in builders.items()}
 
 

@@ -1,4 +1,4 @@
-"""The executive dashboard: volume, reliability against each SLO, cost and quota this period.
+"""The executive dashboard: volume, reliability against every SLO, cost and quota this period.
 
 Example::
 
@@ -8,7 +8,6 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
 
 import grafanalib.core as G
 
@@ -17,9 +16,10 @@ from qobserve.dashboards import exprs as X
 from qobserve.dashboards.panels import (
     DASHBOARDS,
     Section,
+    coverage_stat,
     dashboard,
     filter_variables,
-    nav_links,
+    longest_period,
     organize,
     stat,
     steps,
@@ -27,110 +27,104 @@ from qobserve.dashboards.panels import (
     timeseries,
 )
 from qobserve.dashboards.queries import q
-from qobserve.dashboards.slo_rows import BURN_UNIT, budget_steps, executive_row
-from qobserve.slo.model import BUDGET_REMAINING_RECORD, PERIOD_BURN_RECORD, SLO, duration_str
+from qobserve.dashboards.slo_list import budget_over_time, slo_table
+from qobserve.slo.model import SLO
 
 _FAILED = 'outcome!="success"'
 
 
 def _totals() -> tuple[str, str, str, str]:
     """Experiments, jobs, successful jobs and cost over the dashboard's time range."""
-
-    def total(metric: C.MetricSpec, *matchers: str) -> str:
-        return X.rate(metric, *matchers, fn="increase", window=X.RANGE)
-
-    return (total(C.EXPERIMENTS_TOTAL), total(C.JOBS_TOTAL),
-            total(C.JOBS_TOTAL, 'outcome="success"'), total(C.COST_USD_TOTAL))  # fmt: skip
+    succeeded = X.increase(C.JOBS_TOTAL, 'outcome="success"')
+    return (X.increase(C.EXPERIMENTS_TOTAL), X.increase(C.JOBS_TOTAL), succeeded,
+            X.increase(C.COST_USD_TOTAL))  # fmt: skip
 
 
-def _overview(slos: Sequence[SLO]) -> Section:
+def _overview() -> Section:
     experiments, jobs, succeeded, cost = _totals()
-    job_objectives = [s.objective for s in slos if s.sli.kind == "job_success"]
-    success_steps = steps("red", (min(job_objectives), "green")) if job_objectives else ()
-    every_slo = "Every SLO of the catalog; each has its own row below."
-    by_slo = f"{{{X.SLO_VARIABLE}}}"
-    budget, burn = BUDGET_REMAINING_RECORD + by_slo, PERIOD_BURN_RECORD + by_slo
-    legend = X.catalog_legend(slos)
     return None, [
         stat("Experiment runs", [q(X.or_zero(experiments), instant=True)], unit="short",
-             description="Decorated experiment runs in the time range."),
-        stat("Jobs finished", [q(X.or_zero(jobs), instant=True)], unit="short"),
-        stat("Job success rate", [q(X.ratio(succeeded, jobs), instant=True)],
-             unit="percentunit", decimals=2, thresholds=success_steps,
-             description="Successful jobs over all finished jobs in the time range; red below "
-                         "the loosest job-success objective of the catalog."),
-        stat("Cost", [q(X.or_zero(cost), instant=True)], unit="currencyUSD", decimals=2,
-             description="From the configured price model."),
+             decimals=0, description="How many decorated experiment runs finished in the time "
+                                     "range?"),
+        stat("Jobs finished", [q(X.or_zero(jobs), instant=True)], unit="short", decimals=0,
+             description="How many quantum jobs finished in the time range, whatever their "
+                         "outcome?"),
+        stat("Jobs that succeeded", [q(X.ratio(succeeded, jobs), instant=True)],
+             unit="percentunit", decimals=2,
+             description="What share of all finished jobs succeeded (simulators and QPUs, "
+                         "cancelled jobs included)? Not an SLI: the SLO table below has "
+                         "those."),
+        stat("Cost", [q(X.or_zero(cost), instant=True)], unit="currencyUSD",
+             description="What did the time range cost, from the configured price model?"),
         stat("Cost per experiment run", [q(X.ratio(cost, experiments), instant=True)],
-             unit="currencyUSD", decimals=2),
+             unit="currencyUSD",
+             description="What does one experiment run cost on average?"),
+        coverage_stat(),
         stat("Cost per successful job", [q(X.ratio(cost, succeeded), instant=True)],
-             unit="currencyUSD", decimals=2,
-             description="Total cost, failed jobs included, over the jobs that succeeded."),
-        stat("Error budget remaining", [q(budget, legend, instant=True)],
-             unit="percentunit", decimals=1, w=12, h=5, thresholds=budget_steps(),
-             color_mode="background", description=every_slo),
-        stat("Burn rate over the SLO period", [q(burn, legend, instant=True)],
-             unit=BURN_UNIT, decimals=2, w=12, h=5, thresholds=steps("green", (1, "red")),
-             color_mode="background",
-             description=f"{every_slo} Above 1x the budget runs out before the period ends."),
+             unit="currencyUSD", w=24, h=3,
+             description="What does a useful job cost? Total cost, failed jobs included, "
+                         "over the jobs that succeeded."),
     ]  # fmt: skip
+
+
+def _slos(slos: Sequence[SLO]) -> Section:
+    return "Reliability", [slo_table(slos, w=14), budget_over_time(slos, w=10)]
 
 
 def _cost() -> Section:
     per_day = f"{X.rate(C.COST_USD_TOTAL, by=('backend',))} * 86400"
-    by_experiment = X.rate(C.COST_USD_TOTAL, by=("experiment",), fn="increase", window=X.RANGE)
-    qpu = X.rate(C.QPU_SECONDS_TOTAL, by=("backend",), fn="increase", window=X.RANGE)
-    consumed, limit = f"sum({C.USAGE_CONSUMED.name})", f"sum({C.USAGE_LIMIT.name})"
+    by_experiment = X.increase(C.COST_USD_TOTAL, by=("experiment",))
+    qpu = X.increase(C.QPU_SECONDS_TOTAL, by=("backend",))
+    consumed = f"sum({X.replicas('max', C.USAGE_CONSUMED)})"
+    limit = f"sum({X.replicas('max', C.USAGE_LIMIT)})"
     return "Cost and quota", [
         timeseries("Cost burn (USD per day)", [q(per_day, "{{backend}}")], unit="currencyUSD",
                    w=8, stacked=True,
-                   description="Spend rate extrapolated to a day, by backend."),
+                   description="Where does the money go? The spend rate, extrapolated to a "
+                               "day, by backend."),
         table("Cost by experiment", [q(f"sort_desc({by_experiment})", table=True)],
               unit="currencyUSD", w=8, sort_by="Cost",
-              transformations=[organize({"Value": "Cost", "experiment": "Experiment"})]),
+              transformations=[organize({"Value": "Cost", "experiment": "Experiment"})],
+              description="Which experiments cost the most in the time range?"),
         table("QPU time by backend",
               [q(f"sort_desc({qpu})", table=True, expect_data=False,
                  empty_reason="only jobs on real QPUs report billed time (job.metrics() "
                               "usage); emulators and simulators bill none")],
               unit="s", w=8,
               sort_by="QPU time",
-              transformations=[organize({"Value": "QPU time", "backend": "Backend"})]),
+              transformations=[organize({"Value": "QPU time", "backend": "Backend"})],
+              description="Which backends used the billed QPU seconds of the time range?"),
         stat("Quota used", [q(X.ratio(consumed, limit), instant=True)], unit="percentunit",
              decimals=1, w=4, h=6, thresholds=steps("green", (0.8, "orange"), (0.95, "red")),
              color_mode="background",
-             description="Provider usage consumed over the period's limit, all instances."),
+             description="How much of the provider's usage limit for the period is consumed, "
+                         "over all accounts?"),
         timeseries("QPU time used against quota",
-                   [q(consumed, "consumed"), q(limit, "limit")], unit="s", w=20, h=6),
+                   [q(consumed, "consumed"), q(limit, "limit")], unit="s", w=20, h=6,
+                   description="When will the quota run out? Usage consumed in the provider's "
+                               "period against its limit."),
     ]  # fmt: skip
 
 
 def _failures() -> Section:
     def top(label: str) -> str:
-        failed = X.rate(C.JOBS_TOTAL, _FAILED, by=(label,), fn="increase", window=X.RANGE)
-        return f"topk(10, {failed} > 0)"
+        return f"topk(10, {X.increase(C.JOBS_TOTAL, _FAILED, by=(label,))} > 0)"
 
     return "Top failures", [
         table(f"Top failing {name}s", [q(top(label), table=True)], unit="short", w=12,
               sort_by="Failed jobs",
-              transformations=[organize({"Value": "Failed jobs", label: name.capitalize()})])
+              transformations=[organize({"Value": "Failed jobs", label: name.capitalize()})],
+              description=f"Which {name}s had the most failed jobs in the time range?")
         for label, name in (("experiment", "experiment"), ("backend", "backend"))
     ]  # fmt: skip
 
 
-def _period(slos: Sequence[SLO]) -> str:
-    """The default time range: the catalog's longest SLO period, so "this period" totals
-    cover what the SLOs are judged over."""
-    longest = max((s.period for s in slos), default=timedelta(days=30))
-    return f"now-{duration_str(longest)}"
-
-
 def build(slos: Sequence[SLO]) -> G.Dashboard:
     """The executive dashboard for the SLO catalog ``slos``."""
-    uid, title, _ = DASHBOARDS["executive"]
-    sections = [_overview(slos), _cost(), _failures(), *(executive_row(s) for s in slos)]
+    uid, title = DASHBOARDS["executive"]
     return dashboard(
-        uid=uid, title=title, tags=["qobserve", "quantum", "slo"], time_from=_period(slos),
-        refresh="5m", sections=sections, links=nav_links("executive"),
+        uid=uid, title=title, tags=["quantum", "slo"], time_from=longest_period(slos),
+        refresh="5m", sections=[_overview(), _slos(slos), _cost(), _failures()],
         description="Experiments and jobs, reliability against every SLO, cost and quota.",
         variables=filter_variables(slo=True),
     )  # fmt: skip

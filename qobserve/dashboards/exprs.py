@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from qobserve.contract import MetricSpec
@@ -24,16 +25,27 @@ from qobserve.slo.model import (
     SLO,
     sli_error_record,
 )
+from qobserve.slo.promql import parse_duration
 
 #: Labels bound to a dashboard variable of the same name.
 VARIABLE_LABELS: tuple[str, ...] = ("backend", "experiment")
+_REGEX_SPECIAL = re.compile(r"[\\^$.|?*+()\[\]{}]")
 #: Matcher of SLO records and alerts by the ``$slo`` variable (operational alerts, which have
 #: no ``slo`` label, match "All").
 SLO_VARIABLE = 'slo=~"$slo"'
+#: Matchers of SLO records and alerts by ``$slo`` and ``$backend``: a series without a
+#: ``backend`` label (an SLO not grouped by backend) is about no single backend and stays.
+SLO_FILTER = 'slo=~"$slo",backend=~"$backend|"'
+#: Matchers of alerts by state.
+FIRING, PENDING = 'alertstate="firing"', 'alertstate="pending"'
 #: Range of "over the dashboard's time range" aggregates.
 RANGE = "$__range"
 #: Range of rates: Grafana makes it at least four scrape intervals.
 RATE = "$__rate_interval"
+#: Grafana's step: the window of per-step counts, so each event lands in exactly one bar.
+STEP = "$__interval"
+#: Labels a replica of the same scrape target differs by; never part of a panel's series.
+SCRAPE_LABELS: tuple[str, ...] = ("instance", "job")
 
 
 def sel(metric: MetricSpec, *matchers: str, suffix: str = "") -> str:
@@ -53,23 +65,57 @@ def rate(
     *matchers: str,
     by: Sequence[str] = (),
     window: str = RATE,
-    fn: str = "rate",
     suffix: str = "",
 ) -> str:
-    """``sum by (by) (fn(selector[window]))``; ``fn="increase"`` with ``window=RANGE`` totals
-    a counter over the dashboard's time range."""
-    return f"{_by(by)}({fn}({sel(metric, *matchers, suffix=suffix)}[{window}]))"
+    """``sum by (by) (rate(selector[window]))``: events per second."""
+    return f"{_by(by)}(rate({sel(metric, *matchers, suffix=suffix)}[{window}]))"
+
+
+def parse_seconds(duration: str) -> float:
+    """Seconds in a Prometheus duration such as ``6h``."""
+    return parse_duration(duration).total_seconds()
+
+
+def delta(metric: MetricSpec, *matchers: str, window: str = RANGE) -> str:
+    """How much each series of the counter ``metric`` grew over ``window``, in whole events.
+
+    The difference of the series' samples at the window's ends, where a series that resets
+    or first appears inside the window counts from 0. Unlike ``increase()`` nothing is
+    extrapolated, so counts are whole numbers and the counts of consecutive windows (bars
+    drawn every ``$__interval`` over ``[$__interval]``) add up to the counter's increase. A
+    series no longer scraped at the window's end (a process that exited; batch jobs push to
+    the Pushgateway instead) is not counted.
+    """
+    s = sel(metric, *matchers)
+    return f"({s} - {s} offset {window}) >= 0 or {s}"
+
+
+def increase(
+    metric: MetricSpec, *matchers: str, by: Sequence[str] = (), window: str = RANGE
+) -> str:
+    """:func:`delta` summed per ``by``: events over ``window``."""
+    return f"{_by(by)}({delta(metric, *matchers, window=window)})"
+
+
+def replicas(fn: str, metric: MetricSpec, *matchers: str, by: Sequence[str] | None = None) -> str:
+    """``fn by (labels) (metric)``: one series per ``by`` (default: the metric's own labels)
+    however many exporter replicas report it, so an HA pair changes no number."""
+    labels = metric.labels if by is None else by
+    return f"{fn} by ({', '.join(labels)}) ({sel(metric, *matchers)})"
 
 
 def ratio(numerator: str, denominator: str) -> str:
-    """``numerator / denominator``, each parenthesised."""
-    return f"({numerator}) / ({denominator})"
+    """``numerator / denominator``, each parenthesised; where the denominator is 0 (no
+    events) there is no value rather than NaN."""
+    return f"({numerator}) / ({denominator} > 0)"
 
 
 def quantile(phi: float, metric: MetricSpec, *matchers: str, by: Sequence[str] = ()) -> str:
-    """The ``phi`` quantile of a histogram over the rate window, per ``by``."""
+    """The ``phi`` quantile of a histogram over the rate window, per ``by``; no value (rather
+    than NaN) where the window saw no observation. Every histogram of the contract observes
+    values >= 0, so ``>= 0`` drops exactly the NaN."""
     return (f"histogram_quantile({phi}, "
-            f"{rate(metric, *matchers, by=('le', *by), suffix='_bucket')})")  # fmt: skip
+            f"{rate(metric, *matchers, by=('le', *by), suffix='_bucket')}) >= 0")  # fmt: skip
 
 
 def mean(metric: MetricSpec, *matchers: str, by: Sequence[str] = ()) -> str:
@@ -90,6 +136,41 @@ def slo_selector(slo: SLO, *matchers: str) -> str:
     """``{slo="name"}`` (plus ``matchers``): the label every SLO record and alert carries."""
     value = slo.name.replace("\\", "\\\\").replace('"', '\\"')
     return "{" + ",".join([f'slo="{value}"', *matchers]) + "}"
+
+
+def slo_records(name: str, *matchers: str) -> str:
+    """Recording rule ``name`` of every SLO :data:`SLO_FILTER` selects."""
+    return f"{name}{{{','.join([SLO_FILTER, *matchers])}}}"
+
+
+def alerts(*matchers: str) -> str:
+    """The ``ALERTS`` series of the selected SLOs and backends (operational alerts included)."""
+    return slo_records("ALERTS", *matchers)
+
+
+def per_series_of(constant: str, like: str) -> str:
+    """The per-SLO constant record ``constant`` (objective, budget) on the label sets of the
+    record ``like`` (one per group of a grouped SLO), so table rows of both join."""
+    return f"(0 * {slo_records(like)}) + on (slo) group_left () {slo_records(constant)}"
+
+
+def catalog_period_sli(slos: Sequence[SLO], *, error: bool = False) -> str:
+    """The SLI (or, with ``error``, the error ratio) over its own period of every SLO of the
+    catalog that ``$slo`` selects: each SLO records its period window under its own name."""
+    by_period: dict[str, list[str]] = {}
+    for s in slos:
+        by_period.setdefault(s.period_str, []).append(s.name)
+    parts = [slo_records(sli_error_record(p), f'slo=~"{_alternation(names)}"')
+             for p, names in sorted(by_period.items())]  # fmt: skip
+    ratio = " or ".join(parts) if parts else "vector(0)"
+    return ratio if error else f"1 - ({ratio})"
+
+
+def _alternation(names: Sequence[str]) -> str:
+    """``names`` as a regex alternation inside a PromQL string: regex specials escaped, then
+    backslashes and quotes escaped for the string."""
+    regex = "|".join(_REGEX_SPECIAL.sub(r"\\\g<0>", n) for n in names)
+    return regex.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def record(name: str, slo: SLO) -> str:

@@ -71,8 +71,8 @@ def threshold_text(slo: SLO, windows: tuple[BurnWindow, ...]) -> str:
 
 
 def dashboard_url(slo: SLO, options: RuleOptions, *, per_backend: bool = True) -> str:
-    """Link to the on-call dashboard filtered to the SLO (and the alert's backend)."""
-    url = f"{options.grafana_url.rstrip('/')}/d/{options.oncall_dashboard}?var-slo={slo.name}"
+    """Link to the SLO detail dashboard showing the SLO (and the alert's backend)."""
+    url = f"{options.grafana_url.rstrip('/')}/d/{options.slo_dashboard}?var-slo={slo.name}"
     if per_backend and "backend" in slo.group_by:
         url += "&var-backend={{ $labels.backend }}"
     return url

@@ -41,11 +41,13 @@ class RuleOptions:
     runbook_url: str = "docs/alerting.md"
     #: how long an SLO's metrics must be missing before SLIMetricAbsent fires
     absent_for: str = "30m"
-    #: uid of the on-call dashboard the alerts link to
+    #: uid of the on-call dashboard the operational alerts link to
     oncall_dashboard: str = "qobserve-oncall"
     #: the label a global ruler aggregates over (``cluster``): also write the global level
     #: (:mod:`qobserve.rules.aggregation`); None writes the per-cluster level only
     global_aggregation: str | None = None
+    #: uid of the SLO detail dashboard (driven by ``var-slo``) the SLO alerts link to
+    slo_dashboard: str = "qobserve-slo"
     operational: OperationalOptions = field(default_factory=OperationalOptions)
 
 

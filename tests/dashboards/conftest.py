@@ -11,11 +11,14 @@ import jsonschema
 import pytest
 
 from qobserve import contract as C
+from qobserve.dashboards import dashboard_files
 from qobserve.slo import load
 from qobserve.slo.model import SLO, EventSLI, TimeSliceSLI
 from tests.conftest import CATALOG, DATA
 
 W = "{{.window}}"
+#: every generated dashboard, in navigation order
+UIDS = ("qobserve-executive", "qobserve-oncall", "qobserve-slos", "qobserve-slo", "qobserve-debug")
 SCHEMA = DATA / "grafana-dashboard.jsonschema.json"
 
 
@@ -62,3 +65,11 @@ def validate() -> Callable[[Any], list[str]]:
                 for e in validator.iter_errors(board)]  # fmt: skip
 
     return run
+
+
+@pytest.fixture(scope="module")
+def boards(slos: list[SLO]) -> dict[str, dict[str, Any]]:
+    """uid -> dashboard JSON, for the catalog ``slos``."""
+    files = dashboard_files(slos)
+    assert sorted(files) == sorted(f"{u}.json" for u in UIDS)
+    return {json.loads(t)["uid"]: json.loads(t) for t in files.values()}

@@ -6,6 +6,7 @@ import ast
 import json
 import re
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,21 +18,12 @@ from qobserve.dashboards import build_dashboards, dashboard_files
 from qobserve.dashboards.check import Context, interpolate, iter_panels
 from qobserve.dashboards.exprs import burn_thresholds
 from qobserve.dashboards.queries import iter_queries
-from qobserve.dashboards.slo_rows import runbook_url
+from qobserve.rules.alerts import runbook_url
 from qobserve.slo import model as M
 from qobserve.slo.model import SLO
 from tests.conftest import ROOT
 
-UIDS = ("qobserve-executive", "qobserve-oncall", "qobserve-debug")
 PACKAGE = ROOT / "qobserve" / "dashboards"
-
-
-@pytest.fixture(scope="module")
-def boards(slos: list[SLO]) -> dict[str, dict[str, Any]]:
-    """uid -> dashboard JSON."""
-    files = dashboard_files(slos)
-    assert sorted(files) == sorted(f"{u}.json" for u in UIDS)
-    return {json.loads(t)["uid"]: json.loads(t) for t in files.values()}
 
 
 def targets(board: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
@@ -79,6 +71,8 @@ def test_panels_use_the_datasource_variable(boards: dict[str, Any]):
         assert variables["datasource"]["type"] == "datasource"
         assert variables["datasource"]["query"] == "prometheus"
         for name in ("backend", "experiment"):
+            if name not in variables:  # the SLO views have no experiment filter
+                continue
             var = variables[name]
             assert var["type"] == "query" and var["datasource"] == ref
             assert var["query"].startswith("label_values(") and var["multi"]
@@ -113,63 +107,81 @@ def test_panel_ids_are_unique_and_the_grid_has_no_overlap(boards: dict[str, Any]
             cells |= mine
 
 
-def test_links_lead_exec_to_oncall_to_debug_keeping_variables(boards: dict[str, Any]):
+def test_every_dashboard_is_read_only_tagged_and_lists_the_others(boards: dict[str, Any]):
     for uid, board in boards.items():
-        urls = {link["url"] for link in board["links"]}
-        assert urls == {f"/d/{u}" for u in UIDS if u != uid}
-        assert all(link["includeVars"] and link["keepTime"] for link in board["links"])
+        assert board["editable"] is False and "qobserve" in board["tags"], uid
+        [dropdown] = board["links"]
+        assert dropdown["type"] == "dashboards" and dropdown["tags"] == ["qobserve"]
+        assert dropdown["asDropdown"] and dropdown["includeVars"] and dropdown["keepTime"]
 
 
-def test_one_row_per_slo_in_catalog_order(boards: dict[str, Any], slos: list[SLO]):
-    for uid in ("qobserve-executive", "qobserve-oncall"):
-        slo_rows = [t for t in rows(boards[uid]) if t.startswith("SLO ")]
-        assert [t.split()[1].rstrip(":") for t in slo_rows] == [s.name for s in slos]
+def test_every_panel_says_what_question_it_answers(boards: dict[str, Any]):
+    for uid, board in boards.items():
+        for panel in iter_panels(board):
+            if panel["type"] != "row":
+                assert panel.get("description", "").strip(), f"{uid}: {panel['title']}"
 
 
-def test_sli_thresholds_come_from_the_objectives(boards: dict[str, Any], slos: list[SLO]):
-    board = boards["qobserve-executive"]
-    for slo, row in zip(slos, [r for r in rows(board) if r.startswith("SLO ")], strict=True):
-        sli = next(p for p in panels_under(board, row) if p["title"].startswith("SLI"))
-        assert sli["title"] == f"SLI ({slo.period_str})"
-        steps = sli["fieldConfig"]["defaults"]["thresholds"]["steps"]
-        assert steps == [
-            {"color": "red", "value": None},
-            {"color": "green", "value": slo.objective},
-        ]
-        assert f'slo="{slo.name}"' in sli["targets"][0]["expr"]
-        assert M.sli_error_record(slo.period_str) in sli["targets"][0]["expr"]
+def test_slo_tables_link_every_slo_to_its_detail(boards: dict[str, Any]):
+    for uid in ("qobserve-executive", "qobserve-oncall", "qobserve-slos"):
+        table = next(p for p in iter_panels(boards[uid]) if p["title"] == "SLOs")
+        [link] = table["fieldConfig"]["defaults"]["links"]
+        assert link["url"].startswith("/d/qobserve-slo?var-slo=${__data.fields.slo}&"), uid
+        exprs = "\n".join(t["expr"] for t in table["targets"])
+        for record in (M.BUDGET_REMAINING_RECORD, M.OBJECTIVE_RECORD, "ALERTS"):
+            assert record in exprs
 
 
-def test_burn_panels_draw_page_and_ticket_factors_scaled_to_the_period(
+def test_the_detail_dashboard_shows_one_slo_picked_by_variable(
     boards: dict[str, Any], slos: list[SLO]
 ):
-    board = boards["qobserve-oncall"]
-    for slo, row in zip(slos, [r for r in rows(board) if r.startswith("SLO ")], strict=True):
-        burn = next(p for p in panels_under(board, row) if p["title"] == "Burn rate by window")
-        defaults = burn["fieldConfig"]["defaults"]
-        values = [s["value"] for s in defaults["thresholds"]["steps"][1:]]
-        factors = sorted(f for _, _, f in burn_thresholds(slo))
-        # every factor the SLO can reach: a 90% objective burns at most 10x, never 14.4x
-        assert values == pytest.approx([f for f in factors if f < 1 / slo.error_budget])
-        assert defaults["custom"]["thresholdsStyle"] == {"mode": "line"}
-        if slo.period_str == "30d" and slo.objective > 0.94:
-            assert values == pytest.approx([1, 3, 6, 14.4])
-        if slo.period_str == "30d" and slo.objective == 0.9:
-            assert values == pytest.approx([1, 3, 6])
-        if slo.period_str == "28d" and slo.objective >= 0.95:  # same fractions, smaller factors
-            assert values == pytest.approx([28 / 30, 2.8, 5.6, 13.44])
-        windows = [t["legendFormat"].split()[0] for t in burn["targets"]]
-        assert windows == ["5m", "1h", "6h", "1d", "3d"]  # the alerts' long windows, and 5m
-        for t in burn["targets"]:
-            assert all(f"{{{{{label}}}}}" in t["legendFormat"] for label in slo.group_by)
-        if slo.runbook_url:
-            assert slo.runbook_url in {link["url"] for link in burn["links"]}
+    board = boards["qobserve-slo"]
+    slo = next(v for v in board["templating"]["list"] if v["name"] == "slo")
+    assert not slo["multi"] and not slo["includeAll"]
+    opens = next(s for s in slos if s.sli.kind in ("job_success", "latency", "duplicates",
+                                                    "queue_wait", "divergence"))  # fmt: skip
+    assert slo["current"]["value"] == opens.name
+    titles = {p["title"] for p in iter_panels(board)}
+    assert {"SLI against the objective", "Error budget burn-down", "Alert history",
+            "Burn rate by window against the alert thresholds",
+            "Error ratio by backend"} <= titles  # fmt: skip
+    assert any(a.get("expr", "").startswith("ALERTS{") for a in board["annotations"]["list"])
+
+
+def test_burn_thresholds_scale_with_the_recorded_period(boards: dict[str, Any]):
+    burn = next(p for p in iter_panels(boards["qobserve-slo"])
+                if p["title"].startswith("Burn rate by window"))  # fmt: skip
+    windows = [
+        t["legendFormat"].split()[0] for t in burn["targets"] if "window" in t["legendFormat"]
+    ]
+    assert windows == ["5m", "1h", "6h", "1d", "3d"]  # the alerts' long windows, and 5m
+    thresholds = {t["legendFormat"]: t["expr"] for t in burn["targets"]
+                  if "threshold" in t["legendFormat"]}  # fmt: skip
+    days = f"{M.PERIOD_RECORD}{{"
+    factors = {}
+    for name, expr in thresholds.items():
+        assert days in expr
+        # evaluate the factor for a 30-day SLO, as the alert rules compute it
+        factors[name] = eval(re.sub(r"slo:time_period:days\{[^}]*\}", "30", expr))
+    page, ticket = (
+        sorted(v for k, v in factors.items() if k.startswith("page")),
+        sorted(v for k, v in factors.items() if k.startswith("ticket")),
+    )
+    assert page == pytest.approx([6, 14.4]) and ticket == pytest.approx([1, 3])
+    assert sorted(factors.values()) == pytest.approx(
+        sorted(
+            f
+            for _, _, f in burn_thresholds(
+                SLO("s", "svc", 0.99, timedelta(days=30), M.EventSLI("job_success"))
+            )
+        )
+    )
 
 
 def test_units_are_consistent(boards: dict[str, Any]):
     for board in boards.values():
         for panel in iter_panels(board):
-            if panel["type"] == "row" or panel["type"] == "text":
+            if panel["type"] in ("row", "text", "state-timeline"):
                 continue
             unit = panel["fieldConfig"]["defaults"].get("unit", "")
             exprs = " ".join(t["expr"] for t in panel["targets"])
@@ -204,8 +216,13 @@ def test_latency_panels_show_exemplars_and_link_to_traces(boards: dict[str, Any]
 def test_oncall_has_alerts_and_runbooks(boards: dict[str, Any], slos: list[SLO]):
     board = boards["qobserve-oncall"]
     alerts = next(p for p in iter_panels(board) if p["title"] == "Firing and pending alerts")
-    assert alerts["targets"][0]["expr"] == 'sort_desc(ALERTS{slo=~"$slo"})'
+    assert alerts["targets"][0]["expr"] == 'ALERTS{slo=~"$slo",backend=~"$backend|"}'
     assert alerts["targets"][0]["instant"] and alerts["targets"][0]["format"] == "table"
+    # pages before tickets
+    assert alerts["options"]["sortBy"] == [{"displayName": "Severity", "desc": False}]
+    history = next(p for p in iter_panels(board) if p["title"] == "Alert history")
+    assert history["type"] == "state-timeline"
+    assert history["targets"][0]["legendFormat"] == "{{slo}} {{severity}}"
     runbooks = next(p for p in iter_panels(board) if p["title"] == "SLO runbooks")
     for slo in slos:
         # the runbook the SLO's alerts link to; the catalog's default is docs/alerting.md#name
@@ -217,7 +234,9 @@ def test_oncall_has_alerts_and_runbooks(boards: dict[str, Any], slos: list[SLO])
 def test_calibration_changes_are_annotations(boards: dict[str, Any]):
     annotations = boards["qobserve-debug"]["annotations"]["list"]
     calibration = next(a for a in annotations if a["name"] == "Calibrations")
-    assert calibration["expr"].startswith(f"changes({C.BACKEND_CALIBRATION_TIMESTAMP.name}{{")
+    assert calibration["expr"].startswith(
+        f"max by (backend) (changes({C.BACKEND_CALIBRATION_TIMESTAMP.name}{{"
+    )
     assert calibration["expr"].endswith("> 0") and calibration["enable"]
 
 
@@ -302,7 +321,8 @@ def test_few_queries_may_stay_empty_and_each_says_why(slos: list[SLO]):
     specs = [s for b in build_dashboards(slos).values() for s in iter_queries(b)]
     empty = [s for s in specs if not s.expect_data]
     assert all(s.empty_reason for s in empty)
-    assert len(empty) <= 2, [s.where for s in empty]
+    # billed QPU time, incomplete telemetry, and alerts (of one SLO, or firing ones)
+    assert len({s.empty_reason for s in empty}) <= 5, [s.where for s in empty]
     assert len(specs) > 80
 
 

@@ -1,15 +1,18 @@
 """Every dashboard query, run against a real Prometheus that scraped a real workload.
 
-Debian's Prometheus scrapes an instrumented workload process and the qobserve exporter every
-second and evaluates the generated SLO rules; then every panel, annotation and variable query
-of the three dashboards is interpolated as Grafana would and run. None may fail, and each one
-not flagged as legitimately empty (``expect_data=False`` with a reason) must return data.
+Debian's Prometheus scrapes an instrumented workload process and two replicas of the qobserve
+exporter (an HA pair) every second and evaluates the generated SLO rules; then every panel,
+annotation and variable query of the dashboards is interpolated as Grafana would and run. None
+may fail, and each one not flagged as legitimately empty (``expect_data=False`` with a reason)
+must return data. What Grafana would draw must be true: no NaN or infinity, no ratio above 1,
+no two series with the same legend in a panel, and bars that add up to the counter's increase.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
 import re
 import subprocess
 import sys
@@ -31,6 +34,7 @@ from qobserve.dashboards.check import (
     QueryResult,
     check_dashboard,
     interpolate,
+    iter_panels,
     label_values,
 )
 from qobserve.dashboards.queries import QuerySpec, iter_queries
@@ -48,6 +52,7 @@ SCRAPE = 1.0  # seconds, scrape and rule evaluation interval
 ROUNDS = 3
 BACKENDS = ("fake_manila", "fake_belem", "fake_lima")
 DOWN = "fake_lima"
+REPLICAS = 2  # exporter replicas: an HA pair must change no number
 
 
 class RecalibratingCloud:
@@ -101,7 +106,7 @@ class Stack:
                        selected=selected)  # fmt: skip
 
 
-def _config(workload: str, exporter: str, rule_names: Sequence[str]) -> str:
+def _config(workload: str, exporters: Sequence[str], rule_names: Sequence[str]) -> str:
     def target(url: str) -> str:
         return url.split("//", 1)[1].split("/", 1)[0]
 
@@ -110,8 +115,8 @@ def _config(workload: str, exporter: str, rule_names: Sequence[str]) -> str:
         "rule_files": [f"{{dir}}/{name}" for name in rule_names],
         "scrape_configs": [
             {"job_name": "workload", "static_configs": [{"targets": [target(workload)]}]},
-            {"job_name": "qobserve-exporter",
-             "static_configs": [{"targets": [target(exporter)]}]},
+            {"job_name": "qobserve-exporter", "honor_labels": True,
+             "static_configs": [{"targets": [target(url) for url in exporters]}]},
         ],
     })  # fmt: skip
 
@@ -147,9 +152,9 @@ def stack(
              else s for s in catalog]  # fmt: skip
     rules = {n: t for n, t in rule_files(quick).items() if n.endswith(".rules.yml")}
     with contextlib.ExitStack() as stack:
-        exporter = stack.enter_context(
+        exporters = [stack.enter_context(
             serve("127.0.0.1:0", provider=RecalibratingCloud(), interval=SCRAPE,
-                  per_qubit=True))  # fmt: skip
+                  per_qubit=True)) for _ in range(REPLICAS)]  # fmt: skip
         errors = stack.enter_context(open(tmp / "workload.log", "w+"))
         proc = subprocess.Popen(
             [sys.executable, str(WORKLOAD), "--dir", str(tmp),
@@ -164,14 +169,14 @@ def stack(
         assert workload_url.startswith("http://"), workload_log()
         started = time.time()
         prom = stack.enter_context(start_prometheus(
-            _config(workload_url, exporter.url, list(rules)), rule_files=rules,
+            _config(workload_url, [e.url for e in exporters], list(rules)), rule_files=rules,
             extra_args=["--enable-feature=exemplar-storage"]))  # fmt: skip
         api = PrometheusAPI(prom.url)
 
         def up() -> bool:
-            return len(api.query("up == 1")) == 2
+            return len(api.query("up == 1")) == 1 + REPLICAS
 
-        _wait("both scrape targets up", up, 30, lambda: prom.log)
+        _wait("every scrape target up", up, 30, lambda: prom.log)
         proc.stdin.write("go\n")  # type: ignore[union-attr]
         proc.stdin.flush()  # type: ignore[union-attr]
         done = proc.stdout.readline().split()  # type: ignore[union-attr]
@@ -254,3 +259,87 @@ def test_latency_queries_carry_exemplars_with_trace_ids(stack: Stack, catalog: l
 def exemplars(api: PrometheusAPI, query: str, ctx: Context) -> list[Any]:
     """What Grafana asks for to draw a query's exemplars."""
     return api.query_exemplars(query, ctx.end - ctx.range_seconds, ctx.end)
+
+
+_LEGEND_LABEL = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+_DELTA = re.compile(r"\((\S+) - \1 offset \$__interval\) >= 0 or \1")
+
+
+def _drawn(stack: Stack, board: dict[str, Any], ctx: Context) -> Iterator[tuple[Any, ...]]:
+    """(panel, target, series) of every panel query, run as Grafana runs it."""
+    variables = board["templating"]["list"]
+    for panel in iter_panels(board):
+        for target in panel.get("targets", []):
+            expr = interpolate(target["expr"], variables, ctx)
+            if target.get("instant"):
+                series = stack.api.query(expr, at=ctx.end)
+            else:
+                series = stack.api.query_range(expr, ctx.end - ctx.range_seconds, ctx.end,
+                                               ctx.step)  # fmt: skip
+            yield panel, target, series
+
+
+def _values(series: dict[str, Any]) -> list[float]:
+    points = series.get("values") or [series["value"]]
+    return [float(v) for _, v in points]
+
+
+def test_panels_draw_no_nan_no_ratio_above_one_and_no_duplicate_legend(
+    stack: Stack, catalog: list[SLO]
+):
+    # two exporter replicas report every backend twice: aggregation must hide that
+    problems: list[str] = []
+    for text in dashboard_files(catalog).values():
+        board = json.loads(text)
+        legends: dict[int, list[str]] = {}
+        for panel, target, series in _drawn(stack, board, stack.context()):
+            where = f"{board['uid']} {panel['title']!r} {target['refId']}"
+            unit = panel.get("fieldConfig", {}).get("defaults", {}).get("unit")
+            for s in series:
+                values = _values(s)
+                if not all(math.isfinite(v) for v in values):
+                    problems.append(f"{where}: NaN or Inf for {s['metric']}")
+                if unit == "percentunit" and max(values) > 1 + 1e-9:
+                    problems.append(f"{where}: ratio {max(values)} above 1 for {s['metric']}")
+                if panel["type"] in ("timeseries", "stat", "state-timeline"):
+                    name = _LEGEND_LABEL.sub(
+                        lambda m, labels=s["metric"]: labels.get(m[1], ""),
+                        target.get("legendFormat", ""),
+                    ) or str(s["metric"])
+                    legends.setdefault(panel["id"], []).append(name)
+                alert = s["metric"].get("__name__") == "ALERTS"  # an alert's labels are its own
+                if (
+                    panel["type"] == "table"
+                    and not alert
+                    and {"instance", "job"} & s["metric"].keys()
+                ):
+                    problems.append(f"{where}: scrape labels in a table row {s['metric']}")
+        for pid, names in legends.items():
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            if dupes:
+                title = next(p["title"] for p in iter_panels(board) if p["id"] == pid)
+                problems.append(f"{board['uid']} {title!r}: duplicate legends {dupes}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("points", [1000, 12])  # a 1 s step, and steps of several scrapes
+def test_bars_add_up_to_the_counters_increase(stack: Stack, catalog: list[SLO], points: int):
+    # increase(x[$__rate_interval]) every $__interval drew 117 for 30 failures
+    ctx = replace(stack.context(), max_points=points)
+    checked = 0
+    for text in dashboard_files(catalog).values():
+        board = json.loads(text)
+        variables = board["templating"]["list"]
+        for panel, target, series in _drawn(stack, board, ctx):
+            if panel.get("fieldConfig", {}).get("defaults", {}).get("custom", {}).get(
+                    "drawStyle") != "bars":  # fmt: skip
+                continue
+            bars = sum(sum(_values(s)) for s in series)
+            # every counter was born after Prometheus' first scrape: its last value is its
+            # increase over the run, aggregated as the panel aggregates it
+            truth_expr = interpolate(_DELTA.sub(r"\1", target["expr"]), variables, ctx)
+            assert truth_expr != interpolate(target["expr"], variables, ctx)
+            truth = sum(float(s["value"][1]) for s in stack.api.query(truth_expr, at=ctx.end))
+            assert bars == pytest.approx(truth, rel=0.05, abs=1e-9), (panel["title"], target)
+            checked += truth > 0
+    assert checked >= 2  # failures by error type, internal errors of the telemetry panel

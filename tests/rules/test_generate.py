@@ -123,7 +123,7 @@ def test_records_and_alerts_follow_the_contract(catalog: list[SLO]) -> None:
                     rule["annotations"]
                 )
                 assert rule["annotations"]["dashboard_url"].startswith(
-                    f"http://localhost:3000/d/qobserve-oncall?var-slo={slo.name}"
+                    f"http://localhost:3000/d/qobserve-slo?var-slo={slo.name}"
                 )
         burn = [r for r in group["rules"] if r.get("alert") == "SLOErrorBudgetBurn"]
         assert all("$value" in r["annotations"]["description"] for r in burn)

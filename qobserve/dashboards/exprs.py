@@ -44,6 +44,9 @@ RANGE = "$__range"
 RATE = "$__rate_interval"
 #: Grafana's step: the window of per-step counts, so each event lands in exactly one bar.
 STEP = "$__interval"
+#: How far back a count looks for a series' previous sample: longer than any scrape gap, so a
+#: series seen before is never counted from 0 again.
+GAP = "1h"
 #: Labels a replica of the same scrape target differs by; never part of a panel's series.
 SCRAPE_LABELS: tuple[str, ...] = ("instance", "job")
 
@@ -79,15 +82,17 @@ def parse_seconds(duration: str) -> float:
 def delta(metric: MetricSpec, *matchers: str, window: str = RANGE) -> str:
     """How much each series of the counter ``metric`` grew over ``window``, in whole events.
 
-    The difference of the series' samples at the window's ends, where a series that resets
-    or first appears inside the window counts from 0. Unlike ``increase()`` nothing is
-    extrapolated, so counts are whole numbers and the counts of consecutive windows (bars
-    drawn every ``$__interval`` over ``[$__interval]``) add up to the counter's increase. A
-    series no longer scraped at the window's end (a process that exited; batch jobs push to
-    the Pushgateway instead) is not counted.
+    The series' last sample in the window minus its last sample before the window (looking
+    back up to :data:`GAP`), where a series that resets or first appears in the window counts
+    from 0. Unlike ``increase()`` nothing is extrapolated, so counts are whole numbers and the
+    counts of consecutive windows (bars drawn every ``$__interval`` over ``[$__interval]``) add
+    up to the counter's increase. Range selectors skip the staleness markers of a failed
+    scrape, so a target missing a scrape is not counted again from 0, and a process that
+    exited inside the window still counts.
     """
     s = sel(metric, *matchers)
-    return f"({s} - {s} offset {window}) >= 0 or {s}"
+    last = f"last_over_time({s}[{window}])"
+    return f"({last} - last_over_time({s}[{GAP}] offset {window})) >= 0 or {last}"
 
 
 def increase(

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import doctest
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import promql_parser
 
 from qobserve import contract as C
 from qobserve.dashboards import exprs as X
+from qobserve.servers import promtool
 from qobserve.slo.model import SLO, EventSLI
+from tests.conftest import require_binary
 
 
 def test_selectors_bind_exactly_the_variables_their_metric_has_labels_for():
@@ -61,9 +65,10 @@ def test_module_examples_run():
 
 def test_counts_are_exact_differences_that_count_resets_and_new_series_from_zero():
     expr = X.increase(C.EVENTS_DROPPED_TOTAL, window=X.STEP)
+    last = "last_over_time(qobserve_events_dropped_total[$__interval])"
     assert expr == (
-        "sum ((qobserve_events_dropped_total - qobserve_events_dropped_total offset "
-        "$__interval) >= 0 or qobserve_events_dropped_total)"
+        f"sum (({last} - last_over_time(qobserve_events_dropped_total[1h] offset $__interval)) "
+        f">= 0 or {last})"
     )
 
 
@@ -74,3 +79,31 @@ def test_catalog_period_sli_reads_each_slo_at_its_own_period():
     assert 'slo:sli_error:ratio_rate28d{slo=~"$slo",backend=~"$backend|",slo=~"a\\\\.b|d"}' in expr
     assert 'slo:sli_error:ratio_rate30d{slo=~"$slo",backend=~"$backend|",slo=~"c"}' in expr
     promql_parser.parse(expr.replace("$", ""))
+
+
+def test_counts_add_up_across_scrape_gaps_resets_and_new_series(tmp_path: Path):
+    # promtool evaluates the expression on series with a failed scrape (stale), a missing
+    # sample, a counter reset and a series born late: the per-minute counts must add up to
+    # the true increase, 10 + 4
+    require_binary("promtool")
+    bars = X.increase(C.EVENTS_DROPPED_TOTAL, window="1m")
+    name = C.EVENTS_DROPPED_TOTAL.name
+    test = {
+        "rule_files": [],
+        "evaluation_interval": "1m",
+        "tests": [{
+            "interval": "1m",
+            "input_series": [
+                {"series": f'{name}{{instance="a"}}', "values": "1 2 3 stale 5 6 1 2 _ 4"},
+                {"series": f'{name}{{instance="b"}}', "values": "_ _ _ 3 4 _ _ _ _ _"},
+            ],
+            "promql_expr_test": [
+                {"expr": f"sum_over_time(({bars})[10m:1m])", "eval_time": "9m",
+                 "exp_samples": [{"labels": "{}", "value": 14}]},
+            ],
+        }],
+    }  # fmt: skip
+    path = tmp_path / "counts.test.yml"
+    path.write_text(json.dumps(test))
+    done = promtool("test", "rules", str(path))
+    assert done.returncode == 0, done.stdout + done.stderr

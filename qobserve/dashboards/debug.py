@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import grafanalib.core as G
 
 from qobserve import contract as C
+from qobserve.dashboards import events_sql
 from qobserve.dashboards import exprs as X
 from qobserve.dashboards.panels import (
     DASHBOARDS,
@@ -31,7 +32,7 @@ from qobserve.dashboards.panels import (
     table,
     timeseries,
 )
-from qobserve.dashboards.queries import PromAnnotation, PromTarget, q
+from qobserve.dashboards.queries import POSTGRES_PLUGIN, PromAnnotation, PromTarget, q
 from qobserve.slo.model import SLO
 
 _BY_BACKEND = ("backend",)
@@ -228,11 +229,12 @@ def build(slos: Sequence[SLO]) -> G.Dashboard:
     uid, title = DASHBOARDS["debug"]
     variables = filter_variables()
     variables.insert(1, datasource_variable("tracing", TRACING_PLUGIN, "Traces"))
+    variables.insert(2, datasource_variable("events", POSTGRES_PLUGIN, "Job events"))
     return dashboard(
         uid=uid, title=title, tags=["quantum", "debug"], time_from="now-6h",
         refresh="1m", variables=variables,
         sections=[_latency(), _backend_types(), _throughput(), _calibration(), _results(slos),
-                  _telemetry()],
+                  _telemetry(), events_sql.section()],
         annotations=[_CALIBRATION],
         description="Per backend and experiment: latency percentiles with exemplars, queue "
                     "vs execution, calibration quantiles, fidelity and divergence.",

@@ -22,7 +22,14 @@ import grafanalib.core as G
 
 from qobserve import contract as C
 from qobserve.dashboards import exprs as X
-from qobserve.dashboards.queries import PROMETHEUS, PromAnnotation, PromTarget, q
+from qobserve.dashboards.queries import (
+    EVENTS,
+    PROMETHEUS,
+    PromAnnotation,
+    PromTarget,
+    SqlTarget,
+    q,
+)
 from qobserve.slo.model import INFO_RECORD, OBJECTIVE_RECORD, SLO, duration_str
 
 #: Data source plugin the tracing variable offers (exemplars link to its traces).
@@ -100,7 +107,7 @@ def organize(rename: dict[str, str], hide: Sequence[str] = ("Time",)) -> dict[st
 
 def _common(
     title: str,
-    targets: Sequence[PromTarget],
+    targets: Sequence[PromTarget | SqlTarget],
     description: str,
     w: int,
     h: int,
@@ -111,10 +118,13 @@ def _common(
         raise ValueError(f"panel {title!r} has more than {len(refs)} queries")
     if not description:
         raise ValueError(f"panel {title!r} needs a description: the question it answers")
+    sql = {isinstance(t, SqlTarget) for t in targets}
+    if len(sql) > 1:
+        raise ValueError(f"panel {title!r} mixes PromQL and SQL queries")
     return {
         "title": title,
         "description": description,
-        "dataSource": PROMETHEUS,
+        "dataSource": EVENTS if sql == {True} else PROMETHEUS,
         "targets": [replace(t, ref_id=r) for t, r in zip(targets, refs, strict=False)],
         "gridPos": G.GridPos(h=h, w=w, x=0, y=0),
         "links": list(links),
@@ -186,7 +196,7 @@ def stat(
 
 def table(
     title: str,
-    targets: Sequence[PromTarget],
+    targets: Sequence[PromTarget | SqlTarget],
     *,
     unit: str = "none",
     description: str,

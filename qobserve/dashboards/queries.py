@@ -24,6 +24,9 @@ import grafanalib.core as G
 
 #: How every panel, query and variable refers to the Prometheus data source variable.
 PROMETHEUS = {"type": "prometheus", "uid": "${datasource}"}
+#: Grafana's built-in PostgreSQL data source plugin, and how SQL panels refer to its variable.
+POSTGRES_PLUGIN = "grafana-postgresql-datasource"
+EVENTS = {"type": POSTGRES_PLUGIN, "uid": "${events}"}
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,25 @@ class PromTarget:
 
 #: The short name the dashboard builders use.
 q = PromTarget
+
+
+@dataclass(frozen=True)
+class SqlTarget:
+    """A SQL query of a panel on the job events in PostgreSQL (Grafana's built-in data source),
+    as a table; ``expect_data`` and ``empty_reason`` as for :class:`PromTarget`."""
+
+    sql: str
+    expect_data: bool = True
+    empty_reason: str = ""
+    ref_id: str = "A"
+
+    def __post_init__(self) -> None:
+        if not self.expect_data and not self.empty_reason:
+            raise ValueError(f"a query that may stay empty needs a reason: {self.sql}")
+
+    def to_json_data(self) -> dict[str, Any]:
+        return {"refId": self.ref_id, "datasource": EVENTS, "rawSql": self.sql,
+                "rawQuery": True, "format": "table", "editorMode": "code"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -113,12 +135,15 @@ def panel_where(panel_id: int, title: str, ref_id: str) -> str:
 
 
 def iter_queries(board: G.Dashboard) -> Iterator[QuerySpec]:
-    """Every PromQL expression of ``board``: panel targets, annotations, variable queries."""
+    """Every PromQL expression of ``board``: panel targets, annotations, variable queries
+    (SQL panels: :func:`iter_sql`)."""
     uid = board.uid
     for panel in board._iter_panels():
         for t in getattr(panel, "targets", []):
+            if isinstance(t, SqlTarget):
+                continue
             if not isinstance(t, PromTarget):
-                raise TypeError(f"panel {panel.title!r}: queries must be PromTarget")
+                raise TypeError(f"panel {panel.title!r}: queries must be PromTarget or SqlTarget")
             where = panel_where(panel.id, panel.title, t.ref_id)
             yield QuerySpec(uid, where, t.expr, t.instant or t.table, t.expect_data, t.empty_reason)
     for a in board.annotations.list:
@@ -129,3 +154,11 @@ def iter_queries(board: G.Dashboard) -> Iterator[QuerySpec]:
     for v in board.templating.list:
         if v.type == "query":
             yield QuerySpec(uid, f"variable {v.name}", v.query, True, True)
+
+
+def iter_sql(board: G.Dashboard) -> Iterator[tuple[str, SqlTarget]]:
+    """(where, target) of every SQL query of ``board``."""
+    for panel in board._iter_panels():
+        for t in getattr(panel, "targets", []):
+            if isinstance(t, SqlTarget):
+                yield panel_where(panel.id, panel.title, t.ref_id), t

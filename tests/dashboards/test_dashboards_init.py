@@ -27,9 +27,11 @@ PACKAGE = ROOT / "qobserve" / "dashboards"
 
 
 def targets(board: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """(panel, target) of every Prometheus query (SQL panels have ``rawSql``)."""
     for panel in iter_panels(board):
         for target in panel.get("targets", []):
-            yield panel, target
+            if "expr" in target:
+                yield panel, target
 
 
 def rows(board: dict[str, Any]) -> list[str]:
@@ -184,7 +186,7 @@ def test_units_are_consistent(boards: dict[str, Any]):
             if panel["type"] in ("row", "text", "state-timeline"):
                 continue
             unit = panel["fieldConfig"]["defaults"].get("unit", "")
-            exprs = " ".join(t["expr"] for t in panel["targets"])
+            exprs = " ".join(t.get("expr", "") for t in panel["targets"])
             if C.COST_USD_TOTAL.name in exprs:
                 assert unit == "currencyUSD", panel["title"]
             elif "histogram_quantile" in exprs and "_seconds_bucket" in exprs:

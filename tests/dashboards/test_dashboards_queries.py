@@ -34,6 +34,7 @@ from qobserve.dashboards.check import (
     QueryResult,
     check_dashboard,
     interpolate,
+    interpolate_sql,
     iter_panels,
     label_values,
 )
@@ -43,7 +44,10 @@ from qobserve.promapi import PrometheusAPI
 from qobserve.rules import rule_files
 from qobserve.servers import start_prometheus
 from qobserve.slo.model import SLO, TimeSliceSLI
+from qobserve.store.export import export_events
+from qobserve.store.schema import column_type
 from tests.conftest import require_binary
+from tests.dashboards.postgres import Postgres, running_postgres
 
 pytestmark = pytest.mark.servers
 
@@ -98,6 +102,7 @@ class Stack:
     started: float
     workload_url: str
     log: Callable[[], str]
+    events: Path  # the workload's event store (SQLite)
 
     def context(self, **selected: list[str]) -> Context:
         """What Grafana would send with the time range set to the whole test run."""
@@ -185,7 +190,7 @@ def stack(
         _wait(f"all {done[1]} runs scraped", lambda: api.scalar(total) == int(done[1]), 30,
               lambda: prom.log)  # fmt: skip
         time.sleep(2 * SCRAPE)  # rule evaluations over the final counts
-        yield Stack(api, started, workload_url, lambda: prom.log)
+        yield Stack(api, started, workload_url, lambda: prom.log, tmp / "events.db")
 
 
 def _failures(results: list[QueryResult], specs: dict[tuple[str, str], QuerySpec]) -> list[str]:
@@ -262,7 +267,10 @@ def exemplars(api: PrometheusAPI, query: str, ctx: Context) -> list[Any]:
 
 
 _LEGEND_LABEL = re.compile(r"\{\{\s*(\w+)\s*\}\}")
-_DELTA = re.compile(r"\((\S+) - \1 offset \$__interval\) >= 0 or \1")
+_DELTA = re.compile(
+    r"\(last_over_time\((\S+)\[\$__interval\]\) - last_over_time\(\1\[1h\] offset "
+    r"\$__interval\)\) >= 0 or last_over_time\(\1\[\$__interval\]\)"
+)
 
 
 def _drawn(stack: Stack, board: dict[str, Any], ctx: Context) -> Iterator[tuple[Any, ...]]:
@@ -270,6 +278,8 @@ def _drawn(stack: Stack, board: dict[str, Any], ctx: Context) -> Iterator[tuple[
     variables = board["templating"]["list"]
     for panel in iter_panels(board):
         for target in panel.get("targets", []):
+            if "expr" not in target:  # SQL: test_sql_panels_run_on_the_job_events
+                continue
             expr = interpolate(target["expr"], variables, ctx)
             if target.get("instant"):
                 series = stack.api.query(expr, at=ctx.end)
@@ -335,11 +345,72 @@ def test_bars_add_up_to_the_counters_increase(stack: Stack, catalog: list[SLO], 
                     "drawStyle") != "bars":  # fmt: skip
                 continue
             bars = sum(sum(_values(s)) for s in series)
-            # every counter was born after Prometheus' first scrape: its last value is its
-            # increase over the run, aggregated as the panel aggregates it
-            truth_expr = interpolate(_DELTA.sub(r"\1", target["expr"]), variables, ctx)
+            # every counter was born after Prometheus' first scrape and never reset: its
+            # highest value is its increase over the run, aggregated as the panel aggregates it
+            run = f"[{round(ctx.range_seconds)}s]"
+            truth_expr = interpolate(
+                _DELTA.sub(lambda m, run=run: f"max_over_time({m[1]}{run})", target["expr"]),
+                variables,
+                ctx,
+            )
             assert truth_expr != interpolate(target["expr"], variables, ctx)
             truth = sum(float(s["value"][1]) for s in stack.api.query(truth_expr, at=ctx.end))
             assert bars == pytest.approx(truth, rel=0.05, abs=1e-9), (panel["title"], target)
             checked += truth > 0
     assert checked >= 2  # failures by error type, internal errors of the telemetry panel
+
+
+@pytest.fixture(scope="module")
+def events_pg(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
+    """A real PostgreSQL holding the workload's job events, in the event store's columns."""
+    tmp = tmp_path_factory.mktemp("postgres")
+    with running_postgres() as pg:
+        columns = ", ".join(f"{c} {column_type(c)}" for c in C.JOB_EVENT_COLUMNS)
+        pg.rows(f"CREATE TABLE job_events ({columns})")
+        jobs = tmp / "jobs.csv"
+        export_events(stack.events, jobs)
+        pg.rows(f"\\copy job_events FROM '{jobs}' WITH (FORMAT csv, HEADER true)")
+        yield pg
+
+
+def _sql_panels(catalog: list[SLO]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    board = json.loads(dashboard_files(catalog)["qobserve-debug.json"])
+    panels = [p for p in iter_panels(board) if any("rawSql" in t for t in p.get("targets", []))]
+    return board, panels
+
+
+def test_sql_panels_run_on_the_job_events(stack: Stack, events_pg: Postgres, catalog: list[SLO]):
+    board, panels = _sql_panels(catalog)
+    assert {p["title"] for p in panels} >= {"Latest failed jobs",
+                                            "Circuit size by experiment and backend"}  # fmt: skip
+    variables = board["templating"]["list"]
+    stored = events_pg.rows("SELECT count(*) AS n FROM job_events WHERE outcome <> 'success'")
+    for panel in panels:
+        [target] = panel["targets"]
+        rows = events_pg.rows(interpolate_sql(target["rawSql"], variables, stack.context()))
+        assert rows, panel["title"]
+        if panel["title"] == "Latest failed jobs":
+            # every failed job of the run, each with the trace its row links to
+            assert len(rows) == min(50, int(stored[0]["n"])) and rows[0]["Error type"]
+            assert all(re.fullmatch(r"[0-9a-f]{32}", r["Trace"]) for r in rows)
+            [link] = panel["fieldConfig"]["defaults"]["links"]
+            assert "${__data.fields.Trace}" in link["url"] and "${tracing}" in link["url"]
+        if panel["title"].startswith("Circuit size"):
+            sizes = {(r["Experiment"], r["Backend"]): r for r in rows}
+            bell = sizes[("bell-state", "fake_manila")]  # transpiled onto the 5-qubit device
+            assert int(bell["Jobs"]) >= ROUNDS and int(bell["Qubits (max)"]) >= 2
+            assert float(bell["Depth (mean)"]) <= int(bell["Depth (max)"])
+
+
+def test_sql_panels_follow_the_variables(stack: Stack, events_pg: Postgres, catalog: list[SLO]):
+    board, panels = _sql_panels(catalog)
+    ctx = stack.context(backend=["aer_simulator"], experiment=["bell-state"])
+    for panel in panels:
+        sql = interpolate_sql(panel["targets"][0]["rawSql"], board["templating"]["list"], ctx)
+        for row in events_pg.rows(sql):
+            assert row.get("Backend", "aer_simulator") == "aer_simulator", panel["title"]
+            assert row.get("Experiment", "bell-state") == "bell-state", panel["title"]
+    # the time range too: nothing finished in the hour before the run
+    before = replace(ctx, end=stack.started - 60, range_seconds=3600, selected={})
+    sql = interpolate_sql(panels[0]["targets"][0]["rawSql"], board["templating"]["list"], before)
+    assert events_pg.rows(sql) == []

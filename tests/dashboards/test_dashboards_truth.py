@@ -119,7 +119,7 @@ def test_a_panel_coloured_by_an_objective_shows_that_slos_sli(
 ):
     for board in boards.values():
         for panel in iter_panels(board):
-            exprs = " ".join(t["expr"] for t in panel.get("targets", []))
+            exprs = " ".join(t.get("expr", "") for t in panel.get("targets", []))
             if C.JOBS_TOTAL.name not in exprs and "slo:" not in exprs:
                 continue  # a quota at 95 % is not the 95 % objective
             for slo in slos:

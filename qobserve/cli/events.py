@@ -5,6 +5,7 @@ Example::
     qobserve events export --format parquet -o events.parquet
     qobserve events export --what runs --since 2026-11-16 > runs.csv
     qobserve events reconcile --since 2026-11-20
+    qobserve events export --since 7d --until 2026-11-23T09:00+01:00
 """
 
 from __future__ import annotations
@@ -29,8 +30,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="job events (default) or experiment runs",
     )
     export.add_argument("-o", "--output", help="output file (CSV: stdout when omitted)")
-    export.add_argument("--since", help="only rows finished at or after (ISO 8601, UTC)")
-    export.add_argument("--until", help="only rows finished before (ISO 8601, UTC)")
+    export.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="only rows finished at or after WHEN: an ISO 8601 date or date-time (UTC unless "
+        "it has an offset) or a time ago such as 7d, 12h",
+    )
+    export.add_argument(
+        "--until", metavar="WHEN", help="only rows finished before WHEN (same forms)"
+    )
     reconcile = sub.add_parser(
         "reconcile", help="record the outcome of jobs that outlived their process"
     )

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from qobserve.exceptions import InputError
+from qobserve.instants import parse_instant
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$")
 
@@ -93,11 +94,31 @@ class Window:
     def between(cls, start: str, end: str, tz: str | ZoneInfo = "UTC") -> Window:
         """``[start, end)`` from ISO dates (local midnight) or ISO date-times."""
         tzinfo = zone(tz) if isinstance(tz, str) else tz
-        a, b = _parse_instant(start, tzinfo, "--from"), _parse_instant(end, tzinfo, "--to")
+        a = parse_instant(start, field="--from", tz=tzinfo)
+        b = parse_instant(end, field="--to", tz=tzinfo)
         if b <= a:
             raise InputError(f"{end!r} is not after {start!r}", field="--to")
         label = f"{start.strip()}..{end.strip()}"
         return cls(a, b, tzinfo, label, "range")
+
+    @classmethod
+    def choose(
+        cls,
+        week: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        tz: str | ZoneInfo = "UTC",
+        now: datetime | None = None,
+    ) -> Window:
+        """The window a user asked for: ``start``..``end``, else the ISO ``week``, else the
+        last full week before ``now``."""
+        if (start is None) != (end is None):
+            raise InputError("--from and --to go together", field="--from")
+        if start is not None and end is not None:
+            return cls.between(start, end, tz)
+        if week:
+            return cls.iso_week(week, tz)
+        return cls.last_full_week(tz, now)
 
     @property
     def seconds(self) -> float:
@@ -140,13 +161,3 @@ class Window:
         else:
             start = self.start - (self.end - self.start)
         return Window(start, self.start, self.tz, f"before {self.label}", "range")
-
-
-def _parse_instant(text: str, tz: ZoneInfo, option: str) -> datetime:
-    try:
-        if len(text.strip()) == 10:
-            return _local_midnight(date.fromisoformat(text.strip()), tz)
-        t = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InputError(f"{text!r} is not an ISO date or date-time", field=option) from None
-    return (t if t.tzinfo else t.replace(tzinfo=tz)).astimezone(UTC)

@@ -14,13 +14,15 @@ import csv
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from qobserve.contract import JOB_EVENT_COLUMNS
-from qobserve.events import EXPERIMENT_RUN_COLUMNS
+from qobserve.events import EXPERIMENT_RUN_COLUMNS, iso
 from qobserve.exceptions import InputError
+from qobserve.instants import parse_instant
 
 TABLES = {
     "jobs": ("job_events", JOB_EVENT_COLUMNS),
@@ -30,33 +32,66 @@ FORMATS = ("csv", "parquet")
 _CHUNK = 50_000
 
 
-def _rows(
-    store: Path, table: str, columns: tuple[str, ...], since: str | None, until: str | None
+def select(
+    store: str | os.PathLike[str],
+    what: str = "jobs",
+    *,
+    since: str | datetime | None = None,
+    until: str | datetime | None = None,
+    equal: Mapping[str, Sequence[str]] | None = None,
 ) -> Iterator[list[tuple[Any, ...]]]:
-    if not store.is_file():
+    """Rows of ``what`` in ``TABLES[what]`` column order, oldest ``finished_at`` first, in
+    chunks. ``since``/``until`` as in :func:`export_events`; ``equal`` keeps rows whose column
+    is one of the values given. The store is opened and queried at once, so a bad store (or
+    bound) fails before anything is written."""
+    table, columns = TABLES[what]
+    lo, hi = _bound(since, "--since"), _bound(until, "--until")
+    path = Path(store)
+    if not path.is_file():
         raise InputError(
-            "no event store here (run an instrumented workload first, or pass --store)", path=store
+            "no event store here (run an instrumented workload first, or pass --store)", path=path
         )
+    where: list[str] = []
+    params: list[Any] = []
+    # the store's times are fixed-width UTC text, so text order is time order
+    if lo is not None:
+        where.append("finished_at >= ?")
+        params.append(iso(lo.timestamp()))
+    if hi is not None:
+        where.append("finished_at < ?")
+        params.append(iso(hi.timestamp()))
+    for column, values in (equal or {}).items():
+        if column not in columns:
+            raise InputError(f"no such column in {table}", field=column)
+        where.append(f"{column} IN ({', '.join('?' * len(values))})")
+        params.extend(values)
+    sql = f"SELECT {', '.join(columns)} FROM {table}"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
     try:
-        conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=30)
-        where, params = [], []
-        if since:
-            where.append("finished_at >= ?")
-            params.append(since)
-        if until:
-            where.append("finished_at < ?")
-            params.append(until)
-        sql = f"SELECT {', '.join(columns)} FROM {table}"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error as err:
+        raise InputError(f"cannot open the event store: {err}", path=path) from None
+    try:
         cursor = conn.execute(sql + " ORDER BY finished_at", params)
     except sqlite3.DatabaseError as err:
-        raise InputError(f"not a qobserve event store: {err}", path=store) from None
+        conn.close()
+        raise InputError(f"not a qobserve event store: {err}", path=path) from None
+    return _chunks(conn, cursor)
+
+
+def _chunks(conn: sqlite3.Connection, cursor: sqlite3.Cursor) -> Iterator[list[tuple[Any, ...]]]:
     try:
         while chunk := cursor.fetchmany(_CHUNK):
             yield chunk
     finally:
         conn.close()
+
+
+def _bound(value: str | datetime | None, field: str) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return parse_instant(value, field=field)
 
 
 def export_events(
@@ -65,15 +100,17 @@ def export_events(
     *,
     fmt: str = "csv",
     what: str = "jobs",
-    since: str | None = None,
-    until: str | None = None,
+    since: str | datetime | None = None,
+    until: str | datetime | None = None,
 ) -> int:
     """Write the store's ``what`` (``jobs`` or ``runs``) to ``out`` (stdout for CSV when None)
-    in ``fmt``; ``since``/``until`` bound ``finished_at`` (ISO text). Returns the row count."""
+    in ``fmt``; ``since`` (inclusive) and ``until`` (exclusive) bound ``finished_at``: aware
+    datetimes, or text for :func:`~qobserve.instants.parse_instant` (``2026-11-16``,
+    ``2026-11-16T19:10+01:00``, ``7d``). Returns the row count."""
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}", field="--format")
-    table, columns = TABLES[what]
-    chunks = _rows(Path(store), table, columns, since, until)
+    columns = TABLES[what][1]
+    chunks = select(store, what, since=since, until=until)
     if fmt == "csv":
         if out is None:
             return _write_csv(sys.stdout, columns, chunks)

@@ -64,4 +64,12 @@ def __getattr__(name: str) -> Any:
         from qobserve.instrument.compare import compare
 
         return compare
+    if name in ("jobs", "live_jobs"):
+        import qobserve.notebook
+
+        return getattr(qobserve.notebook, name)
+    if name == "report":  # the package, callable: qobserve.report("2026-W47")
+        import qobserve.report
+
+        return qobserve.report
     raise AttributeError(f"module 'qobserve' has no attribute {name!r}")

@@ -31,6 +31,11 @@ class RunContext(NamedTuple):
     experiment: str
     run_id: str
 
+    def _repr_html_(self) -> str:
+        from qobserve.notebook.display import run_html
+
+        return run_html(self)
+
 
 def new_run_id() -> str:
     """A run id unique across processes: ``<12 hex random>-<counter>``."""

@@ -1,5 +1,5 @@
-"""Instants typed by people: ISO 8601 date-times with or without offset, plain dates, or a
-time ago such as ``7d``.
+"""Instants typed by people: ISO 8601 date-times with or without offset, plain dates, ``now``
+or a time ago such as ``7d``.
 
 A date is local midnight in the given zone; a date-time without offset is in that zone too
 (UTC by default, the store's zone). Every result is an aware UTC ``datetime``.
@@ -30,8 +30,11 @@ def parse_instant(
     text: str, *, field: str, tz: tzinfo = UTC, now: datetime | None = None
 ) -> datetime:
     """``text`` as an aware UTC instant; an :class:`InputError` naming ``field`` if it is
-    neither an ISO 8601 date or date-time nor a time ago (``30m``, ``12h``, ``7d``, ``2w``)."""
+    neither an ISO 8601 date or date-time, ``now``, nor a time ago (``30m``, ``12h``, ``7d``,
+    ``2w``)."""
     value = text.strip()
+    if value.lower() == "now":
+        return (now or datetime.now(UTC)).astimezone(UTC)
     if _AGO.match(value):
         ago = sum(float(n) * _UNIT[u] for n, u in _PART.findall(value))
         return (now or datetime.now(UTC)).astimezone(UTC) - timedelta(seconds=ago)

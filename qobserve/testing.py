@@ -58,6 +58,11 @@ class Capture:
         """Stored experiment runs as dicts (flushes first)."""
         return self._rows("experiment_runs", EXPERIMENT_RUN_COLUMNS)
 
+    def _repr_html_(self) -> str:
+        from qobserve.notebook.display import capture_html
+
+        return capture_html(self)
+
     def _rows(self, table: str, columns: tuple[str, ...]) -> list[dict[str, Any]]:
         if self._kept is not None:
             return [dict(row) for row in self._kept.get(table, [])]
@@ -84,7 +89,8 @@ def capture(**settings: Unpack[Settings]) -> Iterator[Capture]:
     block's own too: nothing submitted before the block is a duplicate inside it.
 
     ``settings`` are those of :func:`qobserve.configure` (``store_path=None`` disables the
-    store; ``tracing="none"`` disables spans).
+    store; ``tracing="none"`` disables spans). In a notebook the capture shows as summary
+    tables.
     """
     tmp = Path(tempfile.mkdtemp(prefix="qobserve-test-"))
     defaults: dict[str, Any] = {

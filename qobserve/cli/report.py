@@ -119,14 +119,7 @@ def run(args: argparse.Namespace) -> int:
     from qobserve.report import FORMATS, build_report, write_report
     from qobserve.report.period import Window
 
-    if (args.start and not args.end) or (args.end and not args.start):
-        raise InputError("--from and --to go together", field="--from")
-    if args.start:
-        window = Window.between(args.start, args.end, args.tz)
-    elif args.week:
-        window = Window.iso_week(args.week, args.tz)
-    else:
-        window = Window.last_full_week(args.tz)
+    window = Window.choose(args.week, args.start, args.end, args.tz)
     kind, path = parse_source(args.source, args.store)
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     unknown = [f for f in formats if f not in FORMATS]

@@ -13,9 +13,13 @@ Needs the ``report`` extra (pandas, pyarrow). Typical use::
 
 from __future__ import annotations
 
+import os
+import sys
+import types
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from qobserve.exceptions import InputError
 from qobserve.report.model import Report
@@ -103,4 +107,52 @@ def write_report(report: Report, out: str | Path, formats: Iterable[str] = FORMA
     return written
 
 
-__all__ = ["FORMATS", "SOURCES", "Report", "Window", "build_report", "write_report"]
+def weekly(
+    week: str | None = None,
+    *,
+    start: str | None = None,
+    end: str | None = None,
+    tz: str = "UTC",
+    slos: str | os.PathLike[str] | Sequence[SLO] = "slo",
+    source: str = "store",
+    path: str | Path | None = None,
+    now: datetime | None = None,
+) -> Report:
+    """The report of the ISO ``week`` (``2026-W47``; default the last full week) or of
+    ``start``..``end``, for the SLOs in the folder or file ``slos`` (or given as objects).
+
+    With ``source="store"`` and no ``path`` it reads the store this process writes to, flushed
+    first. In a notebook the returned report shows inline; it is also what
+    ``qobserve.report(...)`` returns::
+
+        qobserve.report("2026-W47", tz="Europe/Zurich")
+    """
+    window = Window.choose(week, start, end, tz, now)
+    if isinstance(slos, str | os.PathLike):
+        from qobserve.slo import load
+
+        if not Path(slos).exists():
+            raise InputError("no such SLO folder or file", path=str(slos), field="slos")
+        chosen = load([slos])
+    else:
+        chosen = list(slos)
+    if source == "store" and path is None:
+        from qobserve.telemetry import get_telemetry
+
+        store = get_telemetry().store
+        if store is not None:
+            store.flush(30.0)
+            path = store.path
+    return build_report(chosen, window, source=source, path=path, now=now)
+
+
+class _CallableModule(types.ModuleType):
+    """``qobserve.report(...)`` is :func:`weekly`; the module stays a module for imports."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Report:
+        return weekly(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
+
+__all__ = ["FORMATS", "SOURCES", "Report", "Window", "build_report", "weekly", "write_report"]

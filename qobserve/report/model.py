@@ -179,6 +179,16 @@ class SLOResult:
             return STATUS_AT_RISK
         return STATUS_MET
 
+    def _repr_html_(self) -> str:
+        from qobserve.notebook.display import slo_html
+
+        return slo_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from qobserve.notebook.display import slo_markdown
+
+        return slo_markdown(self)
+
     def worst_days(self, n: int = 3) -> list[DayPoint]:
         """Days with bad events, worst error ratio first (ties: more bad events first)."""
         days = [d for d in self.daily if d.counts.bad > 0]
@@ -237,3 +247,13 @@ class Report:
     def file_stem(self) -> str:
         """``slo-report-2026-W47`` (ranges: ``slo-report-2026-11-01..2026-11-08``)."""
         return "slo-report-" + self.window.label.replace(":", "").replace("/", "-")
+
+    def _repr_html_(self) -> str:
+        from qobserve.notebook.display import report_html
+
+        return report_html(self)
+
+    def _repr_markdown_(self) -> str:
+        from qobserve.notebook.display import report_markdown
+
+        return report_markdown(self)

@@ -35,6 +35,8 @@ BINARIES: dict[str, tuple[str, ...]] = {
     "alertmanager": ("prometheus-alertmanager", "alertmanager"),
     "amtool": ("amtool",),
     "pushgateway": ("prometheus-pushgateway", "pushgateway"),
+    # not a server: the report's PDF renderer (Debian's chromium package)
+    "chromium": ("chromium", "chromium-browser", "google-chrome"),
 }
 
 

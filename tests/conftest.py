@@ -49,10 +49,12 @@ def require_binary(kind: str) -> str:
     """Path of a server binary; skips the test outside CI when it is not installed, fails in CI."""
     path = find_binary(kind)
     if path is None:
-        unavailable(
-            f"{kind} is not installed (apt-get install prometheus "
-            "prometheus-alertmanager prometheus-pushgateway; .ci/run installs them)"
+        package = (
+            "chromium"
+            if kind == "chromium"
+            else ("prometheus prometheus-alertmanager prometheus-pushgateway")
         )
+        unavailable(f"{kind} is not installed (apt-get install {package}; .ci/run installs it)")
     return path
 
 

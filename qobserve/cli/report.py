@@ -65,7 +65,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--format",
         default="md,html,json,csv",
         metavar="LIST",
-        help="comma-separated formats: md, html, json, csv (default all)",
+        help="comma-separated formats: md, html, json, csv, pdf (default md,html,json,csv; "
+        "pdf needs Chromium)",
     )
     parser.add_argument(
         "--out", default="reports", metavar="DIR", help="output folder (default reports/)"

@@ -26,7 +26,9 @@ from qobserve.report.model import Report
 from qobserve.report.period import Window
 from qobserve.slo.model import SLO
 
-FORMATS: tuple[str, ...] = ("md", "html", "json", "csv")
+#: every output format; ``pdf`` needs Chromium, so it is not among the defaults
+FORMATS: tuple[str, ...] = ("md", "html", "json", "csv", "pdf")
+DEFAULT_FORMATS: tuple[str, ...] = ("md", "html", "json", "csv")
 SOURCES: tuple[str, ...] = ("store", "events", "prometheus")
 
 
@@ -73,7 +75,9 @@ def build_report(
     return report_from_events(events, slos, window, source=label, now=now)
 
 
-def write_report(report: Report, out: str | Path, formats: Iterable[str] = FORMATS) -> list[Path]:
+def write_report(
+    report: Report, out: str | Path, formats: Iterable[str] = DEFAULT_FORMATS
+) -> list[Path]:
     """Write the report in each format into ``out``; returns the files written."""
     from qobserve.report.render_data import render_csv, render_daily_csv, render_json
     from qobserve.report.render_html import render_html
@@ -93,6 +97,7 @@ def write_report(report: Report, out: str | Path, formats: Iterable[str] = FORMA
             f"cannot create the output folder: {err.strerror}", path=str(folder)
         ) from None
     renderers: dict[str, list[tuple[str, Callable[[Report], str]]]] = {
+        "pdf": [],  # written below: a binary file, printed from the HTML
         "md": [(".md", render_markdown)],
         "html": [(".html", render_html)],
         "json": [(".json", render_json)],
@@ -103,6 +108,12 @@ def write_report(report: Report, out: str | Path, formats: Iterable[str] = FORMA
         for suffix, render in renderers[fmt]:
             target = folder / f"{report.file_stem}{suffix}"
             target.write_text(render(report), encoding="utf-8")
+            written.append(target)
+        if fmt == "pdf":
+            from qobserve.report.render_pdf import render_pdf
+
+            target = folder / f"{report.file_stem}.pdf"
+            render_pdf(render_html(report), target.resolve())
             written.append(target)
     return written
 
@@ -155,4 +166,13 @@ class _CallableModule(types.ModuleType):
 
 sys.modules[__name__].__class__ = _CallableModule
 
-__all__ = ["FORMATS", "SOURCES", "Report", "Window", "build_report", "weekly", "write_report"]
+__all__ = [
+    "DEFAULT_FORMATS",
+    "FORMATS",
+    "SOURCES",
+    "Report",
+    "Window",
+    "build_report",
+    "weekly",
+    "write_report",
+]

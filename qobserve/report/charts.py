@@ -69,11 +69,15 @@ def _frame(
 
 
 def _scale(
-    values: list[float], extra: Sequence[float]
+    values: list[float], extra: Sequence[float], zero: bool = True, ceiling: float | None = None
 ) -> tuple[list[float], Callable[[float], float]]:
     data = [v for v in (*values, *extra) if v is not None and math.isfinite(v)]
     lo, hi = (min(data), max(data)) if data else (0.0, 1.0)
-    lo = min(lo, 0.0) if lo >= 0 else lo
+    if zero:
+        lo = min(lo, 0.0) if lo >= 0 else lo
+    else:  # zoomed on the data: a little room below and above, never a flat axis
+        pad = max((hi - lo) * 0.1, 0.001)
+        lo, hi = lo - pad, hi + pad if ceiling is None else min(hi + pad, max(ceiling, hi))
     ticks = _nice_ticks(lo, hi)
     a, b = ticks[0], ticks[-1]
 
@@ -90,11 +94,15 @@ def line_chart(
     *,
     y_format: Fmt = str,
     thresholds: dict[str, float] | None = None,
+    zero: bool = True,
+    ceiling: float | None = None,
 ) -> str:
-    """One line per series over ``labels`` (x positions), with optional dashed thresholds."""
+    """One line per series over ``labels`` (x positions), with optional dashed thresholds.
+    ``zero=False`` zooms the axis on the data and thresholds instead of starting at 0;
+    ``ceiling`` keeps that zoom's headroom below a bound (1.0 for ratios)."""
     thresholds = thresholds or {}
     flat = [v for s in series.values() for v in s if v is not None]
-    ticks, y = _scale(flat, list(thresholds.values()))
+    ticks, y = _scale(flat, list(thresholds.values()), zero, ceiling)
     slot = (WIDTH - LEFT - RIGHT) / max(len(labels), 1)
     body = []
     for name, level in thresholds.items():

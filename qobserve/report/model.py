@@ -243,6 +243,19 @@ class Report:
     #: data-quality remarks (events skipped, SLIs not computable from this source)
     notes: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        end, now = self.window.end, self.generated_at
+        if end > now:
+            # whichever the source, a window that has not ended yet lacks its last part
+            left = Window(now, end, self.window.tz, "").length
+            kind = "week" if self.window.kind == "week" else "range"
+            local = self.window.local
+            self.notes.append(
+                f"The {kind} ends at {local(end):%Y-%m-%d %H:%M}, after this report was "
+                f"generated ({local(now):%Y-%m-%d %H:%M}): its last {_spoken(left)} has no "
+                "data yet."
+            )
+
     @property
     def file_stem(self) -> str:
         """``slo-report-2026-W47`` (ranges: ``slo-report-2026-11-01..2026-11-08``)."""
@@ -257,3 +270,8 @@ class Report:
         from qobserve.notebook.display import report_markdown
 
         return report_markdown(self)
+
+
+def _spoken(length: str) -> str:
+    """``1 min`` as ``minute``, ``1 h`` as ``hour``; others as they are."""
+    return {"1 min": "minute", "1 h": "hour"}.get(length, length)

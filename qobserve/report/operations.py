@@ -126,9 +126,8 @@ def _divergence(w: pd.DataFrame, threshold: float | None) -> Table:
             (checks["fidelity"] < threshold).groupby(checks["backend"], observed=True).sum(),
         )
         note = f"diverged: fidelity below {threshold:g}"
-    return make(
-        "divergence", _rows(t.reset_index()), note=note if len(t) else "no result checks this week"
-    )
+    empty = "no result checks in the window"
+    return make("divergence", _rows(t.reset_index()), note=note if len(t) else empty)
 
 
 def _duplicates(w: pd.DataFrame) -> Table:

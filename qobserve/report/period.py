@@ -121,6 +121,25 @@ class Window:
         return cls.last_full_week(tz, now)
 
     @property
+    def this(self) -> str:
+        """How the text names this window: ``this week`` or ``in the range``."""
+        return "this week" if self.kind == "week" else "in the range"
+
+    @property
+    def end_name(self) -> str:
+        """How the text names its end: ``week end`` or ``the range's end``."""
+        return "week end" if self.kind == "week" else "the range's end"
+
+    @property
+    def length(self) -> str:
+        """Its length for people: ``168 h``, ``167 h`` across DST, ``41 h 56 min``."""
+        minutes = round(self.seconds / 60)
+        hours, rest = divmod(minutes, 60)
+        if hours == 0:
+            return f"{rest} min"
+        return f"{hours} h" if rest == 0 else f"{hours} h {rest} min"
+
+    @property
     def seconds(self) -> float:
         """Length in seconds (UTC arithmetic, so DST changes count)."""
         return (self.end - self.start).total_seconds()

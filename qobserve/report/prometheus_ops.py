@@ -165,7 +165,7 @@ def _divergence(w: _Span, threshold: float | None) -> Table:
     note = "diverged: verdict of the instrumentation's check; min fidelity needs job events"
     if threshold is not None:
         note += f" (the divergence SLO's threshold is {threshold:g})"
-    return make("divergence", rows, note=note if rows else "no result checks this week")
+    return make("divergence", rows, note=note if rows else "no result checks in the window")
 
 
 def _duplicates(w: _Span) -> Table:
@@ -237,7 +237,7 @@ def _alerts(q: Querier, window: Window) -> Table:
                 start = t
             prev = t
     rows.sort(key=lambda r: (str(r[4]), str(r[0])))
-    return make("alerts", rows, note="" if rows else "no alert fired this week")
+    return make("alerts", rows, note="" if rows else "no alert fired in the window")
 
 
 def _daily(q: Querier, window: Window) -> list[DailyOps]:

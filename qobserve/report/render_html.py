@@ -10,11 +10,12 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 
-from qobserve.report.charts import bar_chart, line_chart
+from qobserve.report.charts import Fmt, bar_chart, line_chart
 from qobserve.report.fmt import format_cell, pct, points, rate, seconds, usd
-from qobserve.report.model import Report, SLOResult, Table
+from qobserve.report.model import DayPoint, Report, SLOResult, Table
 from qobserve.report.sections import slo_tables, summary_table, unit
 from qobserve.slo.model import duration_str
 
@@ -29,8 +30,8 @@ h1 { font-size: 26px; margin: 0 0 4px; } h2 { margin-top: 36px; border-bottom: 1
 .meta, .note { color: var(--muted); } .note { font-style: italic; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; font-size: 14px; }
 th, td { padding: 5px 8px; border-bottom: 1px solid var(--line); text-align: left; }
-th { background: #f2f4f7; font-weight: 600; } td.num { text-align: right;
-  font-variant-numeric: tabular-nums; }
+th { background: #f2f4f7; font-weight: 600; }
+th.num, td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .status { font-weight: 600; white-space: nowrap; }
 .status-met { color: var(--ok); } .status-at-risk { color: var(--warn); }
 .status-breached { color: var(--bad); }
@@ -64,21 +65,29 @@ def _status(s: str) -> str:
     return f'<span class="status status-{s.replace(" ", "-")}">{escape(s)}</span>'
 
 
+def _num_class(fmt: str) -> str:
+    return ' class="num"' if fmt not in ("", "text") else ""
+
+
 def table_html(t: Table) -> str:
     """A table (numbers right-aligned, status coloured); its note underneath."""
     if not t.columns:
         return f'<p class="note">{escape(t.note)}</p>' if t.note else ""
     formats = t.formats or [""] * len(t.columns)
-    head = "".join(f"<th>{escape(c)}</th>" for c in t.columns)
+    head = "".join(
+        f"<th{_num_class(f)}>{escape(c)}</th>" for c, f in zip(t.columns, formats, strict=True)
+    )
     rows = []
     for row in t.rows:
         cells = []
         for v, f, c in zip(row, formats, t.columns, strict=True):
             if c == "status":
                 cells.append(f"<td>{_status(str(v))}</td>")
+            elif t.key == "summary" and c == "SLO":
+                name = escape(str(v))
+                cells.append(f'<td><a href="#slo-{name}">{name}</a></td>')
             else:
-                cls = ' class="num"' if f not in ("", "text") else ""
-                cells.append(f"<td{cls}>{escape(format_cell(v, f))}</td>")
+                cells.append(f"<td{_num_class(f)}>{escape(format_cell(v, f))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     note = f'<p class="note">{escape(t.note)}</p>' if t.note else ""
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{note}"
@@ -132,17 +141,24 @@ def _burn_down(r: SLOResult, report: Report) -> str:
     )
 
 
+def daily_sli_chart(title: str, days: Sequence[DayPoint], objective: float, y_format: Fmt) -> str:
+    """Daily attainment against the objective, the axis zoomed on both: a 96-99 % week under
+    a 99 % objective must not look like a flat line at the top of a 0-100 % axis."""
+    return line_chart(
+        title,
+        [d.date.strftime("%a %d") for d in days],
+        {"attainment": [d.counts.sli for d in days]},
+        y_format=y_format,
+        thresholds={"objective": objective},
+        zero=False,
+        ceiling=1.0,
+    )
+
+
 def _daily_sli(r: SLOResult, report: Report) -> str:
     if not r.daily:
         return ""
-    labels = [d.date.strftime("%a %d") for d in r.daily]
-    return line_chart(
-        f"{r.name}: daily attainment",
-        labels,
-        {"attainment": [d.counts.sli for d in r.daily]},
-        y_format=lambda v: pct(v, 1),
-        thresholds={"objective": r.objective},
-    )
+    return daily_sli_chart(f"{r.name}: daily attainment", r.daily, r.objective, lambda v: pct(v, 1))
 
 
 def _slo_section(r: SLOResult, report: Report) -> str:
@@ -163,7 +179,7 @@ def _slo_section(r: SLOResult, report: Report) -> str:
             for k, v in (
                 ("attainment", pct(r.sli_measurement)),
                 ("burn rate", rate(r.error_budget_burn_rate)),
-                ("budget used this week", pct(r.budget_consumed, 1)),
+                (f"budget used {report.window.this}", pct(r.budget_consumed, 1)),
                 ("budget left", pct(r.budget_remaining, 1)),
                 ("trend", points(r.trend)),
             )
@@ -185,7 +201,7 @@ def render_html(report: Report) -> str:
     body = [
         f"<h1>SLO report {escape(w.label)}</h1>",
         f'<p class="meta">{start:%a %d %b %Y %H:%M} to {end:%a %d %b %Y %H:%M} '
-        f"({escape(w.tz.key)}, {w.hours:g} h) · source: {escape(report.source)} · generated "
+        f"({escape(w.tz.key)}, {w.length}) · source: {escape(report.source)} · generated "
         f"{report.generated_at:%Y-%m-%d %H:%M UTC}</p>",
         "<h2>Summary</h2>",
         table_html(summary_table(report)),

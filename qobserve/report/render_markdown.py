@@ -54,7 +54,7 @@ def render_markdown(report: Report) -> str:
         f"# SLO report {w.label}",
         "",
         f"{start:%a %d %b %Y %H:%M} to {end:%a %d %b %Y %H:%M} ({w.tz.key}, "
-        f"{w.hours:g} h) · source: {report.source} · generated "
+        f"{w.length}) · source: {report.source} · generated "
         f"{report.generated_at:%Y-%m-%d %H:%M UTC}",
         "",
         "## Summary",

@@ -55,7 +55,7 @@ def summary_table(report: Report) -> Table:
             "attainment",
             "objective",
             "burn rate",
-            "budget used this week",
+            f"budget used {report.window.this}",
             "budget left (period)",
             "trend",
             "events",
@@ -91,7 +91,7 @@ def slo_tables(r: SLOResult, report: Report) -> list[Table]:
                 r.previous_burn_rate,
             ],
             [
-                f"SLO period ({duration_str(r.period)}) to week end",
+                f"SLO period ({duration_str(r.period)}) to {report.window.end_name}",
                 r.period_counts.good,
                 r.period_counts.bad,
                 r.period_counts.total,
@@ -113,14 +113,16 @@ def slo_tables(r: SLOResult, report: Report) -> list[Table]:
                 formats=["text", "num", "num", "pct"],
             )
         )
-    if r.error_types:
+    # a slow or duplicate job that succeeded is bad without a failure cause: "none" is no cause
+    causes = [(n, c) for n, c in r.error_types if n != "none"]
+    if causes:
         bad = sum(c for _, c in r.error_types)
         out.append(
             Table(
                 "error_types",
                 "Top failure causes",
-                ["error type", "bad", "share"],
-                [[n, c, c / bad] for n, c in r.error_types[:5]],
+                ["error type", "bad", "share of bad"],
+                [[n, c, c / bad] for n, c in causes[:5]],
                 formats=["text", "num", "pct"],
             )
         )

@@ -14,7 +14,7 @@ from qobserve.report.model import Table
 #: key -> (title, [(column, format), ...])
 LAYOUTS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "volume": ("Job volume", [("backend type", "text"), ("jobs", "num"),
-                              ("previous week", "num"), ("change", "pct"),
+                              ("previous window", "num"), ("change", "pct"),
                               ("success ratio", "pct")]),
     "backends": ("Jobs, latency and queue wait per backend", [
         ("backend", "text"), ("type", "text"), ("jobs", "num"), ("success", "num"),
@@ -31,7 +31,7 @@ LAYOUTS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "duplicates": ("Duplicate submissions", [("experiment", "text"), ("jobs", "num"),
                                              ("duplicates", "num"), ("ratio", "pct")]),
     "calibration": ("Calibration freshness per backend", [
-        ("backend", "text"), ("age at week end", "s"), ("oldest during the week", "s")]),
+        ("backend", "text"), ("age at window end", "s"), ("oldest in the window", "s")]),
     "coverage": ("Observability coverage", [
         ("reason", "text"), ("jobs with incomplete telemetry", "num"),
         ("share of jobs", "pct")]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from xml.etree import ElementTree
 
 from qobserve.report.charts import bar_chart, line_chart
@@ -37,3 +38,25 @@ def test_text_is_escaped() -> None:
 def test_empty_chart_is_still_valid() -> None:
     ElementTree.fromstring(line_chart("t", [], {"s": []}))
     ElementTree.fromstring(bar_chart("t", ["a"], [None]))
+
+
+def y_ticks(svg: str) -> list[float]:
+    texts = [t.text for t in ElementTree.fromstring(svg).iter(f"{SVG}text")
+             if t.get("text-anchor") == "end"]  # fmt: skip
+    return [float(t) for t in texts if t]
+
+
+def test_daily_attainment_zooms_to_the_objective() -> None:
+    # a 96-99 % week against a 99 % objective: on a 0-100 % axis the breach is a flat line
+    from qobserve.report.model import Counts, DayPoint
+    from qobserve.report.render_html import daily_sli_chart
+
+    days = [DayPoint(date(2026, 11, 9 + i), Counts(good=g, bad=100 - g))
+            for i, g in enumerate([99, 98, 96, 99, 97, 99, 99])]  # fmt: skip
+    svg = daily_sli_chart("x", days, objective=0.99, y_format=lambda v: f"{v:.3f}")
+    ticks = y_ticks(svg)
+    assert min(ticks) <= 0.96 and max(ticks) >= 0.99
+    assert min(ticks) >= 0.9 and max(ticks) <= 1.0  # zoomed: the whole axis spans < 10 points
+    root = ElementTree.fromstring(svg)
+    objective = [ln for ln in root.iter(f"{SVG}line") if ln.get("class") == "threshold"]
+    assert len(objective) == 1  # drawn, at the objective's height

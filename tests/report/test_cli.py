@@ -142,7 +142,7 @@ def test_default_is_last_full_week_from_the_store_in_every_format(
         (["--source", "events", "{tmp}/bad.csv"], "{tmp}/bad.csv: shots: missing column"),
         (["--slo", "nope"], "{slo}: --slo: unknown SLO 'nope'"),
         (["--week", "2026-W99"], "--week: '2026-W99'"),
-        (["--format", "pdf"], "--format: unknown format 'pdf'"),
+        (["--format", "docx"], "--format: unknown format 'docx'"),
         (["--source", "ftp", "x"], "--source: expected"),
         (["--from", "2026-11-01"], "--from: --from and --to go together"),
         (["--tz", "Nowhere/City"], "--tz: unknown time zone"),

@@ -124,13 +124,14 @@ def weekly(
     start: str | None = None,
     end: str | None = None,
     tz: str = "UTC",
-    slos: str | os.PathLike[str] | Sequence[SLO] = "slo",
+    slos: str | os.PathLike[str] | Sequence[SLO] | None = None,
     source: str = "store",
     path: str | Path | None = None,
     now: datetime | None = None,
 ) -> Report:
     """The report of the ISO ``week`` (``2026-W47``; default the last full week) or of
-    ``start``..``end``, for the SLOs in the folder or file ``slos`` (or given as objects).
+    ``start``..``end``, for the SLOs in the folder or file ``slos`` (or given as objects;
+    default ``slo/`` when there is one, else the catalog shipped with qobserve).
 
     With ``source="store"`` and no ``path`` it reads the store this process writes to, flushed
     first. In a notebook the returned report shows inline; it is also what
@@ -139,6 +140,10 @@ def weekly(
         qobserve.report("2026-W47", tz="Europe/Zurich")
     """
     window = Window.choose(week, start, end, tz, now)
+    if slos is None:
+        from qobserve.slo import default_catalog
+
+        slos = default_catalog()
     if isinstance(slos, str | os.PathLike):
         from qobserve.slo import load
 

@@ -14,6 +14,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from qobserve.resources import builtin_catalog
 from tests.conftest import ROOT
 
 SETUP = """
@@ -140,7 +141,7 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, RecordingCl
         REPORT.format(
             start=(now - timedelta(days=1)).isoformat(),
             end=(now + timedelta(hours=1)).isoformat(),
-            slos=str(ROOT / "slo" / "jobs.yaml"),
+            slos=str(builtin_catalog() / "jobs.yaml"),
         ),
         SLO,
         CAPTURE,

@@ -74,10 +74,6 @@ class Metrics:
     def metric(self, spec: MetricSpec) -> MetricWrapperBase:
         """The prometheus_client metric object of ``spec``."""
         return self._metrics[spec.name]
-    @property
-    def prometheus(self) -> bool:
-        """True when the prometheus_client path records."""
-        return bool(self._metrics)
 
     @property
     def prometheus(self) -> bool:

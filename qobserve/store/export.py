@@ -93,12 +93,6 @@ def _bound(value: str | datetime | None, field: str) -> datetime | None:
     return parse_instant(value, field=field)
 
 
-def _bound(value: str | datetime | None, field: str) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return parse_instant(value, field=field)
-
-
 def export_events(
     store: str | os.PathLike[str],
     out: str | os.PathLike[str] | None,

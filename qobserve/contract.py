@@ -171,13 +171,14 @@ JOB_DUPLICATES_TOTAL = _m(
     "counter",
     "Submissions whose idempotency key matches a job that succeeded or is in flight.",
     (_B, _E),
+    otel=("quantum.job.duplicates", "{job}"),
 )
 JOB_RETRIES_TOTAL = _m(
     "quantum_job_retries_total",
     "counter",
     "Resubmissions after a failed or cancelled job with the same idempotency key.",
     (_B, _E),
-    otel=("quantum.job.duplicates", "{job}"),
+    otel=("quantum.job.retries", "{job}"),
 )
 RESULT_CHECKS_TOTAL = _m(
     "quantum_result_checks_total",
@@ -230,6 +231,8 @@ LABEL_OVERFLOW_TOTAL = _m(
     ("label",),
     otel=("qobserve.label.overflow", "{value}"),
 )
+#: why the event store did not write an event: the ``reason`` values of EVENTS_DROPPED_TOTAL
+EVENT_DROP_REASONS = ("queue_full", "closed", "unwritten_at_exit")
 EVENTS_DROPPED_TOTAL = _m(
     "qobserve_events_dropped_total",
     "counter",

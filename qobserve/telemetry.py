@@ -126,6 +126,8 @@ class Telemetry:
         path = self.config.store
         if path is None:
             return None
+        for reason in contract.EVENT_DROP_REASONS:  # at 0 from the start: rate() sees a first drop
+            self.metrics.inc(contract.EVENTS_DROPPED_TOTAL, (reason,), 0)
         try:
             return EventStore(
                 path,

@@ -191,8 +191,10 @@ def test_job_metrics_reach_the_otel_path_with_exemplars(make: Any) -> None:
                          shots=1024, qpu_seconds=2.0, cost_usd=0.5, submit_span=span)  # fmt: skip
     Recorder(setup.tel).record(obs)
     points = setup.points()
-    (jobs,) = points["quantum.jobs"]
+    # every outcome series of the backend x experiment exists from its first job, at 0
+    (jobs,) = [p for p in points["quantum.jobs"] if p.value]
     assert jobs.attributes["outcome"] == "error" and jobs.attributes["error_type"] == "timeout"
+    assert {p.value for p in points["quantum.jobs"]} == {0, 1}
     assert [p.value for p in points["quantum.shots"]] == [1024]
     assert [p.value for p in points["quantum.qpu"]] == [2.0]
     assert [p.value for p in points["quantum.cost"]] == [0.5]

@@ -93,13 +93,14 @@ def run(args: argparse.Namespace) -> int:
         slos = load_specs("validate", args.paths, args.sloth_period)
     except InputError as err:
         return print_errors("validate", err)
-    if args.prometheus:
-        from qobserve.promapi import PrometheusAPI, PrometheusError
+    if args.prometheus is not None:
+        from qobserve.promapi import PrometheusAPI, PrometheusError, check_url
         from qobserve.redact import redact
         from qobserve.retention import retention_warnings
 
         try:
-            notes = retention_warnings(PrometheusAPI(args.prometheus, timeout=10), slos)
+            url = check_url(args.prometheus, "--prometheus")
+            notes = retention_warnings(PrometheusAPI(url, timeout=10), slos)
         except PrometheusError as err:
             text = redact(str(err))
             return print_errors("validate", InputError(f"cannot read its flags: {text}",

@@ -137,7 +137,7 @@ def regrouped(slo: SLO, label: str) -> EventSLI | None:
     sli = slo.sli
     if not isinstance(sli, EventSLI) or sli.kind not in KINDS:
         return None
-    if label not in KINDS[sli.kind].labels or not KINDS[sli.kind].metrics:
+    if not KINDS[sli.kind].metrics or label not in KINDS[sli.kind].labels:
         return None
     params = sli.params
     spec: dict[str, Any] = {"selectors": dict(params.get("selectors") or {})}  # type: ignore[call-overload]

@@ -121,12 +121,6 @@ def write_report(
             target = folder / f"{report.file_stem}.pdf"
             render_pdf(render_html(report), target.resolve())
             written.append(target)
-        if fmt == "pdf":
-            from qobserve.report.render_pdf import render_pdf
-
-            target = folder / f"{report.file_stem}.pdf"
-            render_pdf(render_html(report), target.resolve())
-            written.append(target)
     return written
 
 

@@ -111,11 +111,8 @@ def export_events(
         raise InputError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}", field="--format")
     columns = TABLES[what][1]
     chunks = select(store, what, since=since, until=until)
-    if fmt == "csv":
-        if out is None:
-            return _write_csv(sys.stdout, columns, chunks)
-        with open(out, "w", newline="") as fh:
-            return _write_csv(fh, columns, chunks)
+    if fmt == "csv" and out is None:
+        return _write_csv(sys.stdout, columns, chunks)
     if out is None:
         raise InputError("Parquet needs an output file", field="--output")
     try:

@@ -90,13 +90,15 @@ def test_rules_cost_budget_must_be_a_positive_number(capsys, value: str) -> None
 
 def test_report_out_on_a_read_only_file_system(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     with tmpfs(tmp_path / "ro", read_only=True) as ro:
-        argv = ["report", "--slo-dir", SLO, "--out", str(ro / "r"), "--week", "2026-W46"]
+        argv = ["report", "--slo-dir", SLO, "--store", _store(tmp_path), "--out", str(ro / "r"),
+                "--week", "2026-W46"]  # fmt: skip
         _refused(*cli(argv, capsys), str(ro / "r"), "Read-only")
 
 
 def test_report_out_where_a_report_file_is_a_folder(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "r" / "slo-report-2026-W46.md").mkdir(parents=True)
-    _refused(*cli(_report(tmp_path, "--week", "2026-W46"), capsys), "slo-report-2026-W46.md")
+    argv = _report(tmp_path, "--store", _store(tmp_path), "--week", "2026-W46")
+    _refused(*cli(argv, capsys), "slo-report-2026-W46.md")
 
 
 def _store(tmp_path: Path) -> str:

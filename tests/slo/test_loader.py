@@ -113,7 +113,8 @@ def test_wrong_kinds_of_file(write: Write) -> None:
         write("version: qobserve/v2\nslos: []\n", "v2.yaml"),
         write("apiVersion: sloth.slok.dev/v1\nkind: AlertWindows\n", "w.yaml"),
     )
-    assert "got a list" in lines[0]
+    # a YAML list is a list of objects (OpenSLO's tools write them): its item is not a spec
+    assert "list.yaml: [0]: not an SLO specification" in lines[0] and "got a str" in lines[0]
     assert "rules.yaml: not an SLO specification" in lines[1]
     assert "v2.yaml: version: unknown version 'qobserve/v2'" in lines[2]
     assert "w.yaml: apiVersion: unsupported apiVersion 'sloth.slok.dev/v1'" in lines[3]
@@ -132,8 +133,9 @@ def test_multi_document_files(write: Write) -> None:
     bad = write(V1.format(name="a") + "---\nfoo: 1\n", "bad.yaml")
     assert errors(bad) == [
         f"{bad}: document[1]: not an SLO specification (expected "
-        "`version: qobserve/v1`, Sloth's `version: prometheus/v1`, or OpenSLO "
-        "`apiVersion: openslo/v1` with `kind: SLO`)"
+        "`version: qobserve/v1`, Sloth's `version: prometheus/v1`, OpenSLO "
+        "`apiVersion: openslo/v1` with `kind: SLO`, or Pyrra's `apiVersion: pyrra.dev/v1alpha1` "
+        "with `kind: ServiceLevelObjective`)"
     ]
 
 

@@ -117,7 +117,7 @@ def test_prometheus_scrapes_every_fake_backend_and_sees_collector_failures(
     fake_refs = {r.name: r for r in create_provider("fake").backends()}
     providers = ["fake", "broken", "stuck", "unreachable", "changing"]
     with serve(
-        provider=providers, interval=1.0, timeout=1.0, max_backoff=1.0, per_qubit=True
+        provider=providers, interval=1.0, timeout=5.0, max_backoff=1.0, per_qubit=True
     ) as exporter:
         exporter.poll_now()  # the cold load of every fake backend happens before scraping
         config = deploy_files(

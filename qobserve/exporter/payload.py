@@ -1,7 +1,9 @@
 """The rendered ``/metrics`` payload, cached between polls.
 
 Samples change only when a poll finishes, so each exposition format is rendered at most once
-per poll, on the first scrape that asks for it, and every later scrape gets the same bytes.
+per poll and every scrape gets the same bytes. A format is rendered on the first scrape that
+asks for it; from then on every publish renders it in the poller's thread, so scrapes only
+copy bytes, even for a payload of megabytes (every qubit of every backend).
 Rendering goes through prometheus_client's encoders (Prometheus text 0.0.4 and OpenMetrics,
 chosen from the ``Accept`` header as the client library does) over a custom collector on the
 exporter's own :class:`~prometheus_client.CollectorRegistry`, never the process default one.
@@ -73,16 +75,21 @@ class PayloadCache:
         self.registry.register(self._collector)
         self._lock = threading.Lock()
         self._rendered: dict[tuple[str, bool], bytes] = {}
+        # the Accept headers seen per (content type, gzip): what publish renders ahead
+        self._asked: dict[tuple[str, bool], str] = {}
         self.generation = 0
 
     def publish(self, samples: Iterable[Sample], extra: Iterable[Metric] = ()) -> None:
-        """Replace the exposed samples (and ``extra`` families, e.g. the store's job counts);
-        the next scrape renders them afresh."""
+        """Replace the exposed samples (and ``extra`` families, e.g. the store's job counts)
+        and render every format scrapers have asked for."""
         families = build_families(samples) + list(extra)
         with self._lock:
             self._collector.families = families
             self._rendered.clear()
             self.generation += 1
+            asked = list(self._asked.items())
+        for (_, gzipped), accept in asked:
+            self.render(accept, gzipped=gzipped)
 
     def render(self, accept: str = "", *, gzipped: bool = False) -> tuple[bytes, str]:
         """The payload for an ``Accept`` header: (body, content type). ``gzipped`` returns
@@ -90,6 +97,7 @@ class PayloadCache:
         encoder, content_type = choose_encoder(accept)
         key = (content_type, gzipped)
         with self._lock:
+            self._asked.setdefault(key, accept)
             body = self._rendered.get(key)
             if body is None:
                 plain = self._rendered.get((content_type, False))

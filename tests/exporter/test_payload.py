@@ -94,3 +94,26 @@ def test_the_exporter_registry_is_not_the_process_default() -> None:
     assert cache.registry is not REGISTRY
     assert generate_latest(cache.registry) == cache.render("")[0]
     assert b"quantum_backend_up{" not in generate_latest(REGISTRY)
+
+
+def test_a_format_once_scraped_is_rendered_by_publish_not_by_the_next_scrape() -> None:
+    cache = PayloadCache()
+    collected = 0
+    families = cache._collector.collect
+
+    def counting() -> object:
+        nonlocal collected
+        collected += 1
+        return families()
+
+    cache._collector.collect = counting  # type: ignore[method-assign]
+    cache.publish(SAMPLES)
+    assert collected == 0  # nobody asked for a format yet: nothing rendered ahead
+    cache.render(OPENMETRICS, gzipped=True)
+    assert collected == 1
+    cache.publish(SAMPLES[:1])
+    assert collected == 2  # rendered in publish (the poller's thread) ...
+    packed, content_type = cache.render(OPENMETRICS, gzipped=True)
+    assert collected == 2  # ... so the scrape only copies bytes
+    assert content_type.startswith("application/openmetrics-text")
+    assert b"quantum_backend_t1_seconds" not in gzip.decompress(packed)

@@ -124,9 +124,11 @@ def test_prometheus_scrapes_every_fake_backend_and_sees_collector_failures(
             exporter_target=exporter.url.removeprefix("http://"),
             app_targets=[app_process],
             alertmanager=None,
-            scrape_interval="1s",
-            exporter_scrape_interval="1s",
-            scrape_timeout="1s",
+            # 2 s: the payload (every qubit of every fake backend) is over 1 MB, and a loaded
+            # CI machine under coverage needs time to send it even from the cache
+            scrape_interval="2s",
+            exporter_scrape_interval="2s",
+            scrape_timeout="2s",
         )["prometheus.yml"]
         assert yaml.safe_load(config)["scrape_configs"][0]["job_name"] == EXPORTER_JOB
         with start_prometheus(config) as prom:

@@ -10,14 +10,14 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from qobserve.report.events import EventData
-from qobserve.report.model import Report
+from qobserve.report.model import Report, SLOResult
 from qobserve.report.operations import event_operations
 from qobserve.report.period import Window
 from qobserve.report.sli import EventIndex, boundaries, compute_event_slo
-from qobserve.slo.model import SLO, EventSLI
+from qobserve.slo.model import SLO, EventSLI, duration_str
 
 
 def events_range(window: Window, slos: Sequence[SLO]) -> tuple[datetime, datetime]:
@@ -34,6 +34,22 @@ def divergence_threshold(slos: Sequence[SLO]) -> float | None:
             if isinstance(value, int | float):
                 return float(value)
     return None
+
+
+def coverage_notes(results: Sequence[SLOResult], window: Window) -> list[str]:
+    """One note per SLO whose period has data for only part of it (a new deployment, a
+    Prometheus that keeps less than the period): its figures cover that part only."""
+    notes = []
+    for r in results:
+        share = r.period_coverage(window.end) if r.available else None
+        if share is not None and share < 0.99 and r.period_data_from is not None:
+            days = share * r.period / timedelta(days=1)
+            notes.append(
+                f"{r.name}: data covers {days:.1f} of its {duration_str(r.period)} period "
+                f"(since {window.local(r.period_data_from):%Y-%m-%d %H:%M}); the period's "
+                "figures are over that part only."
+            )
+    return notes
 
 
 def report_from_events(
@@ -59,6 +75,7 @@ def report_from_events(
     for r in results:
         if r.available and r.period_counts.total == 0:
             notes.append(f"{r.name}: no events in its period; nothing to measure.")
+    notes += coverage_notes(results, window)
     ops = event_operations(index, window, previous, divergence_threshold(slos))
     return Report(
         window, previous, now or datetime.now(UTC), source or events.source, results, ops, notes

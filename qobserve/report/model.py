@@ -100,6 +100,8 @@ class SLOResult:
     previous: Counts = field(default_factory=Counts)
     #: the rolling SLO period ending at the week's end
     period_counts: Counts = field(default_factory=Counts)
+    #: when the SLO's data starts inside that period (first event or sample); None: no data
+    period_data_from: datetime | None = None
     daily: list[DayPoint] = field(default_factory=list)
     burn_down: list[BudgetPoint] = field(default_factory=list)
     #: bad events of the week by error type, largest first
@@ -157,6 +159,13 @@ class SLOResult:
             BudgetPoint(t, budget_left(counts(t - self.period, t), self.error_budget_target))
             for t in [window.start, *(d.end for d in days)]
         ]
+
+    def period_coverage(self, period_end: datetime) -> float | None:
+        """Share of the SLO period ending at ``period_end`` that has data (None: no data)."""
+        if self.period_data_from is None:
+            return None
+        covered = (period_end - max(self.period_data_from, period_end - self.period)) / self.period
+        return min(max(covered, 0.0), 1.0)
 
     @property
     def trend(self) -> float | None:

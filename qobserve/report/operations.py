@@ -17,7 +17,7 @@ import pandas as pd
 from qobserve.report.model import DailyOps, Operations, Table
 from qobserve.report.period import Window
 from qobserve.report.sli import NEEDS_PROMETHEUS, EventIndex
-from qobserve.report.tables import make, unavailable
+from qobserve.report.tables import SUCCESS_RATIO_NOTE, make, unavailable
 
 QUANTILES = (0.5, 0.95, 0.99)
 
@@ -43,11 +43,16 @@ def event_operations(
     week = f[index.in_window(window.start, window.end)]
     prev = f[index.in_window(previous.start, previous.end)]
     ok = week["outcome"] == "success"
-    w = week.assign(success=ok.astype("int64"), failed=(~ok).astype("int64"))
+    w = week.assign(
+        success=ok.astype("int64"),
+        failed=(~ok).astype("int64"),
+        counted=(week["outcome"] != "cancelled").astype("int64"),
+    )
     ops = Operations()
     ops.tables.append(_volume(w, prev))
     ops.tables.append(_backends(w))
     ops.tables.append(_error_types(w))
+    ops.tables.append(_cost_types(w))
     ops.tables.append(_cost(w))
     ops.tables.append(_divergence(w, divergence_threshold))
     ops.tables.append(_duplicates(w))
@@ -59,17 +64,17 @@ def event_operations(
 
 def _volume(w: pd.DataFrame, prev: pd.DataFrame) -> Table:
     this = w.groupby("backend_type", observed=True).agg(
-        jobs=("success", "size"), success=("success", "sum")
+        jobs=("success", "size"), success=("success", "sum"), counted=("counted", "sum")
     )
     before = prev.groupby("backend_type", observed=True).size().rename("previous_jobs")
     t = this.join(before, how="outer").fillna(0).astype("int64")
     t.index = t.index.astype(str)
     t = t.sort_index().reset_index()
-    t.loc[len(t)] = ["all", t["jobs"].sum(), t["success"].sum(), t["previous_jobs"].sum()]
-    t["success_ratio"] = _ratio(t["success"], t["jobs"])
+    t.loc[len(t)] = ["all", *(t[c].sum() for c in ("jobs", "success", "counted", "previous_jobs"))]
+    t["success_ratio"] = _ratio(t["success"], t["counted"])
     t["change"] = _ratio(t["jobs"] - t["previous_jobs"], t["previous_jobs"])
     t = t[["backend_type", "jobs", "previous_jobs", "change", "success_ratio"]]
-    return make("volume", _rows(t))
+    return make("volume", _rows(t), note=SUCCESS_RATIO_NOTE)
 
 
 def _percentiles(w: pd.DataFrame, by: str, column: str, qs: tuple[float, ...]) -> pd.DataFrame:
@@ -80,13 +85,21 @@ def _percentiles(w: pd.DataFrame, by: str, column: str, qs: tuple[float, ...]) -
 def _backends(w: pd.DataFrame) -> Table:
     g = w.groupby("backend", observed=True)
     t = g.agg(
-        backend_type=("backend_type", "first"), jobs=("success", "size"), success=("success", "sum")
+        backend_type=("backend_type", "first"),
+        jobs=("success", "size"),
+        success=("success", "sum"),
+        counted=("counted", "sum"),
+        cost=("cost_usd", "sum"),
+        fidelity=("fidelity", "mean"),
     )
-    t["success_ratio"] = _ratio(t["success"], t["jobs"])
+    t["success_ratio"] = _ratio(t["success"], t["counted"])
+    t["cost_per_job"] = _ratio(t["cost"], t["jobs"])
     t = t.join(_percentiles(w, "backend", "duration_seconds", QUANTILES))
     t = t.join(_percentiles(w, "backend", "queue_seconds", QUANTILES[:2]))
     t = t.reset_index().sort_values(["jobs", "backend"], ascending=[False, True])
-    return make("backends", _rows(t))
+    columns = ["backend", "backend_type", "jobs", "success", "success_ratio"]
+    columns += [c for c in t.columns if c.startswith(("duration_seconds_", "queue_seconds_"))]
+    return make("backends", _rows(t[[*columns, "cost_per_job", "fidelity"]]), SUCCESS_RATIO_NOTE)
 
 
 def _error_types(w: pd.DataFrame) -> Table:
@@ -95,6 +108,16 @@ def _error_types(w: pd.DataFrame) -> Table:
     t["share"] = _ratio(t["jobs"], pd.Series(len(failed), index=t.index))
     t = t.sort_values(["jobs", "error_type"], ascending=[False, True])
     return make("error_types", _rows(t))
+
+
+def _cost_types(w: pd.DataFrame) -> Table:
+    t = w.groupby("backend_type", observed=True).agg(
+        jobs=("success", "size"), qpu_seconds=("qpu_seconds", "sum"), cost_usd=("cost_usd", "sum")
+    )
+    t.index = t.index.astype(str)
+    t = t.sort_index()
+    t["cost_per_job"] = _ratio(t["cost_usd"], t["jobs"])
+    return make("cost_types", _rows(t.reset_index()))
 
 
 def _cost(w: pd.DataFrame) -> Table:
@@ -148,17 +171,23 @@ def _daily(index: EventIndex, w: pd.DataFrame, window: Window) -> list[DailyOps]
         day_of_bin[index.edges.index(d.start) : index.edges.index(d.end)] = i
     day = pd.Series(day_of_bin[index.bins[w.index.to_numpy()]], index=w.index, name="day")
     g = w.groupby(day)
-    t = g.agg(jobs=("success", "size"), success=("success", "sum"), cost=("cost_usd", "sum"))
+    t = g.agg(
+        jobs=("success", "size"),
+        success=("success", "sum"),
+        counted=("counted", "sum"),
+        cost=("cost_usd", "sum"),
+    )
     q = g["duration_seconds"].quantile([0.5, 0.95]).unstack().reindex(columns=[0.5, 0.95])
     t = t.join(q).reindex(range(len(days)))
     out = []
     for i, d in enumerate(days):
         jobs = float(np.nan_to_num(t["jobs"].iloc[i]))
+        counted = float(np.nan_to_num(t["counted"].iloc[i]))
         out.append(
             DailyOps(
                 d.date,
                 jobs,
-                float(t["success"].iloc[i]) / jobs if jobs else None,
+                float(t["success"].iloc[i]) / counted if counted else None,
                 _opt(t[0.5].iloc[i]),
                 _opt(t[0.95].iloc[i]),
                 float(np.nan_to_num(t["cost"].iloc[i])),

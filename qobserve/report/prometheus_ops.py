@@ -19,10 +19,12 @@ from qobserve.promapi import PrometheusError
 from qobserve.report.model import DailyOps, Operations, Table
 from qobserve.report.period import Window
 from qobserve.report.sources.prometheus import Querier, promql_range
-from qobserve.report.tables import make
+from qobserve.report.tables import SUCCESS_RATIO_NOTE, make
 
 #: seconds without an ``ALERTS`` sample that end a firing episode (Prometheus's lookback)
 EPISODE_GAP = 300
+#: the jobs a success ratio counts (see :data:`~qobserve.report.tables.SUCCESS_RATIO_NOTE`)
+COUNTED = 'outcome!="cancelled"'
 
 
 def _inc(metric: str, d: str, by: str, matchers: str = "") -> str:
@@ -48,21 +50,32 @@ class _Span:
                 out[metric.get(label, "")] = v
         return out
 
+    def count(self, expr: str, label: str) -> dict[str, float]:
+        """:meth:`by` for a number of jobs or checks: ``increase`` extrapolates to the
+        window's edges, the events it counts are whole."""
+        return {k: float(round(v)) for k, v in self.by(expr, label).items()}
+
 
 def prometheus_operations(
-    q: Querier, window: Window, previous: Window, divergence_threshold: float | None = None
+    q: Querier,
+    window: Window,
+    previous: Window,
+    divergence_threshold: float | None = None,
+    now: datetime | None = None,
 ) -> Operations:
-    """Operations tables for ``window`` from Prometheus."""
+    """Operations tables for ``window`` from Prometheus; calibration ages are taken at the
+    window's end or at ``now`` (default: the clock) if that comes first."""
     w, p = _Span(q, window.end, window.seconds), _Span(q, previous.end, previous.seconds)
     ops = Operations()
     ops.tables += [
         _volume(w, p),
         _backends(w),
         _error_types(w),
+        _cost_types(w),
         _cost(w),
         _divergence(w, divergence_threshold),
         _duplicates(w),
-        _calibration(w),
+        _calibration(q, window, now or datetime.now(UTC)),
         _coverage(w),
         _alerts(q, window),
     ]
@@ -75,32 +88,35 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 
 def _volume(w: _Span, p: _Span) -> Table:
-    jobs = w.by(_inc(C.JOBS_TOTAL.name, w.d, "backend_type"), "backend_type")
-    ok = w.by(_inc(C.JOBS_TOTAL.name, w.d, "backend_type", 'outcome="success"'), "backend_type")
-    before = p.by(_inc(C.JOBS_TOTAL.name, p.d, "backend_type"), "backend_type")
+    t = "backend_type"
+    jobs = w.count(_inc(C.JOBS_TOTAL.name, w.d, t), t)
+    ok = w.count(_inc(C.JOBS_TOTAL.name, w.d, t, 'outcome="success"'), t)
+    counted = w.count(_inc(C.JOBS_TOTAL.name, w.d, t, COUNTED), t)
+    before = p.count(_inc(C.JOBS_TOTAL.name, p.d, t), t)
     rows: list[list[object]] = []
-    for t in sorted(set(jobs) | set(before)):
+    for k in sorted(set(jobs) | set(before)):
         rows.append(
             [
-                t,
-                jobs.get(t, 0.0),
-                before.get(t, 0.0),
-                _ratio(jobs.get(t, 0.0) - before.get(t, 0.0), before.get(t)),
-                _ratio(ok.get(t, 0.0), jobs.get(t)),
+                k,
+                jobs.get(k, 0.0),
+                before.get(k, 0.0),
+                _ratio(jobs.get(k, 0.0) - before.get(k, 0.0), before.get(k)),
+                _ratio(ok.get(k, 0.0), counted.get(k)),
             ]
         )
     a, b = sum(jobs.values()), sum(before.values())
-    rows.append(["all", a, b, _ratio(a - b, b), _ratio(sum(ok.values()), a)])
-    return make("volume", rows)
+    rows.append(["all", a, b, _ratio(a - b, b), _ratio(sum(ok.values()), sum(counted.values()))])
+    return make("volume", rows, note=SUCCESS_RATIO_NOTE)
 
 
 def _backends(w: _Span) -> Table:
-    jobs = w.by(_inc(C.JOBS_TOTAL.name, w.d, "backend"), "backend")
-    ok = w.by(_inc(C.JOBS_TOTAL.name, w.d, "backend", 'outcome="success"'), "backend")
-    types = {
-        m.get("backend", ""): m.get("backend_type", "")
-        for m, _ in w.q.vector(_inc(C.JOBS_TOTAL.name, w.d, "backend, backend_type"), w.at)
-    }
+    jobs = w.count(_inc(C.JOBS_TOTAL.name, w.d, "backend"), "backend")
+    ok = w.count(_inc(C.JOBS_TOTAL.name, w.d, "backend", 'outcome="success"'), "backend")
+    counted = w.count(_inc(C.JOBS_TOTAL.name, w.d, "backend", COUNTED), "backend")
+    cost = w.by(_inc(C.COST_USD_TOTAL.name, w.d, "backend"), "backend")
+    fid_sum = w.by(_inc(C.RESULT_FIDELITY.name + "_sum", w.d, "backend"), "backend")
+    fid_count = w.by(_inc(C.RESULT_FIDELITY.name + "_count", w.d, "backend"), "backend")
+    types = _types(w)
     dur = {
         q: w.by(_quantile(q, C.JOB_DURATION.name, w.d, "backend"), "backend")
         for q in (0.5, 0.95, 0.99)
@@ -114,17 +130,20 @@ def _backends(w: _Span) -> Table:
             types.get(b),
             n,
             ok.get(b, 0.0),
-            _ratio(ok.get(b, 0.0), n),
+            _ratio(ok.get(b, 0.0), counted.get(b)),
             *(dur[q].get(b) for q in dur),
             *(queue[q].get(b) for q in queue),
+            _ratio(cost.get(b), n),
+            _ratio(fid_sum.get(b), fid_count.get(b)),
         ]
         for b, n in sorted(jobs.items(), key=lambda x: (-x[1], x[0]))
     ]
-    return make("backends", rows, note="percentiles estimated from histogram buckets")
+    note = f"{SUCCESS_RATIO_NOTE}; percentiles estimated from histogram buckets"
+    return make("backends", rows, note=note)
 
 
 def _error_types(w: _Span) -> Table:
-    failed = w.by(_inc(C.JOBS_TOTAL.name, w.d, "error_type", 'outcome!="success"'), "error_type")
+    failed = w.count(_inc(C.JOBS_TOTAL.name, w.d, "error_type", 'outcome!="success"'), "error_type")
     total = sum(failed.values())
     rows: list[list[object]] = [
         [k, v, _ratio(v, total)]
@@ -134,10 +153,36 @@ def _error_types(w: _Span) -> Table:
     return make("error_types", rows)
 
 
+def _types(w: _Span) -> dict[str, str]:
+    """backend -> backend type, from the job counter (the cost counters have no type)."""
+    by = "backend, backend_type"
+    return {
+        m.get("backend", ""): m.get("backend_type", "")
+        for m, _ in w.q.vector(_inc(C.JOBS_TOTAL.name, w.d, by), w.at)
+    }
+
+
+def _cost_types(w: _Span) -> Table:
+    t = "backend_type"
+    jobs = w.count(_inc(C.JOBS_TOTAL.name, w.d, t), t)
+    types = _types(w)
+    qpu: dict[str, float] = {}
+    cost: dict[str, float] = {}
+    for spec, out in ((C.QPU_SECONDS_TOTAL, qpu), (C.COST_USD_TOTAL, cost)):
+        for backend, v in w.by(_inc(spec.name, w.d, "backend"), "backend").items():
+            kind = types.get(backend, "")
+            out[kind] = out.get(kind, 0.0) + v
+    rows: list[list[object]] = [
+        [k, n, qpu.get(k, 0.0), cost.get(k, 0.0), _ratio(cost.get(k, 0.0), n)]
+        for k, n in sorted(jobs.items())
+    ]
+    return make("cost_types", rows)
+
+
 def _cost(w: _Span) -> Table:
     e = "experiment"
-    jobs = w.by(_inc(C.JOBS_TOTAL.name, w.d, e), e)
-    ok = w.by(_inc(C.JOBS_TOTAL.name, w.d, e, 'outcome="success"'), e)
+    jobs = w.count(_inc(C.JOBS_TOTAL.name, w.d, e), e)
+    ok = w.count(_inc(C.JOBS_TOTAL.name, w.d, e, 'outcome="success"'), e)
     qpu = w.by(_inc(C.QPU_SECONDS_TOTAL.name, w.d, e), e)
     cost = w.by(_inc(C.COST_USD_TOTAL.name, w.d, e), e)
     names = sorted(set(jobs) | set(cost))
@@ -151,8 +196,8 @@ def _cost(w: _Span) -> Table:
 
 
 def _divergence(w: _Span, threshold: float | None) -> Table:
-    checks = w.by(_inc(C.RESULT_CHECKS_TOTAL.name, w.d, "backend"), "backend")
-    diverged = w.by(
+    checks = w.count(_inc(C.RESULT_CHECKS_TOTAL.name, w.d, "backend"), "backend")
+    diverged = w.count(
         _inc(C.RESULT_CHECKS_TOTAL.name, w.d, "backend", 'verdict="diverged"'), "backend"
     )
     total = w.by(_inc(C.RESULT_FIDELITY.name + "_sum", w.d, "backend"), "backend")
@@ -170,8 +215,8 @@ def _divergence(w: _Span, threshold: float | None) -> Table:
 
 def _duplicates(w: _Span) -> Table:
     e = "experiment"
-    jobs = w.by(_inc(C.JOBS_TOTAL.name, w.d, e), e)
-    dups = w.by(_inc(C.JOB_DUPLICATES_TOTAL.name, w.d, e), e)
+    jobs = w.count(_inc(C.JOBS_TOTAL.name, w.d, e), e)
+    dups = w.count(_inc(C.JOB_DUPLICATES_TOTAL.name, w.d, e), e)
     rows: list[list[object]] = [
         [n, jobs.get(n, 0.0), dups.get(n, 0.0), _ratio(dups.get(n, 0.0), jobs.get(n))]
         for n in sorted(set(jobs) | set(dups))
@@ -181,21 +226,28 @@ def _duplicates(w: _Span) -> Table:
     return make("duplicates", rows)
 
 
-def _calibration(w: _Span) -> Table:
+def _calibration(q: Querier, window: Window, now: datetime) -> Table:
+    # a window that ends in the future has no samples at its end: ages are taken now
+    at = min(window.end, now)
+    if at <= window.start:
+        return make("calibration", [], note="the window has not started yet")
+    w = _Span(q, at, (at - window.start).total_seconds())
     m = C.BACKEND_CALIBRATION_TIMESTAMP.name
     age = w.by(f"time() - max by (backend) ({m})", "backend")
     worst = w.by(f"max by (backend) (max_over_time((time() - {m})[{w.d}:5m]))", "backend")
     rows: list[list[object]] = [[b, a, worst.get(b)] for b, a in sorted(age.items())]
-    return make(
-        "calibration",
-        rows,
-        note="" if rows else "no calibration metrics (is the exporter scraped?)",
-    )
+    if not rows:
+        note = "no calibration metrics (is the exporter scraped?)"
+    elif at < window.end:
+        note = f"ages at {window.local(at):%Y-%m-%d %H:%M}, when the report was made"
+    else:
+        note = ""
+    return make("calibration", rows, note=note)
 
 
 def _coverage(w: _Span) -> Table:
-    incomplete = w.by(_inc(C.TELEMETRY_INCOMPLETE_TOTAL.name, w.d, "reason"), "reason")
-    jobs = sum(w.by(_inc(C.JOBS_TOTAL.name, w.d, ""), "").values())
+    incomplete = w.count(_inc(C.TELEMETRY_INCOMPLETE_TOTAL.name, w.d, "reason"), "reason")
+    jobs = sum(w.count(_inc(C.JOBS_TOTAL.name, w.d, ""), "").values())
     rows: list[list[object]] = [[r, n, _ratio(n, jobs)] for r, n in sorted(incomplete.items())]
     missing = sum(incomplete.values())
     rows.append(["all", missing, _ratio(missing, jobs)])
@@ -246,10 +298,11 @@ def _daily(q: Querier, window: Window) -> list[DailyOps]:
         secs = (day.end - day.start).total_seconds()
         d = promql_range(secs)
         one = _Span(q, day.end, secs)
-        jobs = sum(one.by(_inc(C.JOBS_TOTAL.name, d, ""), "").values())
-        ok = sum(one.by(_inc(C.JOBS_TOTAL.name, d, "", 'outcome="success"'), "").values())
+        jobs = sum(one.count(_inc(C.JOBS_TOTAL.name, d, ""), "").values())
+        ok = sum(one.count(_inc(C.JOBS_TOTAL.name, d, "", 'outcome="success"'), "").values())
+        counted = sum(one.count(_inc(C.JOBS_TOTAL.name, d, "", COUNTED), "").values())
         p50 = one.by(_quantile(0.5, C.JOB_DURATION.name, d, ""), "").get("")
         p95 = one.by(_quantile(0.95, C.JOB_DURATION.name, d, ""), "").get("")
         cost = sum(one.by(_inc(C.COST_USD_TOTAL.name, d, ""), "").values())
-        out.append(DailyOps(day.date, jobs, _ratio(ok, jobs), p50, p95, cost))
+        out.append(DailyOps(day.date, jobs, _ratio(ok, counted), p50, p95, cost))
     return out

@@ -98,7 +98,11 @@ def slo_dict(r: SLOResult, report: Report) -> dict[str, Any]:
         "error_budget_consumed_ratio": r.budget_consumed,
         "error_budget_remaining_ratio": r.budget_remaining,
         "trend": r.trend,
-        "period": {"window": int(r.period.total_seconds()), **_counts(r.period_counts)},
+        "period": {
+            "window": int(r.period.total_seconds()),
+            **_counts(r.period_counts),
+            "data_coverage": r.period_coverage(report.window.end),
+        },
         "previous": {
             "window": int(report.previous.seconds),
             **_counts(r.previous),

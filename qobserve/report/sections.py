@@ -8,6 +8,8 @@ Example::
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from qobserve.report.model import (
     STATUS_AT_RISK,
     STATUS_BREACHED,
@@ -91,7 +93,7 @@ def slo_tables(r: SLOResult, report: Report) -> list[Table]:
                 r.previous_burn_rate,
             ],
             [
-                f"SLO period ({duration_str(r.period)}) to {report.window.end_name}",
+                f"SLO period ({_period_label(r, report)}) to {report.window.end_name}",
                 r.period_counts.good,
                 r.period_counts.bad,
                 r.period_counts.total,
@@ -133,6 +135,14 @@ def slo_tables(r: SLOResult, report: Report) -> list[Table]:
         if rows:
             out.append(_breakdown(key, title, rows))
     return out
+
+
+def _period_label(r: SLOResult, report: Report) -> str:
+    """``28d``, or ``28d, data for 20.0 d`` when only part of the period has data."""
+    share = r.period_coverage(report.window.end)
+    if share is None or share >= 0.99:
+        return duration_str(r.period)
+    return f"{duration_str(r.period)}, data for {share * r.period / timedelta(days=1):.1f} d"
 
 
 def _breakdown(key: str, title: str, rows: list[Breakdown]) -> Table:

@@ -181,6 +181,9 @@ def compute_event_slo(slo: SLO, index: EventIndex, window: Window, previous: Win
         return Counts(index.between(cg, a, b), index.between(cb, a, b))
 
     result.fill(counts, window, previous)
+    in_period = total & index.in_window(window.end - slo.period, window.end)
+    if in_period.any():
+        result.period_data_from = index.frame[TIME_COLUMN][in_period].min().to_pydatetime()
     week = index.in_window(window.start, window.end)
     # positions once, then three cheap takes, instead of three passes over every event
     wg, wb = np.flatnonzero(good & week), np.flatnonzero(bad & week)

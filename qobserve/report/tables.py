@@ -16,12 +16,16 @@ LAYOUTS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "volume": ("Job volume", [("backend type", "text"), ("jobs", "num"),
                               ("previous window", "num"), ("change", "pct"),
                               ("success ratio", "pct")]),
-    "backends": ("Jobs, latency and queue wait per backend", [
+    "backends": ("Backends compared: success, latency, queue wait, cost, fidelity", [
         ("backend", "text"), ("type", "text"), ("jobs", "num"), ("success", "num"),
         ("success ratio", "pct"), ("p50", "s"), ("p95", "s"), ("p99", "s"),
-        ("queue p50", "s"), ("queue p95", "s")]),
+        ("queue p50", "s"), ("queue p95", "s"), ("USD per job", "usd"),
+        ("mean fidelity", "ratio")]),
     "error_types": ("Failures by error type", [("error type", "text"), ("jobs", "num"),
                                                ("share of failures", "pct")]),
+    "cost_types": ("Cost per job by backend type", [
+        ("backend type", "text"), ("jobs", "num"), ("QPU s", "num"), ("cost USD", "usd"),
+        ("USD per job", "usd")]),
     "cost": ("QPU time and cost per experiment", [
         ("experiment", "text"), ("jobs", "num"), ("successful", "num"), ("QPU s", "num"),
         ("cost USD", "usd"), ("USD per job", "usd"), ("USD per successful job", "usd")]),
@@ -39,6 +43,13 @@ LAYOUTS: dict[str, tuple[str, list[tuple[str, str]]]] = {
         ("alert", "text"), ("slo", "text"), ("severity", "text"), ("backend", "text"),
         ("first firing", "text"), ("last firing", "text"), ("firing for", "s")]),
 }  # fmt: skip
+
+
+#: the one definition of a success ratio in the report, the job-success SLOs' own
+SUCCESS_RATIO_NOTE = (
+    "success ratio: successful jobs over jobs not cancelled (a cancelled job is no failure, "
+    "as the job-success SLOs count)"
+)
 
 
 def make(key: str, rows: list[list[object]], note: str = "") -> Table:

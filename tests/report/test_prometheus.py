@@ -284,7 +284,7 @@ def test_calibration_freshness_and_alerts(reports) -> None:  # type: ignore[no-u
 
 def test_operations_agree_with_the_store(reports) -> None:  # type: ignore[no-untyped-def]
     store, prom, _ = reports
-    for key in ("volume", "error_types", "cost", "duplicates"):
+    for key in ("volume", "error_types", "cost_types", "cost", "duplicates"):
         s, p = store.operations.table(key), prom.operations.table(key)
         assert s is not None and p is not None
         assert len(p.rows) == len(s.rows), key
@@ -293,6 +293,64 @@ def test_operations_agree_with_the_store(reports) -> None:  # type: ignore[no-un
     assert [d.jobs for d in prom.operations.daily] == pytest.approx(
         [d.jobs for d in store.operations.daily]
     )
+    assert [d.success_ratio for d in prom.operations.daily] == pytest.approx(
+        [d.success_ratio for d in store.operations.daily]
+    )
+    # the backend comparison: all but the percentiles (histogram estimates) are exact
+    s, p = store.operations.table("backends"), prom.operations.table("backends")
+    assert s is not None and p is not None
+    exact = [s.columns.index(c) for c in ("backend", "type", "jobs", "success", "success ratio",
+                                          "USD per job", "mean fidelity")]  # fmt: skip
+    assert [[r[i] for i in exact] for r in p.rows] == [
+        pytest.approx([r[i] for i in exact]) for r in s.rows
+    ]
+
+
+def test_counts_from_prometheus_are_whole_jobs_for_any_window(servers) -> None:  # type: ignore[no-untyped-def]
+    """A window whose edges fall between scrapes: increase() extrapolates, jobs are whole."""
+    url, _ = servers
+    window = Window.between("2026-10-19T07:07:30", "2026-10-23T19:52:30", "Europe/Zurich")
+    report = build_report(SLOS[:-1], window, source="prometheus", path=url)
+    counts = [c for r in report.slos for c in (r.week, r.previous, r.period_counts)]
+    counts += [b.counts for r in report.slos for b in (*r.backends, *r.experiments)]
+    numbers = [x for c in counts for x in (c.good, c.bad)]
+    for key in ("volume", "backends", "error_types", "cost_types", "duplicates"):
+        table = report.operations.table(key)
+        assert table is not None
+        jobs = [i for i, c in enumerate(table.columns) if c in ("jobs", "success", "duplicates")]
+        numbers += [float(row[i]) for row in table.rows for i in jobs]  # type: ignore[arg-type]
+    numbers += [d.jobs for d in report.operations.daily]
+    assert sum(numbers) > 100  # not vacuous
+    assert [x for x in numbers if x != int(x)] == []
+
+
+def test_calibration_of_a_window_ending_later_is_taken_now(servers) -> None:  # type: ignore[no-untyped-def]
+    url, _ = servers
+    now = datetime(2026, 10, 22, 12, 0, tzinfo=UTC)  # Thursday of the week, 10 h after 02:00
+    report = build_report(SLOS, WEEK, source="prometheus", path=url, now=now)
+    cal = report.operations.table("calibration")
+    assert cal is not None and [row[:2] for row in cal.rows] == [["ibm_a", 10 * 3600]]
+    assert "when the report was made" in cal.note
+
+
+def test_a_period_with_data_for_part_of_it_from_both_sources(servers) -> None:  # type: ignore[no-untyped-def]
+    url, store = servers
+    slo = SLOS[0]
+    long = SLO(slo.name, slo.service, slo.objective, timedelta(days=28), slo.sli, slo.source)
+    s = build_report([long], WEEK, source="store", path=store)
+    p = build_report([long], WEEK, source="prometheus", path=url)
+    # data from the previous week's start (events) and an hour before it (samples); the
+    # samples' first instant is known to the subquery's step, an hour at 28 days
+    first = PREVIOUS.start
+    assert s.slos[0].period_data_from is not None and p.slos[0].period_data_from is not None
+    assert abs((s.slos[0].period_data_from - first).total_seconds()) < 3600
+    assert abs((p.slos[0].period_data_from - first).total_seconds()) <= 2 * 3600
+    for report in (s, p):
+        assert report.slos[0].period_coverage(WEEK.end) == pytest.approx(0.5, abs=0.01)
+        assert any(n.startswith(f"{slo.name}: data covers 14.") for n in report.notes)
+    # the 14-day SLO's period starts with the data: no note
+    assert not any("data covers" in n for n in build_report(SLOS[:1], WEEK, source="prometheus",
+                                                            path=url).notes)  # fmt: skip
 
 
 def test_a_template_prometheus_rejects_names_the_slo_field(reports) -> None:  # type: ignore[no-untyped-def]

@@ -141,21 +141,35 @@ def slo_from_prometheus(q: Querier, slo: SLO, window: Window, previous: Window) 
     where = slo.source, f"{slo.location or slo.name}.sli"
     sli = slo.sli
     counts: Callable[[datetime, datetime], Counts]
+    data: Callable[[str], str]  # the expression that has a value while the SLI has data
     if isinstance(sli, TimeSliceSLI):
         result.time_slices = True
-        counts = _slices(q, sli, where)
+        counts, data = _slices(q, sli, where), lambda _: sli.good
     elif sli.bad and sli.total:
-        counts = _events(q, sli, where)
+        counts, data = _events(q, sli, where), lambda d: sli.render("total", d)
     elif sli.error_ratio:
         result.time_slices = True
-        counts = _error_ratio(q, sli, where)
+        counts, data = _error_ratio(q, sli, where), lambda d: sli.render("error_ratio", d)
     else:
         result.available, result.note = False, "the SLI has neither bad/total nor error_ratio"
         return result
     result.fill(counts, window, previous)
+    result.period_data_from = _data_from(q, data, slo.period, window.end, where)
     if isinstance(sli, EventSLI) and sli.bad and sli.total:
         _breakdowns(q, sli, result, window, where)
     return result
+
+
+def _data_from(
+    q: Querier, data: Callable[[str], str], period: timedelta, end: datetime, where: Any
+) -> datetime | None:
+    """The first instant of the period ending at ``end`` at which ``data`` has a value, to
+    the subquery's step (about 1/672 of the period: an hour of a 28-day period)."""
+    step = promql_range(max(300, int(period.total_seconds() / 672) // 60 * 60))
+    span = promql_range(period.total_seconds())
+    expr = f"min(min_over_time(timestamp(({data(step)}))[{span}:{step}]))"
+    values = [v for _, v in q.vector(expr, end, where) if math.isfinite(v)]
+    return datetime.fromtimestamp(min(values), UTC) if values else None
 
 
 def _events(
@@ -168,6 +182,8 @@ def _events(
         total = q.scalar(
             f"({sli.render('total', d)}) * {secs:g}", b, (where[0], where[1] + ".total")
         )
+        # increase() extrapolates to the window's edges; the events it counts are whole
+        bad, total = float(round(bad)), float(round(total))
         return Counts(max(total - bad, 0.0), bad)
 
     return counts
@@ -217,7 +233,7 @@ def _breakdowns(
         for metric, v in q.vector(f"({expr}) * {secs:g}", window.end, where):
             if v == v:
                 out[metric.get(label, "")] = out.get(metric.get(label, ""), 0.0) + v
-        return out
+        return {k: float(round(v)) for k, v in out.items()}  # whole events, as in _events
 
     for label, attr in (("backend", "backends"), ("experiment", "experiments")):
         bad, total = grouped("bad", label), grouped("total", label)
@@ -248,7 +264,7 @@ def report_from_prometheus(
 ) -> Report:
     """The report for ``window`` from the Prometheus server at ``url`` (reached with
     ``auth``: basic auth, bearer token, headers, TLS)."""
-    from qobserve.report.build import divergence_threshold
+    from qobserve.report.build import coverage_notes, divergence_threshold
     from qobserve.report.prometheus_ops import prometheus_operations
 
     q = Querier(url, auth)
@@ -260,8 +276,8 @@ def report_from_prometheus(
         for r in results
         if r.available and r.period_counts.total == 0
     ]
+    notes += coverage_notes(results, window)
     notes += retention_notes(q.api, slos)
-    ops = prometheus_operations(q, window, previous, divergence_threshold(slos))
-    return Report(
-        window, previous, now or datetime.now(UTC), f"Prometheus {q.url}", results, ops, notes
-    )
+    now = now or datetime.now(UTC)
+    ops = prometheus_operations(q, window, previous, divergence_threshold(slos), now)
+    return Report(window, previous, now, f"Prometheus {q.url}", results, ops, notes)

@@ -14,6 +14,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,8 +36,14 @@ LABEL_COLUMNS: tuple[str, ...] = ("experiment", "backend", "backend_type", "prim
 NUMERIC_COLUMNS: tuple[str, ...] = ("queue_seconds", "duration_seconds", "qpu_seconds",
                                     "cost_usd", "fidelity")  # fmt: skip
 _NUMBER_COLUMNS = frozenset(c for c, t in JOB_EVENT_TYPES.items() if t is not str) - TIME_COLUMNS
+#: read to compute ``calibration_age_seconds``: calibration_at to submission (or the end)
+AGE_COLUMNS: tuple[str, ...] = ("submitted_at", "calibration_at")
+#: derived: the backend's calibration age when the job was submitted (NaN: unknown)
+CALIBRATION_AGE = "calibration_age_seconds"
 #: what the report reads; the other contract columns (ids, other timestamps) are not needed
-REPORT_COLUMNS: tuple[str, ...] = (*LABEL_COLUMNS, TIME_COLUMN, *NUMERIC_COLUMNS, FLAG_COLUMN)
+REPORT_COLUMNS: tuple[str, ...] = (
+    *LABEL_COLUMNS, TIME_COLUMN, *NUMERIC_COLUMNS, FLAG_COLUMN, *AGE_COLUMNS
+)  # fmt: skip
 _TEXT_COLUMNS = frozenset(JOB_EVENT_COLUMNS) - _NUMBER_COLUMNS
 
 
@@ -133,9 +140,28 @@ def normalise(
         data[name] = cut(col).to_numpy(zero_copy_only=False)
     flag = _numbers(table.column(FLAG_COLUMN), path, FLAG_COLUMN, row_offset, flag=True)
     data[FLAG_COLUMN] = cut(flag).to_numpy(zero_copy_only=False) == 1.0
+    data[CALIBRATION_AGE] = _calibration_age(table, finished, cut, path, row_offset)
     # copy=False keeps one block per column: consolidating 10M rows would copy them all
     frame = pd.DataFrame(data, copy=False)
     return EventData(frame, path, int(missing_time))
+
+
+def _calibration_age(
+    table: pa.Table,
+    finished: pa.ChunkedArray,
+    cut: Callable[[pa.ChunkedArray], pa.ChunkedArray],
+    path: str,
+    row_offset: int,
+) -> np.ndarray:
+    """Seconds from ``calibration_at`` to ``submitted_at`` (``finished_at`` when unknown)."""
+    if "calibration_at" not in table.column_names:  # frames built before the field existed
+        return np.full(len(cut(finished)), np.nan)
+    calibrated = _timestamps(table.column("calibration_at"), path, "calibration_at", row_offset)
+    submitted = _timestamps(table.column("submitted_at"), path, "submitted_at", row_offset)
+    start = pc.coalesce(submitted, finished)
+    ns = pc.subtract(cut(start).cast(pa.int64()), cut(calibrated).cast(pa.int64()))
+    seconds: np.ndarray = pc.divide(ns.cast(pa.float64()), 1e9).to_numpy(zero_copy_only=False)
+    return seconds
 
 
 def _labels(col: pa.ChunkedArray) -> pd.Categorical:

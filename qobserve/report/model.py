@@ -228,6 +228,8 @@ class DailyOps:
     duration_p50: float | None
     duration_p95: float | None
     cost_usd: float
+    #: backend type -> (p50, p95) of the day's durations: simulators and QPUs apart
+    latency_by_type: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from qobserve.report.events import CALIBRATION_AGE
 from qobserve.report.model import DailyOps, Operations, Table
 from qobserve.report.period import Window
 from qobserve.report.sli import NEEDS_PROMETHEUS, EventIndex
@@ -55,6 +56,7 @@ def event_operations(
     ops.tables.append(_cost_types(w))
     ops.tables.append(_cost(w))
     ops.tables.append(_divergence(w, divergence_threshold))
+    ops.tables.append(_calibration_context(w, divergence_threshold))
     ops.tables.append(_duplicates(w))
     for key in ("calibration", "coverage", "alerts"):
         ops.tables.append(unavailable(key, NEEDS_PROMETHEUS.split(":")[0]))
@@ -153,6 +155,46 @@ def _divergence(w: pd.DataFrame, threshold: float | None) -> Table:
     return make("divergence", _rows(t.reset_index()), note=note if len(t) else empty)
 
 
+#: calibration ages (upper bound in hours, label): a day is IBM's calibration cycle
+AGE_BUCKETS: tuple[tuple[float, str], ...] = (
+    (6, "under 6 h"), (24, "6 h to 1 d"), (72, "1 to 3 d"), (np.inf, "over 3 d")
+)  # fmt: skip
+
+
+def _calibration_context(w: pd.DataFrame, threshold: float | None) -> Table:
+    age = w[CALIBRATION_AGE].to_numpy() / 3600
+    rows: list[list[object]] = []
+    lower = -np.inf
+    for upper, label in AGE_BUCKETS:
+        rows.append(_age_row(label, w[(age >= lower) & (age < upper)], threshold))
+        lower = upper
+    unknown = w[np.isnan(age)]
+    if len(unknown):
+        rows.append(_age_row("unknown", unknown, threshold))
+    rows = [r for r in rows if r[1]]
+    note = "failure ratio: failed jobs over jobs not cancelled"
+    if threshold is None:
+        note += "; no divergence SLO: no threshold to count diverged checks"
+    else:
+        note += f"; diverged: fidelity below {threshold:g}"
+    return make("calibration_context", rows, note=note)
+
+
+def _age_row(label: str, g: pd.DataFrame, threshold: float | None) -> list[object]:
+    counted = int(g["counted"].sum())
+    failed = int((g["failed"] & g["counted"]).sum())
+    fidelity = g["fidelity"].dropna()
+    diverged = None if threshold is None else int((fidelity < threshold).sum())
+    return [
+        label,
+        len(g),
+        failed / counted if counted else None,
+        len(fidelity),
+        diverged,
+        float(fidelity.mean()) if len(fidelity) else None,
+    ]
+
+
 def _duplicates(w: pd.DataFrame) -> Table:
     t = w.groupby("experiment", observed=True).agg(
         jobs=("duplicate", "size"), duplicates=("duplicate", "sum")
@@ -179,6 +221,11 @@ def _daily(index: EventIndex, w: pd.DataFrame, window: Window) -> list[DailyOps]
     )
     q = g["duration_seconds"].quantile([0.5, 0.95]).unstack().reindex(columns=[0.5, 0.95])
     t = t.join(q).reindex(range(len(days)))
+    by_type: dict[int, dict[str, tuple[float | None, float | None]]] = {}
+    typed = w.groupby([day, w["backend_type"]], observed=True)["duration_seconds"]
+    for (i, kind), p in typed.quantile([0.5, 0.95]).unstack().iterrows():
+        if not (pd.isna(p[0.5]) and pd.isna(p[0.95])):
+            by_type.setdefault(int(i), {})[str(kind)] = (_opt(p[0.5]), _opt(p[0.95]))
     out = []
     for i, d in enumerate(days):
         jobs = float(np.nan_to_num(t["jobs"].iloc[i]))
@@ -191,6 +238,7 @@ def _daily(index: EventIndex, w: pd.DataFrame, window: Window) -> list[DailyOps]
                 _opt(t[0.5].iloc[i]),
                 _opt(t[0.95].iloc[i]),
                 float(np.nan_to_num(t["cost"].iloc[i])),
+                by_type.get(i, {}),
             )
         )
     return out

@@ -19,7 +19,7 @@ from qobserve.promapi import PrometheusError
 from qobserve.report.model import DailyOps, Operations, Table
 from qobserve.report.period import Window
 from qobserve.report.sources.prometheus import Querier, promql_range
-from qobserve.report.tables import SUCCESS_RATIO_NOTE, make
+from qobserve.report.tables import SUCCESS_RATIO_NOTE, make, unavailable
 
 #: seconds without an ``ALERTS`` sample that end a firing episode (Prometheus's lookback)
 EPISODE_GAP = 300
@@ -74,6 +74,7 @@ def prometheus_operations(
         _cost_types(w),
         _cost(w),
         _divergence(w, divergence_threshold),
+        unavailable("calibration_context", "needs job events (their calibration_at field)"),
         _duplicates(w),
         _calibration(q, window, now or datetime.now(UTC)),
         _coverage(w),
@@ -304,5 +305,8 @@ def _daily(q: Querier, window: Window) -> list[DailyOps]:
         p50 = one.by(_quantile(0.5, C.JOB_DURATION.name, d, ""), "").get("")
         p95 = one.by(_quantile(0.95, C.JOB_DURATION.name, d, ""), "").get("")
         cost = sum(one.by(_inc(C.COST_USD_TOTAL.name, d, ""), "").values())
-        out.append(DailyOps(day.date, jobs, _ratio(ok, counted), p50, p95, cost))
+        t = "backend_type"
+        typed = [one.by(_quantile(q, C.JOB_DURATION.name, d, t), t) for q in (0.5, 0.95)]
+        by_type = {k: (typed[0].get(k), typed[1].get(k)) for k in sorted({*typed[0], *typed[1]})}
+        out.append(DailyOps(day.date, jobs, _ratio(ok, counted), p50, p95, cost, by_type))
     return out

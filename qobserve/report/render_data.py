@@ -134,6 +134,9 @@ def report_dict(report: Report) -> dict[str, Any]:
             "duration_p50_seconds": d.duration_p50,
             "duration_p95_seconds": d.duration_p95,
             "cost_usd": d.cost_usd,
+            "duration_seconds_by_backend_type": {
+                t: {"p50": p50, "p95": p95} for t, (p50, p95) in d.latency_by_type.items()
+            },
         }
         for d in report.operations.daily
     ]

@@ -15,7 +15,7 @@ from html import escape
 
 from qobserve.report.charts import Fmt, bar_chart, line_chart
 from qobserve.report.fmt import format_cell, pct, points, rate, seconds, usd
-from qobserve.report.model import DayPoint, Report, SLOResult, Table
+from qobserve.report.model import DailyOps, DayPoint, Report, SLOResult, Table
 from qobserve.report.sections import slo_tables, summary_table, unit
 from qobserve.slo.model import duration_str
 
@@ -106,12 +106,7 @@ def _overview_charts(report: Report) -> str:
             y_format=lambda v: pct(v, 0),
         ),
         bar_chart("Jobs per day", labels, [d.jobs for d in daily], y_format=lambda v: f"{v:g}"),
-        line_chart(
-            "Daily job latency",
-            labels,
-            {"p50": [d.duration_p50 for d in daily], "p95": [d.duration_p95 for d in daily]},
-            y_format=seconds,
-        ),
+        *_latency_charts(labels, daily),
         bar_chart("Cost per day (USD)", labels, [d.cost_usd for d in daily], y_format=usd),
     ]
     cost = report.operations.table("cost")
@@ -126,6 +121,31 @@ def _overview_charts(report: Report) -> str:
             )
         )
     return '<div class="charts">' + "".join(charts) + "</div>"
+
+
+def _latency_charts(labels: list[str], daily: list[DailyOps]) -> list[str]:
+    """One latency chart per backend type: a QPU's hours and a simulator's milliseconds on
+    one axis hide both (and a p50 of all jobs says neither)."""
+    types = sorted({t for d in daily for t in d.latency_by_type})
+    if not types:
+        both: dict[str, Sequence[float | None]] = {
+            "p50": [d.duration_p50 for d in daily],
+            "p95": [d.duration_p95 for d in daily],
+        }
+        return [line_chart("Daily job latency", labels, both, y_format=seconds, log=True)]
+    return [
+        line_chart(
+            f"Daily job latency: {t}",
+            labels,
+            {
+                "p50": [d.latency_by_type.get(t, (None, None))[0] for d in daily],
+                "p95": [d.latency_by_type.get(t, (None, None))[1] for d in daily],
+            },
+            y_format=seconds,
+            log=True,
+        )
+        for t in types
+    ]
 
 
 def _burn_down(r: SLOResult, report: Report) -> str:

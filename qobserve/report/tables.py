@@ -36,6 +36,9 @@ LAYOUTS: dict[str, tuple[str, list[tuple[str, str]]]] = {
                                              ("duplicates", "num"), ("ratio", "pct")]),
     "calibration": ("Calibration freshness per backend", [
         ("backend", "text"), ("age at window end", "s"), ("oldest in the window", "s")]),
+    "calibration_context": ("Failures and divergence by calibration age at submission", [
+        ("calibration age", "text"), ("jobs", "num"), ("failure ratio", "pct"),
+        ("checks", "num"), ("diverged", "num"), ("mean fidelity", "ratio")]),
     "coverage": ("Observability coverage", [
         ("reason", "text"), ("jobs with incomplete telemetry", "num"),
         ("share of jobs", "pct")]),

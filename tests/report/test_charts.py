@@ -60,3 +60,19 @@ def test_daily_attainment_zooms_to_the_objective() -> None:
     root = ElementTree.fromstring(svg)
     objective = [ln for ln in root.iter(f"{SVG}line") if ln.get("class") == "threshold"]
     assert len(objective) == 1  # drawn, at the objective's height
+
+
+def _ticks(svg: str) -> list[str]:
+    import re
+
+    return re.findall(
+        r'<text class="tick" x="\d+(?:\.\d+)?" y="[\d.]+" text-anchor="end">([^<]*)<', svg
+    )
+
+
+def test_latency_spread_over_decades_is_drawn_on_a_log_axis() -> None:
+    # a 20 ms simulator p50 beside a 2 h QPU p95: on a linear axis the first is at 0
+    svg = line_chart("latency", ["Mon", "Tue"], {"p50": [0.02, 7200.0]}, y_format=str, log=True)
+    assert _ticks(svg) == [str(10.0**e) for e in range(-2, 5)]
+    near = line_chart("latency", ["Mon", "Tue"], {"p50": [20.0, 70.0]}, y_format=str, log=True)
+    assert _ticks(near) == ["0", "20", "40", "60", "80"]  # within 100x: linear from 0

@@ -3,13 +3,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
 import pytest
 
+from qobserve.events import JobEvent
+from qobserve.report import build_report
+from qobserve.report.render_html import render_html
 from qobserve.report.sections import slo_tables
 from qobserve.report.tables import SUCCESS_RATIO_NOTE
+from qobserve.store import EventStore
 
-from .helpers import success_slo
-from .test_sli import build
+from .helpers import event_slo, success_slo
+from .test_sli import WEEK, build
 
 
 def _table(key: str) -> dict[str, list[object]]:
@@ -67,3 +75,78 @@ def test_a_period_with_data_for_part_of_it_says_how_much() -> None:
     full = build([success_slo(days=14)])
     assert full.slos[0].period_coverage(full.window.end) == 1.0
     assert not any("data covers" in n for n in full.notes)
+
+
+def test_failures_and_divergence_by_calibration_age_from_the_store(tmp_path: Path) -> None:
+    """The store instrumentation writes: calibration_at and submitted_at in Unix seconds."""
+
+    def at(text: str) -> float:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
+
+    cal = at("2026-11-10T08:00:00")
+    store = EventStore(tmp_path / "events.db")
+
+    def put(job_id: str, outcome: str, finished: str, **fields: Any) -> None:
+        store.add_job(
+            JobEvent(
+                job_id=job_id,
+                backend="ibm_a",
+                backend_type="qpu",
+                outcome=outcome,
+                error_type={"success": "none", "cancelled": "cancelled"}.get(outcome, "timeout"),
+                finished_at=at(finished),
+                **fields,
+            )
+        )
+
+    put(
+        "a",
+        "success",
+        "2026-11-10T10:05:00",
+        submitted_at=at("2026-11-10T10:00:00"),
+        calibration_at=cal,
+        fidelity=0.95,
+    )  # 2 h after calibration
+    put(
+        "b",
+        "error",
+        "2026-11-10T20:05:00",
+        submitted_at=at("2026-11-10T20:00:00"),
+        calibration_at=cal,
+    )  # 12 h
+    put("c", "error", "2026-11-11T10:00:00", calibration_at=cal, fidelity=0.80)  # 26 h (at end)
+    put(
+        "d",
+        "cancelled",
+        "2026-11-14T08:05:00",
+        submitted_at=at("2026-11-14T08:00:00"),
+        calibration_at=cal,
+    )  # 96 h
+    put("e", "success", "2026-11-12T10:00:00")  # no calibration known
+    assert store.flush()
+    store.close()
+    slos = [success_slo(), event_slo("div", "divergence", 0.9, 7, fidelity_threshold=0.9)]
+    report = build_report(slos, WEEK, source="store", path=tmp_path / "events.db")
+    table = report.operations.table("calibration_context")
+    assert table is not None
+    assert table.rows == [
+        ["under 6 h", 1, 0.0, 1, 0, 0.95],
+        ["6 h to 1 d", 1, 1.0, 0, 0, None],
+        ["1 to 3 d", 1, 1.0, 1, 1, 0.80],
+        ["over 3 d", 1, None, 0, 0, None],  # cancelled: no failure ratio
+        ["unknown", 1, 0.0, 0, 0, None],
+    ]
+    assert "fidelity below 0.9" in table.note
+
+
+def test_daily_latency_per_backend_type_and_one_chart_each() -> None:
+    report = build([success_slo()])
+    monday, tuesday = report.operations.daily[:2]
+    # Mon: jobs 1 (10 s) and 2 (700 s), both qpu: p50 355, p95 10 + 0.95 * 690
+    assert monday.latency_by_type == {"qpu": (355.0, pytest.approx(665.5))}
+    # Tue: 3 on the emulator (600 s), 4 on the simulator (1000 s)
+    assert tuesday.latency_by_type == {"emulator": (600.0, 600.0), "simulator": (1000.0, 1000.0)}
+    html = render_html(report)
+    titles = [f"Daily job latency: {t}" for t in ("emulator", "qpu", "simulator")]
+    assert all(f"<title>{t}</title>" in html for t in titles)
+    assert "<title>Daily job latency</title>" not in html

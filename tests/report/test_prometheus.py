@@ -296,6 +296,10 @@ def test_operations_agree_with_the_store(reports) -> None:  # type: ignore[no-un
     assert [d.success_ratio for d in prom.operations.daily] == pytest.approx(
         [d.success_ratio for d in store.operations.daily]
     )
+    # daily latency per backend type: the same types on the same days (estimates differ)
+    assert [set(d.latency_by_type) for d in prom.operations.daily] == [
+        set(d.latency_by_type) for d in store.operations.daily
+    ]
     # the backend comparison: all but the percentiles (histogram estimates) are exact
     s, p = store.operations.table("backends"), prom.operations.table("backends")
     assert s is not None and p is not None
@@ -331,6 +335,8 @@ def test_calibration_of_a_window_ending_later_is_taken_now(servers) -> None:  # 
     cal = report.operations.table("calibration")
     assert cal is not None and [row[:2] for row in cal.rows] == [["ibm_a", 10 * 3600]]
     assert "when the report was made" in cal.note
+    context = report.operations.table("calibration_context")
+    assert context is not None and context.note.startswith("needs job events")
 
 
 def test_a_period_with_data_for_part_of_it_from_both_sources(servers) -> None:  # type: ignore[no-untyped-def]

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from qobserve.exceptions import InputError
 from qobserve.report.events import (
+    AGE_COLUMNS,
     LABEL_COLUMNS,
     REPORT_COLUMNS,
     TIME_COLUMN,
@@ -82,7 +83,7 @@ def read_csv(path: str | Path, *, window: tuple[datetime, datetime] | None = Non
         raise InputError(f"cannot read: {err}", path=where) from None
     check_columns([h.strip() for h in header], where)
     # labels and timestamps stay text so we parse them by the contract's rules, not Arrow's
-    text = {c: pa.string() for c in (*LABEL_COLUMNS, TIME_COLUMN)}
+    text = {c: pa.string() for c in (*LABEL_COLUMNS, TIME_COLUMN, *AGE_COLUMNS)}
     try:
         table = pacsv.read_csv(
             path,

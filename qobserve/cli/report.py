@@ -40,7 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         default=["store"],
         metavar=("KIND", "ARG"),
-        help="store (default), 'events FILE' (CSV or Parquet) or 'prometheus URL'",
+        help="store (default; or 'store STORE ...': several stores), 'events FILE ...' (CSV "
+        "or Parquet; several are merged, each job id counted once) or 'prometheus URL'",
     )
     parser.add_argument(
         "--store",
@@ -121,19 +122,20 @@ def select_slos(slos: Sequence[SLO], names: Sequence[str], where: str) -> list[S
     return [known[n] for n in dict.fromkeys(names)]
 
 
-def parse_source(values: Sequence[str], store: str | None) -> tuple[str, str | None]:
-    """``--source`` tokens -> (kind, path or URL)."""
+def parse_source(values: Sequence[str], store: str | None) -> tuple[str, list[str | None]]:
+    """``--source`` tokens -> (kind, paths or the URL)."""
     kind, *rest = values
-    if kind == "store" and not rest:
-        return kind, store
-    if kind == "events" and len(rest) == 1:
-        return kind, rest[0]
+    if kind == "store":
+        return kind, list(rest) if rest else [store]
+    if kind == "events" and rest:
+        return kind, list(rest)
     if kind == "prometheus" and len(rest) == 1:
         from qobserve.promapi import check_url
 
-        return kind, check_url(rest[0], "--source")
+        return kind, [check_url(rest[0], "--source")]
     raise InputError(
-        f"expected 'store', 'events FILE' or 'prometheus URL', got {' '.join(values)!r}",
+        "expected 'store [STORE ...]', 'events FILE [FILE ...]' or 'prometheus URL', "
+        f"got {' '.join(values)!r}",
         field="--source",
     )
 
@@ -175,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
     from qobserve.report.period import Window
 
     window = Window.choose(args.week, args.start, args.end, args.tz)
-    kind, path = parse_source(args.source, args.store)
+    kind, paths = parse_source(args.source, args.store)
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
@@ -185,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
         )
     slos = select_slos(load_slos(args.slo_dir), args.slo, args.slo_dir)
     auth = prometheus_auth(args) if kind == "prometheus" else None
-    report = build_report(slos, window, source=kind, path=path, auth=auth)
+    report = build_report(slos, window, source=kind, path=paths, auth=auth)
     for target in write_report(report, args.out, formats):
         print(target)
     return 0

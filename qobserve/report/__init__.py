@@ -38,39 +38,43 @@ def build_report(
     window: Window,
     *,
     source: str = "store",
-    path: str | Path | None = None,
+    path: str | Path | Sequence[str | Path | None] | None = None,
     now: datetime | None = None,
     auth: PrometheusAuth | None = None,
 ) -> Report:
     """Compute the report for ``window``.
 
-    ``source`` is ``store`` (``path``: the SQLite store, default ``$QOBSERVE_STORE`` or
-    ``.qobserve/events.db``),
+    ``source`` is ``store`` (``path``: the store, an SQLite file or a ``postgresql://`` URL,
+    default ``$QOBSERVE_STORE_URL``, ``$QOBSERVE_STORE`` or ``.qobserve/events.db``),
     ``events`` (``path``: a CSV or Parquet file) or ``prometheus`` (``path``: its URL,
-    reached with ``auth``).
+    reached with ``auth``). Several stores or files (a list) are merged, each job id
+    counted once.
     """
+    paths = [path] if path is None or isinstance(path, str | Path) else list(path)
     if source == "prometheus":
         from qobserve.report.sources.prometheus import report_from_prometheus
 
-        if not path:
-            raise InputError("needs the Prometheus URL", field="--source")
-        return report_from_prometheus(str(path), slos, window, now=now, auth=auth)
+        if len(paths) != 1 or not paths[0]:
+            raise InputError("needs one Prometheus URL", field="--source")
+        return report_from_prometheus(str(paths[0]), slos, window, now=now, auth=auth)
     from qobserve.report.build import events_range, report_from_events
+    from qobserve.report.events import merge
 
     span = events_range(window, slos)
+    ids = len(paths) > 1
     if source == "store":
         from qobserve.report.sources.store import default_store, read_store
 
-        store = path or default_store()
-        events = read_store(store, window=span)
-        label = f"event store {store}"
+        stores = [p or default_store() for p in paths]
+        events = merge([read_store(p, window=span, ids=ids) for p in stores])
+        label = f"event store{'s' * ids} {', '.join(map(str, stores))}"
     elif source == "events":
         from qobserve.report.sources.files import read_events_file
 
-        if not path:
+        if not all(paths):
             raise InputError("needs the events file", field="--source")
-        events = read_events_file(path, window=span)
-        label = f"events file {path}"
+        events = merge([read_events_file(p, window=span, ids=ids) for p in paths if p])
+        label = f"events file{'s' * ids} {', '.join(map(str, paths))}"
     else:
         raise InputError(
             f"unknown source {source!r}; use one of {', '.join(SOURCES)}", field="--source"

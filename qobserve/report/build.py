@@ -67,6 +67,11 @@ def report_from_events(
     notes = []
     if events.missing_time:
         notes.append(f"{events.missing_time} events have no finished_at and were left out.")
+    if events.repeated_ids:
+        notes.append(
+            f"{events.repeated_ids} events were in more than one source and are counted once "
+            "(by job id)."
+        )
     unavailable = [r.name for r in results if not r.available]
     if unavailable:
         notes.append(

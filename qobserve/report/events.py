@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.api.types import union_categoricals
 
 from qobserve.contract import JOB_EVENT_COLUMNS
 from qobserve.events import JOB_EVENT_TYPES, TIME_COLUMNS
@@ -29,6 +30,8 @@ from qobserve.exceptions import InputError
 
 TIME_COLUMN = "finished_at"
 FLAG_COLUMN = "duplicate"
+#: read only when several sources are merged: a job is counted once whatever holds it
+ID_COLUMN = "job_id"
 #: label-like columns a selector may match (categoricals in the frame)
 LABEL_COLUMNS: tuple[str, ...] = ("experiment", "backend", "backend_type", "primitive",
                                   "outcome", "error_type")  # fmt: skip
@@ -55,6 +58,38 @@ class EventData:
     source: str
     #: events with no (or an empty) ``finished_at``: they cannot be placed in a week
     missing_time: int = 0
+    #: events left out because an earlier source held the same job id
+    repeated_ids: int = 0
+
+
+def merge(parts: list[EventData]) -> EventData:
+    """The events of several sources as one, each job id once: the row of the first source
+    that holds it is kept (rows without an id are all kept). Needs the frames' ``job_id``.
+
+    Example::
+
+        events = merge([read_store(a, window=w, ids=True), read_events_file(b, window=w, ids=True)])
+    """
+    if len(parts) == 1:
+        return parts[0]
+    frames = [p.frame for p in parts]
+    data: dict[str, object] = {}
+    for name in frames[0].columns:
+        if isinstance(frames[0][name].dtype, pd.CategoricalDtype):
+            data[name] = union_categoricals([f[name] for f in frames], ignore_order=True)
+        else:
+            data[name] = np.concatenate([f[name].to_numpy() for f in frames])
+    frame = pd.DataFrame(data, copy=False)
+    ids = frame[ID_COLUMN]
+    repeated = ids.duplicated(keep="first") & ids.notna() & (ids != "")
+    if repeated.any():
+        frame = frame[~repeated.to_numpy()].reset_index(drop=True)
+    return EventData(
+        frame.drop(columns=ID_COLUMN),
+        " + ".join(p.source for p in parts),
+        sum(p.missing_time for p in parts),
+        int(repeated.sum()),
+    )
 
 
 def check_columns(names: list[str] | tuple[str, ...], path: str) -> None:
@@ -141,6 +176,9 @@ def normalise(
     flag = _numbers(table.column(FLAG_COLUMN), path, FLAG_COLUMN, row_offset, flag=True)
     data[FLAG_COLUMN] = cut(flag).to_numpy(zero_copy_only=False) == 1.0
     data[CALIBRATION_AGE] = _calibration_age(table, finished, cut, path, row_offset)
+    if ID_COLUMN in table.column_names:
+        ids = cut(table.column(ID_COLUMN).cast(pa.string()))
+        data[ID_COLUMN] = ids.to_numpy(zero_copy_only=False)
     # copy=False keeps one block per column: consolidating 10M rows would copy them all
     frame = pd.DataFrame(data, copy=False)
     return EventData(frame, path, int(missing_time))

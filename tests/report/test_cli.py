@@ -219,3 +219,13 @@ def test_default_store_follows_qobserve_store(
     doc = json.loads((tmp_path / "reports" / "slo-report-2026-W46.json").read_text())
     by_name = {s["name"]: s for s in doc["slos"]}
     assert by_name["qpu-success"]["events_count"] == 8  # test_sli's W46 figures
+
+
+def test_cli_reads_several_events_files(tmp_path: Path, catalog: Path) -> None:
+    jobs = [{**j, "job_id": f"job-{k}"} for k, j in enumerate(JOBS)]
+    a, b = write_csv(jobs[:8], tmp_path / "a.csv"), write_parquet(jobs[4:], tmp_path / "b.pq")
+    out = tmp_path / "out"
+    args = ["report", "--week", "2026-W46", "--slo-dir", str(catalog), "--format", "json"]
+    assert main([*args, "--source", "events", str(a), str(b), "--out", str(out)]) == 0
+    doc = (out / "slo-report-2026-W46.json").read_text()
+    assert "counted once (by job id)" in doc

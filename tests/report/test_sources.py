@@ -228,3 +228,31 @@ def test_events_written_by_the_event_store(tmp_path: Path) -> None:
     assert r.error_types == [("timeout", 1)]
     assert {b.name for b in r.experiments} == {"bell", "(unknown)"}
     assert any(n.startswith("1 events have no finished_at") for n in report.notes)
+
+
+def _figures(report):  # type: ignore[no-untyped-def]
+    r = report.slos[0]
+    return [r.week.good, r.week.bad, r.previous.good, r.previous.bad, r.period_counts.total]
+
+
+def test_several_sources_are_merged_and_each_job_id_counted_once(tmp_path: Path) -> None:
+    jobs = [{**j, "job_id": f"job-{k}"} for k, j in enumerate(JOBS)]
+    whole = build_report(SLOS, WEEK, source="events", path=write_csv(jobs, tmp_path / "all.csv"))
+    # a runner's export and a shared store that both hold jobs 4-7
+    a = write_csv(jobs[:8], tmp_path / "a.csv")
+    b = write_parquet(jobs[4:], tmp_path / "b.parquet")
+    merged = build_report(SLOS, WEEK, source="events", path=[a, b])
+    assert sum(_figures(whole)) > 10 and _figures(merged) == _figures(whole)
+    assert "4 events were in more than one source and are counted once (by job id)." in (
+        merged.notes
+    )
+    assert merged.source == f"events files {a}, {b}"
+    stores = [write_store(jobs[:8], tmp_path / "a.db"), write_store(jobs[4:], tmp_path / "b.db")]
+    assert _figures(build_report(SLOS, WEEK, source="store", path=stores)) == _figures(whole)
+    # jobs without an id are never taken for one another
+    anonymous = [{**j, "job_id": ""} for j in JOBS]
+    one = write_csv(anonymous, tmp_path / "anon.csv")
+    twice = build_report(SLOS, WEEK, source="events", path=[one, one])
+    assert [2 * x for x in _figures(build_report(SLOS, WEEK, source="events", path=one))] == (
+        _figures(twice)
+    )

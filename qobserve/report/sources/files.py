@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from qobserve.exceptions import InputError
 from qobserve.report.events import (
     AGE_COLUMNS,
+    ID_COLUMN,
     LABEL_COLUMNS,
     REPORT_COLUMNS,
     TIME_COLUMN,
@@ -32,15 +33,20 @@ from qobserve.report.events import (
 
 
 def read_events_file(
-    path: str | Path, *, window: tuple[datetime, datetime] | None = None
+    path: str | Path, *, window: tuple[datetime, datetime] | None = None, ids: bool = False
 ) -> EventData:
-    """Read a CSV or Parquet events file (chosen by extension, else by content)."""
+    """Read a CSV or Parquet events file (chosen by extension, else by content); ``ids``
+    also reads the job ids (to :func:`~qobserve.report.events.merge` sources)."""
     p = Path(path)
     if not p.is_file():
         raise InputError("no such file", path=str(p))
     if _is_parquet(p):
-        return read_parquet(p, window=window)
-    return read_csv(p, window=window)
+        return read_parquet(p, window=window, ids=ids)
+    return read_csv(p, window=window, ids=ids)
+
+
+def _columns(ids: bool) -> list[str]:
+    return [*REPORT_COLUMNS, ID_COLUMN] if ids else list(REPORT_COLUMNS)
 
 
 def _is_parquet(p: Path) -> bool:
@@ -55,7 +61,9 @@ def _is_parquet(p: Path) -> bool:
         raise InputError(f"cannot read: {err.strerror}", path=str(p)) from None
 
 
-def read_parquet(path: str | Path, *, window: tuple[datetime, datetime] | None = None) -> EventData:
+def read_parquet(
+    path: str | Path, *, window: tuple[datetime, datetime] | None = None, ids: bool = False
+) -> EventData:
     """Read a Parquet events file."""
     where = str(path)
     try:
@@ -65,15 +73,15 @@ def read_parquet(path: str | Path, *, window: tuple[datetime, datetime] | None =
     check_columns(schema.names, where)
     check_schema_types(schema, where)
     try:
-        table = pq.read_table(
-            path, columns=list(REPORT_COLUMNS), read_dictionary=list(LABEL_COLUMNS)
-        )
+        table = pq.read_table(path, columns=_columns(ids), read_dictionary=list(LABEL_COLUMNS))
     except (OSError, pa.ArrowException) as err:
         raise InputError(f"cannot read: {err}", path=where) from None
     return normalise(table, path=where, window=window)
 
 
-def read_csv(path: str | Path, *, window: tuple[datetime, datetime] | None = None) -> EventData:
+def read_csv(
+    path: str | Path, *, window: tuple[datetime, datetime] | None = None, ids: bool = False
+) -> EventData:
     """Read a CSV events file (header row with the contract's column names)."""
     where = str(path)
     try:
@@ -83,12 +91,12 @@ def read_csv(path: str | Path, *, window: tuple[datetime, datetime] | None = Non
         raise InputError(f"cannot read: {err}", path=where) from None
     check_columns([h.strip() for h in header], where)
     # labels and timestamps stay text so we parse them by the contract's rules, not Arrow's
-    text = {c: pa.string() for c in (*LABEL_COLUMNS, TIME_COLUMN, *AGE_COLUMNS)}
+    text = {c: pa.string() for c in (*LABEL_COLUMNS, TIME_COLUMN, *AGE_COLUMNS, ID_COLUMN)}
     try:
         table = pacsv.read_csv(
             path,
             convert_options=pacsv.ConvertOptions(
-                include_columns=list(REPORT_COLUMNS), column_types=text, strings_can_be_null=True
+                include_columns=_columns(ids), column_types=text, strings_can_be_null=True
             ),
         )
     except (OSError, pa.ArrowException) as err:

@@ -21,7 +21,14 @@ import pyarrow as pa
 
 from qobserve.config import DEFAULT_STORE
 from qobserve.exceptions import InputError
-from qobserve.report.events import REPORT_COLUMNS, TIME_COLUMN, EventData, check_columns, normalise
+from qobserve.report.events import (
+    ID_COLUMN,
+    REPORT_COLUMNS,
+    TIME_COLUMN,
+    EventData,
+    check_columns,
+    normalise,
+)
 from qobserve.store.backends import Backend, is_url, reading, shown, sql
 
 
@@ -41,9 +48,13 @@ CHUNK = 100_000
 
 
 def read_store(
-    path: str | os.PathLike[str] | None = None, *, window: tuple[datetime, datetime] | None = None
+    path: str | os.PathLike[str] | None = None,
+    *,
+    window: tuple[datetime, datetime] | None = None,
+    ids: bool = False,
 ) -> EventData:
-    """Read the events of ``window`` from the store at ``path`` (default: :func:`default_store`)."""
+    """Read the events of ``window`` from the store at ``path`` (default: :func:`default_store`);
+    ``ids`` also reads the job ids (to :func:`~qobserve.report.events.merge` sources)."""
     path = default_store() if path is None else path
     where = shown(path)
     if not is_url(path) and not Path(path).is_file():
@@ -54,21 +65,29 @@ def read_store(
         )
     with reading(path) as (backend, con):
         try:
-            return _read(backend, con, where, window)
+            return _read(backend, con, where, window, _columns(ids))
         except InputError:
             raise
         except Exception as err:  # sqlite3 and psycopg errors alike
             raise InputError(f"cannot read the event store: {err}", path=where) from None
 
 
+def _columns(ids: bool) -> tuple[str, ...]:
+    return (*REPORT_COLUMNS, ID_COLUMN) if ids else REPORT_COLUMNS
+
+
 def _read(
-    backend: Backend, con: Any, where: str, window: tuple[datetime, datetime] | None
+    backend: Backend,
+    con: Any,
+    where: str,
+    window: tuple[datetime, datetime] | None,
+    columns: tuple[str, ...],
 ) -> EventData:
     names = backend.columns(con, TABLE)
     if not names:
         raise InputError("no job_events table: not a qobserve event store", path=where, field=TABLE)
     check_columns(names, where)
-    cols = ", ".join(REPORT_COLUMNS)
+    cols = ", ".join(columns)
     no_time = f"{TIME_COLUMN} IS NULL OR trim({TIME_COLUMN}) = ''"
     text, params = f"SELECT {cols} FROM {TABLE}", ()
     missing = 0
@@ -83,12 +102,12 @@ def _read(
     batches = []
     # in chunks, straight into Arrow: Python row tuples live only one chunk at a time
     while rows := cursor.fetchmany(CHUNK):
-        columns = zip(*rows, strict=True)
-        batches.append(pa.record_batch([_column(c) for c in columns], names=REPORT_COLUMNS))
+        values = zip(*rows, strict=True)
+        batches.append(pa.record_batch([_column(c) for c in values], names=list(columns)))
     if batches:
-        table = pa.Table.from_batches(_unify(batches))
+        table = pa.Table.from_batches(_unify(batches, columns))
     else:
-        table = pa.table({c: pa.array([], pa.string()) for c in REPORT_COLUMNS})
+        table = pa.table({c: pa.array([], pa.string()) for c in columns})
     data = normalise(table, path=f"{where}:{TABLE}", window=window)
     data.missing_time += missing
     data.source = where
@@ -104,10 +123,10 @@ def _column(values: tuple[object, ...]) -> pa.Array:
         return pa.array(pd.Series(values, dtype=object).astype("string"), pa.string())
 
 
-def _unify(batches: list[pa.RecordBatch]) -> list[pa.RecordBatch]:
+def _unify(batches: list[pa.RecordBatch], columns: tuple[str, ...]) -> list[pa.RecordBatch]:
     """Batches cast to one schema (a chunk whose column is all NULL comes out as ``null``)."""
     fields = []
-    for i, name in enumerate(REPORT_COLUMNS):
+    for i, name in enumerate(columns):
         types = {b.schema.types[i] for b in batches} - {pa.null()}
         if len(types) > 1:  # e.g. int64 in one chunk, double or text in another
             types = {pa.string()} if pa.string() in types else {pa.float64()}

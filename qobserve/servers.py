@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from qobserve.promapi import PrometheusAuth
 
@@ -299,7 +299,35 @@ def _cleanup_after(
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-class WebhookReceiver:
+class LoopbackHTTP:
+    """An HTTP server on 127.0.0.1 (a free port) answering with ``handler`` in a daemon
+    thread from construction until :meth:`close` or the end of its ``with`` block.
+
+    Example::
+
+        with LoopbackHTTP(Handler) as server:
+            urllib.request.urlopen(f"{server.url}/path")
+    """
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop serving and release the port."""
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class WebhookReceiver(LoopbackHTTP):
     """An Alertmanager webhook receiver on 127.0.0.1 that keeps every notification.
 
     Example::
@@ -325,17 +353,7 @@ class WebhookReceiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> WebhookReceiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
     def alerts(self) -> list[dict[str, Any]]:
         """Every alert of every notification, with the path it was sent to as ``route``."""

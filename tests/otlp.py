@@ -11,7 +11,7 @@ Example::
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
@@ -20,6 +20,8 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
 )
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
+from qobserve.servers import LoopbackHTTP
+
 _MESSAGES: dict[str, Any] = {
     "/v1/traces": ExportTraceServiceRequest,
     "/v1/metrics": ExportMetricsServiceRequest,
@@ -27,7 +29,7 @@ _MESSAGES: dict[str, Any] = {
 }
 
 
-class OTLPReceiver:
+class OTLPReceiver(LoopbackHTTP):
     """Keeps every decoded export request, by path; answers 200 with an empty response."""
 
     def __init__(self) -> None:
@@ -55,17 +57,7 @@ class OTLPReceiver:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> OTLPReceiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
     def spans(self) -> list[tuple[dict[str, Any], Any]]:
         """(resource attributes, span) of every span received."""

@@ -1,9 +1,10 @@
 """The rendered ``/metrics`` payload, cached between polls.
 
-Samples change only when a poll finishes, so each exposition format is rendered at most once
-per poll and every scrape gets the same bytes. A format is rendered on the first scrape that
-asks for it; from then on every publish renders it in the poller's thread, so scrapes only
-copy bytes, even for a payload of megabytes (every qubit of every backend).
+Samples change only when a poll finishes, so each exposition format is rendered once per
+poll and every scrape gets the same bytes. A format is rendered on the first scrape that asks
+for it; from then on every publish renders it in the poller's thread, outside the lock, and
+scrapes only copy bytes (the previous poll's while the new ones render), even for a payload
+of megabytes (every qubit of every backend).
 Rendering goes through prometheus_client's encoders (Prometheus text 0.0.4 and OpenMetrics,
 chosen from the ``Accept`` header as the client library does) over a custom collector on the
 exporter's own :class:`~prometheus_client.CollectorRegistry`, never the process default one.
@@ -81,29 +82,44 @@ class PayloadCache:
 
     def publish(self, samples: Iterable[Sample], extra: Iterable[Metric] = ()) -> None:
         """Replace the exposed samples (and ``extra`` families, e.g. the store's job counts)
-        and render every format scrapers have asked for."""
+        and render every format scrapers have asked for. Rendering happens outside the
+        lock: until it is done, scrapes get the previous poll's bytes without waiting."""
         families = build_families(samples) + list(extra)
         with self._lock:
             self._collector.families = families
-            self._rendered.clear()
             self.generation += 1
-            asked = list(self._asked.items())
-        for (_, gzipped), accept in asked:
-            self.render(accept, gzipped=gzipped)
+            generation, asked = self.generation, list(self._asked.items())
+        rendered: dict[tuple[str, bool], bytes] = {}
+        for (content_type, gzipped), accept in asked:
+            plain = rendered.get((content_type, False)) or self._encode(accept)
+            rendered[(content_type, False)] = plain
+            if gzipped:
+                rendered[(content_type, True)] = gzip.compress(plain, compresslevel=6)
+        with self._lock:
+            if self.generation == generation:  # a later publish has its own bytes
+                self._rendered = rendered
 
     def render(self, accept: str = "", *, gzipped: bool = False) -> tuple[bytes, str]:
         """The payload for an ``Accept`` header: (body, content type). ``gzipped`` returns
         the body gzip-compressed."""
-        encoder, content_type = choose_encoder(accept)
+        _, content_type = choose_encoder(accept)
         key = (content_type, gzipped)
         with self._lock:
             self._asked.setdefault(key, accept)
             body = self._rendered.get(key)
-            if body is None:
-                plain = self._rendered.get((content_type, False))
-                if plain is None:
-                    plain = encoder(self.registry)
-                    self._rendered[(content_type, False)] = plain
-                body = gzip.compress(plain, compresslevel=6) if gzipped else plain
-                self._rendered[key] = body
+            plain = self._rendered.get((content_type, False))
+            generation = self.generation
+        if body is not None:
+            return body, content_type
+        if plain is None:
+            plain = self._encode(accept)
+        body = gzip.compress(plain, compresslevel=6) if gzipped else plain
+        with self._lock:
+            if self.generation == generation:
+                self._rendered.setdefault((content_type, False), plain)
+                self._rendered.setdefault(key, body)
         return body, content_type
+
+    def _encode(self, accept: str) -> bytes:
+        encoder, _ = choose_encoder(accept)
+        return encoder(self.registry)

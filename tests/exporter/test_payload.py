@@ -117,3 +117,43 @@ def test_a_format_once_scraped_is_rendered_by_publish_not_by_the_next_scrape() -
     assert collected == 2  # ... so the scrape only copies bytes
     assert content_type.startswith("application/openmetrics-text")
     assert b"quantum_backend_t1_seconds" not in gzip.decompress(packed)
+
+
+def test_a_scrape_never_waits_for_a_publish_that_is_rendering() -> None:
+    import threading
+
+    cache = PayloadCache()
+    cache.publish(SAMPLES)
+    old, _ = cache.render("")  # the text format is now rendered at every publish
+    release, rendering = threading.Event(), threading.Event()
+
+    class Slow:
+        """A collector that holds the next render until released (a huge payload)."""
+
+        blocking = False
+
+        def collect(self) -> list[object]:
+            if self.blocking:
+                rendering.set()
+                release.wait(30)
+            return []
+
+    slow = Slow()
+    cache.registry.register(slow)  # type: ignore[arg-type]
+    slow.blocking = True
+    publisher = threading.Thread(target=cache.publish, args=(SAMPLES[:1],))
+    publisher.start()
+    assert rendering.wait(30)
+    got: list[bytes] = []
+    scrape = threading.Thread(target=lambda: got.append(cache.render("")[0]))
+    scrape.start()
+    scrape.join(10)
+    try:
+        assert not scrape.is_alive(), "the scrape waited for the render"
+        assert got == [old]  # the previous poll's bytes, until the new ones are ready
+    finally:
+        release.set()
+        publisher.join(30)
+        scrape.join(30)
+    slow.blocking = False
+    assert b"quantum_backend_t1_seconds" not in cache.render("")[0]

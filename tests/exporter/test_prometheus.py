@@ -124,11 +124,13 @@ def test_prometheus_scrapes_every_fake_backend_and_sees_collector_failures(
             exporter_target=exporter.url.removeprefix("http://"),
             app_targets=[app_process],
             alertmanager=None,
-            # 2 s: the payload (every qubit of every fake backend) is over 1 MB, and a loaded
-            # CI machine under coverage needs time to send it even from the cache
-            scrape_interval="2s",
-            exporter_scrape_interval="2s",
-            scrape_timeout="2s",
+            # 10 s: the payload (every qubit of every fake backend) is over 1 MB, and under
+            # coverage on a loaded 2-core machine the handler thread shares the GIL with
+            # eight collector threads; what this test proves is that a scrape never waits
+            # for a hanging provider (which hangs for the whole test), not a latency
+            scrape_interval="10s",
+            exporter_scrape_interval="10s",
+            scrape_timeout="10s",
         )["prometheus.yml"]
         assert yaml.safe_load(config)["scrape_configs"][0]["job_name"] == EXPORTER_JOB
         with start_prometheus(config) as prom:

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 import urllib.request
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from qobserve.promapi import PrometheusAuth
-from qobserve.servers import Server, start_prometheus
+from qobserve.servers import LoopbackHTTP, Server, start_prometheus
 from tests.conftest import CATALOG, require_binary
 from tests.exporter.conftest import require_bcrypt
 
@@ -82,7 +81,7 @@ def test_tls_and_basic_auth_from_the_url_or_a_password_file(
     assert skip.returncode == 0, skip.stderr
 
 
-class Gateway:
+class Gateway(LoopbackHTTP):
     """A loopback gateway that forwards to Prometheus only requests with the bearer token and
     a tenant header, as Mimir behind an auth proxy would; it remembers the tenants seen."""
 
@@ -111,9 +110,7 @@ class Gateway:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        super().__init__(Handler)
 
 
 def test_bearer_token_from_file_or_env_and_tenant_header(
@@ -144,5 +141,4 @@ def test_bearer_token_from_file_or_env_and_tenant_header(
         refused = report("--source", "prometheus", gateway.url, "--out", str(tmp_path / "d"))
         assert refused.returncode == 2 and "401" in refused.stderr
     finally:
-        gateway.server.shutdown()
-        gateway.server.server_close()
+        gateway.close()

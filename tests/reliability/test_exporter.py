@@ -6,9 +6,17 @@ talks to it over HTTP on 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import socket
+import threading
+from pathlib import Path
+
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from qobserve.exporter import serve
+from qobserve.exporter import serve, server
+from tests.exporter.conftest import exporter_process
 from tests.exporter.http_client import get
 from tests.exporter.providers import Changing, Hostile, NotAList, Unprintable
 
@@ -86,3 +94,60 @@ def test_bad_provider_values_are_dropped_and_counted_and_the_rest_is_served() ->
     assert (
         _value(second, "qobserve_collector_up", collector="status", backend="unprintable_qpu") == 0
     )
+
+
+def _trickle(sock: socket.socket, stop: threading.Event, every: float) -> None:
+    """A slow-loris client: the start of a request, then one byte every ``every`` seconds,
+    never the end of it."""
+    with contextlib.suppress(OSError):  # the server hung up: what a stop should do
+        sock.sendall(b"GET /metrics")
+        while not stop.wait(every):
+            sock.sendall(b"a")
+
+
+def test_sigterm_stops_the_exporter_with_slow_clients_connected(tmp_path: Path) -> None:
+    args = ["--backends", "fake_manila", "--interval", "1h"]
+    stop = threading.Event()
+    with exporter_process(tmp_path, args) as exporter:
+        port = int(exporter.url.rsplit(":", 1)[1])
+        clients = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(5)]
+        threads = [threading.Thread(target=_trickle, args=(c, stop, 2.0)) for c in clients]
+        try:
+            for thread in threads:
+                thread.start()
+            assert get(exporter.url + "/healthz").status == 200  # all five are being served
+            exporter.proc.send_signal(signal.SIGTERM)
+            # Clients that keep sending must not keep it alive: before, it waited for them.
+            assert exporter.proc.wait(timeout=30) == 0
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(10)
+            for client in clients:
+                client.close()
+    text = exporter.log.read_text()
+    assert "exporter stopped" in text and "Traceback" not in text
+
+
+def test_a_client_trickling_its_request_is_cut_off_at_the_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(server, "REQUEST_TIMEOUT", 1.0)
+    with serve(provider=Changing(["qpu_a"]), interval=3600) as exporter:
+        with socket.create_connection(("127.0.0.1", exporter.port), timeout=10) as client:
+            client.sendall(b"GET /metrics")
+            client.settimeout(0.25)  # a byte every 0.25 s: each would restart a read timeout
+            closed = False
+            for _ in range(80):  # 20 s of trickling at most
+                try:
+                    client.sendall(b"a")
+                    closed = client.recv(1024) == b""
+                except TimeoutError:
+                    continue
+                except OSError:  # reset by the server
+                    closed = True
+                if closed:
+                    break
+            assert closed, "the server still waits for the request"
+        # the others are still served
+        assert get(exporter.url + "/metrics").status == 200

@@ -52,6 +52,9 @@ class MetricsServer(ThreadingHTTPServer):
 
     daemon_threads = False  # server_close() waits for requests in flight: graceful stop
     block_on_close = True
+    # The accept queue: at the default of 5, fifty scrapers connecting at once lose SYNs and
+    # wait seconds for the retransmission.
+    request_queue_size = 128
 
     def __init__(
         self,

@@ -10,6 +10,7 @@ import contextlib
 import signal
 import socket
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,44 @@ def test_a_client_trickling_its_request_is_cut_off_at_the_deadline(
             assert closed, "the server still waits for the request"
         # the others are still served
         assert get(exporter.url + "/metrics").status == 200
+
+
+def _scrape_on(client: socket.socket) -> str:
+    """The status line of a GET /metrics on an open connection."""
+    with client:
+        client.sendall(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        answer = b""
+        while chunk := client.recv(65536):
+            answer += chunk
+    return answer.split(b"\r\n", 1)[0].decode()
+
+
+def test_fifty_concurrent_scrapers_all_get_an_answer(tmp_path: Path) -> None:
+    scrapers = 50
+    with exporter_process(tmp_path, ["--backends", "fake_manila", "--interval", "1h"]) as exporter:
+        address = ("127.0.0.1", int(exporter.url.rsplit(":", 1)[1]))
+        # All connect while the exporter cannot accept (paused, as on a starved host): the
+        # kernel queues connections up to the listen backlog; past it, a connection waits
+        # for a retransmission that cannot succeed either while the process is paused.
+        exporter.proc.send_signal(signal.SIGSTOP)
+        try:
+            with ThreadPoolExecutor(scrapers) as pool:
+                connecting = [
+                    pool.submit(socket.create_connection, address, 10) for _ in range(scrapers)
+                ]
+                clients, errors = [], []
+                for future in connecting:
+                    try:
+                        clients.append(future.result())
+                    except OSError as err:
+                        errors.append(repr(err))
+        finally:
+            exporter.proc.send_signal(signal.SIGCONT)
+        try:
+            assert not errors, f"{len(errors)} of {scrapers} could not connect: {errors[0]}"
+            with ThreadPoolExecutor(scrapers) as pool:
+                answers = list(pool.map(_scrape_on, clients))
+        finally:
+            for client in clients:
+                client.close()
+    assert answers == ["HTTP/1.0 200 OK"] * scrapers

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import socket
+import ssl
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from qobserve.exporter import serve, server
+from qobserve.exporter import build, serve, server
 from tests.exporter.conftest import exporter_process
 from tests.exporter.http_client import get
 from tests.exporter.providers import Changing, Hostile, NotAList, Unprintable
@@ -193,3 +194,27 @@ def test_fifty_concurrent_scrapers_all_get_an_answer(tmp_path: Path) -> None:
             for client in clients:
                 client.close()
     assert answers == ["HTTP/1.0 200 OK"] * scrapers
+
+
+def test_a_stop_does_not_wait_for_tls_clients_that_never_finish(
+    certs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(server, "REQUEST_TIMEOUT", 120.0)  # only a stop can end these clients
+    config = certs / "web-stop.yml"
+    config.write_text("tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n")
+    exporter = build("127.0.0.1:0", Changing(["qpu_a"]), interval=3600, web_config=str(config))
+    exporter.start()
+    address = ("127.0.0.1", exporter.port)
+    context = ssl.create_default_context(cafile=str(certs / "ca.crt"))
+    with (
+        socket.create_connection(address, timeout=10) as silent,  # never starts its handshake
+        context.wrap_socket(
+            socket.create_connection(address, timeout=10), server_hostname="127.0.0.1"
+        ) as partial,
+    ):
+        partial.sendall(b"GET /metr")  # handshake done, the request never finished
+        assert get(exporter.url + "/healthz", context=context).status == 200
+        stopping = threading.Thread(target=exporter.stop)
+        stopping.start()
+        stopping.join(timeout=60)
+        assert not stopping.is_alive(), "the stop waits for the clients"

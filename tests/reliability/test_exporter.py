@@ -207,7 +207,7 @@ def test_a_stop_does_not_wait_for_tls_clients_that_never_finish(
     address = ("127.0.0.1", exporter.port)
     context = ssl.create_default_context(cafile=str(certs / "ca.crt"))
     with (
-        socket.create_connection(address, timeout=10) as silent,  # never starts its handshake
+        socket.create_connection(address, timeout=10),  # never starts its handshake
         context.wrap_socket(
             socket.create_connection(address, timeout=10), server_hostname="127.0.0.1"
         ) as partial,

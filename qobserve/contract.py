@@ -305,7 +305,10 @@ COLLECTOR_UP = _m(
     ("collector", _B),
 )
 COLLECTOR_ERRORS_TOTAL = _m(
-    "qobserve_collector_errors_total", "counter", "Failed collector polls.", ("collector", _B)
+    "qobserve_collector_errors_total",
+    "counter",
+    "Failed collector polls, plus provider values dropped as invalid.",
+    ("collector", _B),
 )
 COLLECTOR_DURATION = _m(
     "qobserve_collector_duration_seconds",

@@ -100,6 +100,31 @@ class InvalidResultError(Exception):
     """A run finished but its result failed the experiment's ``validate`` check."""
 
 
+def message(exc: BaseException) -> str:
+    """``str(exc)``, or ``<unprintable TYPE>`` when the exception's own ``__str__`` fails:
+    a report of a failure must not fail in turn. Never raises.
+
+    >>> class Odd(Exception):
+    ...     def __str__(self) -> str:
+    ...         raise RuntimeError
+    >>> message(Odd())
+    '<unprintable Odd>'
+    """
+    try:
+        return str(exc)
+    except Exception:
+        return f"<unprintable {type(exc).__qualname__}>"
+
+
+def describe(exc: BaseException) -> str:
+    """``TYPE: message`` of an exception (see :func:`message`). Never raises.
+
+    >>> describe(KeyError("t1"))
+    "KeyError: 't1'"
+    """
+    return f"{type(exc).__name__}: {message(exc)}"
+
+
 def classify(exc: BaseException | None) -> str:
     """The ``error_type`` of an exception (``none`` for ``None``); never raises."""
     if exc is None:

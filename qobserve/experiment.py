@@ -24,7 +24,7 @@ from opentelemetry import trace
 
 from qobserve import contract
 from qobserve.context import _RUN, RunContext, new_run_id
-from qobserve.errors import InvalidResultError, classify
+from qobserve.errors import InvalidResultError, classify, describe
 from qobserve.events import ExperimentRun
 from qobserve.telemetry import Telemetry, get_telemetry
 from qobserve.tracing import mark_span_failed, trace_ids
@@ -142,7 +142,7 @@ def _check(validate: Validator, result: Any) -> BaseException | None:
     try:
         ok = bool(validate(result))  # bool() here: an array's truth value raises
     except Exception as exc:
-        return InvalidResultError(f"validate raised {type(exc).__name__}: {exc}")
+        return InvalidResultError(f"validate raised {describe(exc)}")
     return None if ok else InvalidResultError("result failed validation")
 
 

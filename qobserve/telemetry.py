@@ -23,6 +23,7 @@ from prometheus_client import REGISTRY, CollectorRegistry
 
 from qobserve import contract
 from qobserve.config import Config, Settings
+from qobserve.errors import describe
 from qobserve.event_logs import EventLogs
 from qobserve.events import JobEvent
 from qobserve.exceptions import InputError
@@ -180,7 +181,7 @@ class Telemetry:
             self.metrics.inc(contract.INTERNAL_ERRORS_TOTAL, (component,))
             level = logging.DEBUG if component in self._warned else logging.WARNING
             self._warned.add(component)
-            detail = redact(f"{type(exc).__name__}: {exc}") if exc is not None else "failed"
+            detail = redact(describe(exc)) if exc is not None else "failed"
             logger.log(level, "qobserve %s: %s (telemetry continues)", component, detail)
         except Exception:  # the last line of defence: swallowing is the contract here
             pass

@@ -36,17 +36,14 @@ def mark_span_failed(span: Any, exc: BaseException, error_type: str) -> None:
 
         mark_span_failed(span, exc, classify(exc))
     """
+    from qobserve.errors import message
     from qobserve.redact import redact
 
-    try:
-        message = str(exc)
-    except Exception:  # an exception's own __str__ may fail: the failure is still recorded
-        message = f"<unprintable {type(exc).__qualname__}>"
     span.set_status(_ERROR)
     span.set_attribute("error.type", error_type)
     span.add_event(
         "exception",
-        {"exception.type": type(exc).__qualname__, "exception.message": redact(message)},
+        {"exception.type": type(exc).__qualname__, "exception.message": redact(message(exc))},
     )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from prometheus_client import generate_latest
@@ -58,7 +60,26 @@ def test_canary_token_appears_nowhere(
         "Authorization: Bearer abcdefgh12345678",
         'config {"token": "abcdefgh12345678"}',
         "https://api/?apikey=abcdefgh12345678&x=1",
+        "{'token': 'abcdefgh12345678'}",  # a dict's repr
+        "token: 'abcdefgh12345678'",
+        "apikey abcdefgh12345678 was refused",
+        '"{\\"api_key\\": \\"abcdefgh12345678\\"}"',  # JSON inside a JSON string
+        "Authorization: Basic abcdefgh12345678",
     ],
 )
 def test_token_shaped_values_are_masked_without_knowing_them(text: str) -> None:
     assert "abcdefgh12345678" not in redact(text, secrets=[])
+
+
+@pytest.mark.parametrize("text", ["token expired", "password authentication failed"])
+def test_words_after_a_key_word_are_kept(text: str) -> None:
+    assert redact(text, secrets=[]) == text
+
+
+def test_an_environment_secret_is_masked_however_it_is_spelled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    secret = "s3cr/et+va=l ue"
+    monkeypatch.setenv("MY_SERVICE_TOKEN", secret)
+    text = redact(f"a {secret} b {quote(secret, safe='')} c {secret!r} d {json.dumps(secret)}")
+    assert text == "a [REDACTED] b [REDACTED] c '[REDACTED]' d \"[REDACTED]\""

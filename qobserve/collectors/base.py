@@ -14,8 +14,10 @@ Example::
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from numbers import Real
 from typing import Literal, Protocol
 
 from qobserve.collectors.provider import BackendRef, Provider
@@ -55,7 +57,39 @@ class Collector(Protocol):
 
 
 def sample(metric: MetricSpec, value: float, *labels: str) -> Sample:
-    """A sample; checks the label count against the contract so a typo fails loudly."""
+    """A sample; checks the label count against the contract so a typo fails loudly.
+
+    A ``value`` that is not a real number (a provider's ``None`` or ``"n/a"``) becomes NaN
+    instead of failing the whole collector call: :func:`invalid` then names it, and the
+    poller drops that one sample.
+    """
     if len(labels) != len(metric.labels):
         raise ValueError(f"{metric.name} takes labels {metric.labels}, got {labels}")
-    return Sample(metric, labels, float(value))
+    return Sample(metric, labels, float(value) if isinstance(value, Real) else math.nan)
+
+
+def invalid(s: Sample) -> str:
+    """Why ``s`` cannot be exposed ('' when it can): every label value must be text that
+    encodes as UTF-8 and the value a finite number. Provider data is not trusted: one such
+    value would otherwise make every scrape of the payload fail.
+
+    >>> from qobserve import contract
+    >>> invalid(sample(contract.BACKEND_PENDING_JOBS, 3, "qpu"))
+    ''
+    >>> invalid(sample(contract.BACKEND_PENDING_JOBS, 3, 12345))  # type: ignore[arg-type]
+    'label backend is int 12345, not text'
+    >>> invalid(sample(contract.BACKEND_PENDING_JOBS, float("inf"), "qpu"))
+    'value inf is not finite'
+    """
+    for name, value in zip(s.metric.labels, s.labels, strict=True):
+        if not isinstance(value, str):
+            return f"label {name} is {type(value).__name__} {value!r:.40}, not text"
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return f"label {name} {value!r:.40} is not valid Unicode"
+    if math.isnan(s.value):
+        return "value is NaN or no number at all"
+    if math.isinf(s.value):
+        return f"value {s.value!r} is not finite"
+    return ""

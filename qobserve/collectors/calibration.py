@@ -14,7 +14,9 @@ Example::
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from numbers import Real
+from typing import Any
 
 from qobserve import contract
 from qobserve.collectors.base import CollectOptions, Sample, Scope, sample
@@ -26,8 +28,18 @@ QUANTILES: tuple[tuple[str, float], ...] = (("0.1", 0.1), ("0.5", 0.5), ("0.9", 
 
 def quantiles(values: Iterable[float | None]) -> list[tuple[str, float]]:
     """The :data:`QUANTILES` of ``values`` (None and NaN skipped), linear interpolation between
-    closest ranks as numpy's default does; empty when no value is left."""
-    data = sorted(v for v in values if v is not None and not math.isnan(v))
+    closest ranks as numpy's default does; empty when no value is left.
+
+    A distribution holding anything else that is not a finite number (text, infinity) is
+    corrupt: every quantile is then NaN, which the exporter drops and counts.
+
+    >>> quantiles([1.0, "n/a"])
+    [('0.1', nan), ('0.5', nan), ('0.9', nan)]
+    """
+    known = _known(values)
+    if known is None:
+        return [(label, math.nan) for label, _ in QUANTILES]
+    data = sorted(known)
     if not data:
         return []
     last = len(data) - 1
@@ -51,7 +63,7 @@ def calibration_samples(backend: str, cal: Calibration, *, per_qubit: bool = Fal
         (contract.BACKEND_READOUT_ERROR, cal.readout_error),
     ):
         out.extend(sample(metric, v, backend, q) for q, v in quantiles(values))
-    for gate in sorted(cal.gate_errors):
+    for gate in sorted(cal.gate_errors, key=str):  # a provider's int gate key must not fail
         out.extend(
             sample(contract.BACKEND_GATE_ERROR, v, backend, gate, q)
             for q, v in quantiles(cal.gate_errors[gate])
@@ -66,12 +78,34 @@ def calibration_samples(backend: str, cal: Calibration, *, per_qubit: bool = Fal
     return out
 
 
+def _unknown(value: object) -> bool:
+    """None or NaN: what providers report for a qubit they have no value of."""
+    return value is None or (isinstance(value, Real) and math.isnan(value))
+
+
+def _known(values: Iterable[float | None]) -> list[float] | None:
+    """The known ``values`` (see :func:`_unknown`); None when the rest are not all finite
+    numbers, or ``values`` is no sequence at all."""
+    try:
+        items: list[Any] = list(values)  # a provider's: anything, however it is typed
+    except TypeError:
+        return None
+    known = [float(v) for v in items if isinstance(v, Real) and math.isfinite(v)]
+    if len(known) != sum(not _unknown(v) for v in items):
+        return None
+    return known
+
+
 def _per_qubit(
-    metric: contract.MetricSpec, backend: str, values: Sequence[float | None]
+    metric: contract.MetricSpec, backend: str, values: Iterable[float | None]
 ) -> Iterable[Sample]:
-    for qubit, value in enumerate(values):
-        if value is not None and not math.isnan(value):
-            yield sample(metric, value, backend, str(qubit))
+    try:
+        items: list[Any] = list(values)
+    except TypeError:  # not a sequence: its quantiles already stand for it, as NaN
+        return
+    for qubit, value in enumerate(items):
+        if not _unknown(value):
+            yield sample(metric, value, backend, str(qubit))  # not a number: NaN, dropped
 
 
 class CalibrationCollector:

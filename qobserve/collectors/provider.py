@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
+from qobserve.errors import describe
 from qobserve.exceptions import InputError
 from qobserve.redact import redact, secret_values
 
@@ -138,7 +139,7 @@ def call_provider(what: str, fn: Callable[[], T], secrets: Sequence[str] = ()) -
         return fn()
     except Exception as err:
         known = sorted({*secrets, *secret_values()}, key=len, reverse=True)
-        raise ProviderError(redact(f"{what}: {type(err).__name__}: {err}", known)) from None
+        raise ProviderError(redact(f"{what}: {describe(err)}", known)) from None
 
 
 #: Built-in providers, imported only when asked for so qiskit stays an optional extra.

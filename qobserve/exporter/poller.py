@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 
 from qobserve import contract
 from qobserve.collectors import COLLECTORS, BackendRef, CollectOptions, Collector, Provider
-from qobserve.collectors.base import Sample, sample
+from qobserve.collectors.base import Sample, invalid, sample
+from qobserve.errors import describe
 from qobserve.exporter.tasks import Task, run_tasks
 from qobserve.redact import redact
 
@@ -57,6 +58,7 @@ class KeyState:
     stuck: Task | None = None
     last_error: str = ""
     retry_delay: float = 0.0
+    dropped: int = 0  # invalid samples of the last successful call
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,8 @@ class Poller:
             start = time.monotonic()
             counts = {"ok": 0, "failed": 0, "timed_out": 0, "skipped": 0}
             discovery = self._plan(
-                [((DISCOVERY, p.name), p.backends) for p in self.providers], counts
+                [((DISCOVERY, p.name), functools.partial(_discover, p)) for p in self.providers],
+                counts,
             )
             self._run(discovery, counts)
             for task in discovery:
@@ -183,13 +186,13 @@ class Poller:
                 self._failed(key, state, f"timed out after {task.timeout:g}s", task.timeout)
             else:
                 counts["failed"] += 1
-                err = task.error
-                self._failed(key, state, f"{type(err).__name__}: {err}", task.elapsed or 0.0)
+                reason = describe(task.error) if task.error is not None else "failed"
+                self._failed(key, state, reason, task.elapsed or 0.0)
 
     def _succeeded(self, key: tuple[str, str], state: KeyState, task: Task) -> None:
         if not state.up and state.errors:
             log.info("collector %s for %s recovered", *key)
-        state.samples = list(task.result) if key[0] != DISCOVERY else []
+        state.samples = self._valid(key, state, task.result) if key[0] != DISCOVERY else []
         state.up = True
         state.duration = task.elapsed
         state.last_success = time.time()
@@ -214,15 +217,45 @@ class Poller:
         state.retry_delay = delay * self._rng.uniform(0.5, 1.0)
         state.next_attempt = time.monotonic() + state.retry_delay
 
-    def _select(self, provider: str, refs: Sequence[BackendRef]) -> list[BackendRef]:
+    def _valid(
+        self, key: tuple[str, str], state: KeyState, samples: Iterable[Sample]
+    ) -> list[Sample]:
+        """``samples`` without the ones a provider's bad value made unexposable (see
+        :func:`~qobserve.collectors.base.invalid`); each one dropped is an error of ``key``,
+        logged as a warning when the previous call dropped none."""
+        kept, dropped = [], []
+        for s in samples:
+            reason = invalid(s)
+            if reason:
+                dropped.append(f"{s.metric.name}: {reason}")
+            else:
+                kept.append(s)
+        if dropped:
+            level = logging.DEBUG if state.dropped else logging.WARNING
+            log.log(
+                level,
+                "collector %s for %s: %d invalid samples dropped, e.g. %s",
+                *key,
+                len(dropped),
+                redact(dropped[0]),
+            )
+        state.errors += len(dropped)
+        state.dropped = len(dropped)
+        return kept
+
+    def _select(self, provider: str, refs: Sequence[object]) -> list[BackendRef]:
         """The discovered backends the user asked for, without names another provider
-        already has (the first provider listed keeps a name)."""
+        already has (the first provider listed keeps a name). An entry that is no
+        :class:`BackendRef` with a name is dropped and counted as a discovery error."""
         taken = {r.name for p, rs in self._refs.items() if p != provider for r in rs}
-        out = []
+        state = self._state[(DISCOVERY, provider)]
+        out, bad = [], []
         for ref in refs:
-            if not isinstance(ref, BackendRef):
-                log.warning("provider %s listed %r, not a BackendRef: ignored", provider, ref)
+            reason = _bad_ref(ref)
+            if reason:
+                bad.append(reason)
                 continue
+            assert isinstance(ref, BackendRef)
             if self.patterns and not any(fnmatch.fnmatchcase(ref.name, p) for p in self.patterns):
                 continue
             if ref.name in taken:
@@ -235,6 +268,16 @@ class Poller:
                     )
                 continue
             out.append(ref)
+        if bad:
+            log.log(
+                logging.DEBUG if state.dropped else logging.WARNING,
+                "provider %s: %d backends ignored, e.g. %s",
+                provider,
+                len(bad),
+                redact(bad[0]),
+            )
+        state.errors += len(bad)
+        state.dropped = len(bad)
         return out
 
     def _forget_gone_backends(self) -> None:
@@ -275,3 +318,26 @@ class Poller:
                     sample(contract.COLLECTOR_LAST_SUCCESS, state.last_success, collector, backend)
                 )
         return out
+
+
+def _discover(provider: Provider) -> list[object]:
+    """``provider.backends()`` as a list; a TypeError when it is not a sequence at all, so
+    that provider's discovery is down and the others keep polling."""
+    found = provider.backends()
+    if isinstance(found, str | bytes | Mapping) or not isinstance(found, Iterable):
+        raise TypeError(f"backends() returned {type(found).__name__}, not a list of BackendRef")
+    return list(found)
+
+
+def _bad_ref(ref: object) -> str:
+    """Why a discovered entry cannot be polled ('' when it can): its name is every series'
+    ``backend`` label, so it must be non-empty text."""
+    if not isinstance(ref, BackendRef):
+        return f"{type(ref).__name__} {ref!r:.60} is not a BackendRef"
+    if not isinstance(ref.name, str) or not ref.name:
+        return f"name {ref.name!r:.60} is not a non-empty text"
+    try:
+        ref.name.encode()
+    except UnicodeEncodeError:
+        return f"name {ref.name!r:.60} is not valid Unicode"
+    return ""

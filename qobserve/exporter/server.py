@@ -4,6 +4,8 @@ A scrape only reads the :class:`~qobserve.exporter.payload.PayloadCache`; it nev
 provider, so it answers in microseconds even while a backend hangs. Optional TLS and basic
 auth come from a :class:`~qobserve.exporter.webconfig.WebConfig`; the TLS handshake happens
 in the request's own thread with a timeout, so a slow client never blocks the others.
+A client has :data:`REQUEST_TIMEOUT` seconds in all for the handshake and its request,
+however it trickles the bytes, and a stop ends every read still waiting on a client.
 
 Example::
 
@@ -13,10 +15,14 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import html
+import io
 import logging
 import socket
 import ssl
+import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -28,7 +34,8 @@ from qobserve.exporter.webconfig import WebConfig
 
 log = logging.getLogger("qobserve.exporter")
 
-#: Seconds a client may take for the TLS handshake or to send its request.
+#: Seconds a client may take for the TLS handshake and its request together, and for each
+#: write of the response.
 REQUEST_TIMEOUT = 10.0
 
 _LANDING = """<!doctype html>
@@ -45,6 +52,9 @@ class MetricsServer(ThreadingHTTPServer):
 
     daemon_threads = False  # server_close() waits for requests in flight: graceful stop
     block_on_close = True
+    # The accept queue: at the default of 5, fifty scrapers connecting at once lose SYNs and
+    # wait seconds for the retransmission.
+    request_queue_size = 128
 
     def __init__(
         self,
@@ -60,7 +70,12 @@ class MetricsServer(ThreadingHTTPServer):
         self.ready = ready
         self.web_config = web_config or WebConfig()
         self.description = description
-        super().__init__(address, _Handler)
+        # a duplicate of each open connection's socket, to end its reads at stop
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        self._closing = False
+        # _finish() makes each handler itself, with its deadline
+        super().__init__(address, _Handler)  # type: ignore[arg-type]
 
     @property
     def port(self) -> int:
@@ -69,23 +84,79 @@ class MetricsServer(ThreadingHTTPServer):
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         """Runs in the request's thread: the TLS handshake happens here, not in accept."""
+        deadline = time.monotonic() + REQUEST_TIMEOUT
+        # A TLS handshake's timeout is its total duration, so it also ends by the deadline.
         request.settimeout(REQUEST_TIMEOUT)
+        watch = self._watch(request)
+        try:
+            self._finish(request, client_address, deadline)
+        finally:
+            with self._open_lock:
+                self._open.discard(watch)
+            watch.close()
+
+    def _finish(self, request: Any, client_address: Any, deadline: float) -> None:
         ctx = self.web_config.ssl_context
-        if ctx is not None:
-            try:
-                request = ctx.wrap_socket(request, server_side=True)
-            except (ssl.SSLError, OSError) as err:
-                log.debug("TLS handshake with %s failed: %s", client_address, err)
-                return
-            try:
-                if self.web_config.peer_allowed(request.getpeercert()):
-                    super().finish_request(request, client_address)
-                else:
-                    log.info("client certificate of %s has no allowed SAN", client_address)
-            finally:
-                request.close()  # the wrapper owns the connection now
+        if ctx is None:
+            _Handler(request, client_address, self, deadline)
             return
-        super().finish_request(request, client_address)
+        try:
+            request = ctx.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError) as err:
+            log.debug("TLS handshake with %s failed: %s", client_address, err)
+            return
+        try:
+            if self.web_config.peer_allowed(request.getpeercert()):
+                _Handler(request, client_address, self, deadline)
+            else:
+                log.info("client certificate of %s has no allowed SAN", client_address)
+        finally:
+            request.close()  # the wrapper owns the connection now
+
+    def _watch(self, request: socket.socket) -> socket.socket:
+        """A duplicate of ``request`` kept until the request is done: a TLS wrapper takes
+        over the original, a duplicate still reaches the same connection."""
+        watch = request.dup()
+        with self._open_lock:
+            self._open.add(watch)
+            if self._closing:
+                _end_reads(watch)
+        return watch
+
+    def server_close(self) -> None:
+        """Stop listening, end every read still waiting on a client (a complete request
+        already received is still answered), then wait for the requests in flight."""
+        with self._open_lock:
+            self._closing = True
+            for watch in self._open:
+                _end_reads(watch)
+        super().server_close()
+
+
+def _end_reads(sock: socket.socket) -> None:
+    """Make a read blocked on ``sock`` return end of file at once; writes still work."""
+    with contextlib.suppress(OSError):  # the client has gone already
+        sock.shutdown(socket.SHUT_RD)
+
+
+class _DeadlineReader(io.RawIOBase):
+    """Reads of a socket that all end by one deadline: a client sending a byte now and then
+    must not restart the timeout with each one."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self._sock = sock
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no complete request within {REQUEST_TIMEOUT:g}s")
+        self._sock.settimeout(left)
+        return self._sock.recv_into(buffer)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -94,6 +165,17 @@ class _Handler(BaseHTTPRequestHandler):
     # HTTP/1.0: one request per connection, so a stop never waits on an idle keep-alive.
     protocol_version = "HTTP/1.0"
 
+    def __init__(
+        self, request: Any, client_address: Any, server: MetricsServer, deadline: float
+    ) -> None:
+        self.deadline = deadline
+        super().__init__(request, client_address, server)
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()
+        self.rfile = io.BufferedReader(_DeadlineReader(self.connection, self.deadline))
+
     def do_GET(self) -> None:
         self._respond(with_body=True)
 
@@ -101,6 +183,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._respond(with_body=False)
 
     def _respond(self, *, with_body: bool) -> None:
+        self.connection.settimeout(REQUEST_TIMEOUT)  # for the writes: the request is read
         config = self.server.web_config
         if config.auth_required and not config.authorized(self.headers.get("Authorization")):
             self._send(
@@ -113,12 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         path = self.path.split("?", 1)[0]
         if path == "/metrics":
-            gzipped = gzip_accepted(self.headers.get("Accept-Encoding", ""))
-            body, content_type = self.server.cache.render(
-                self.headers.get("Accept", ""), gzipped=gzipped
-            )
-            extra = {"Content-Encoding": "gzip"} if gzipped else {}
-            self._send(200, body, content_type, with_body, extra)
+            self._metrics(with_body)
         elif path == "/healthz":
             self._send(200, b"ok\n", "text/plain; charset=utf-8", with_body)
         elif path == "/readyz":
@@ -134,6 +212,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, page.encode(), "text/html; charset=utf-8", with_body)
         else:
             self._send(404, b"Not found\n", "text/plain; charset=utf-8", with_body)
+
+    def _metrics(self, with_body: bool) -> None:
+        gzipped = gzip_accepted(self.headers.get("Accept-Encoding", ""))
+        body, content_type = self.server.cache.render(
+            self.headers.get("Accept", ""), gzipped=gzipped
+        )
+        extra = {"Content-Encoding": "gzip"} if gzipped else {}
+        self._send(200, body, content_type, with_body, extra)
 
     def _send(
         self,

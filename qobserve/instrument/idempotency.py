@@ -32,6 +32,8 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
+from qobserve.redact import redact
+
 TAG_PREFIX = "idempotency:"
 AUTO_PREFIX = "auto:"
 AUTO_SCOPES = ("run", "global", "off")
@@ -53,15 +55,19 @@ def idempotency_key(key: str) -> Iterator[None]:
 
 
 def explicit_key(tags: Any = None) -> str | None:
-    """The caller's explicit key: the enclosing :func:`idempotency_key`, else a job tag."""
+    """The caller's explicit key: the enclosing :func:`idempotency_key`, else a job tag.
+
+    A secret in it (an environment token used to build a key) is masked here, once, so the
+    key matched, stored and put on spans is the same and never holds the secret: keys that
+    differ only in their secret count as one.
+    """
     key = _USER_KEY.get()
-    if key is not None:
-        return key
-    if tags:
+    if key is None and tags:
         for tag in tags:
             if isinstance(tag, str) and tag.startswith(TAG_PREFIX) and len(tag) > len(TAG_PREFIX):
-                return tag[len(TAG_PREFIX) :]
-    return None
+                key = tag[len(TAG_PREFIX) :]
+                break
+    return None if key is None else redact(key)
 
 
 #: what a submission is, decided when it is made

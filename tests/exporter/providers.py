@@ -106,3 +106,74 @@ class Changing:
 
     def usage(self) -> list[Usage]:
         return [Usage("crn:test-instance", consumed_seconds=1234.0, limit_seconds=36000.0)]
+
+
+class Hostile:
+    """Answers of the right shape holding values of the wrong type: a backend named 12345
+    (an int), ``processor_type=None``, an infinite and a textual queue length, an integer
+    gate key, a text T1, ``instance=None``. Backend ``hostile_ok`` has valid answers too."""
+
+    name = "hostile"
+
+    def backends(self) -> list[BackendRef]:
+        return [
+            BackendRef(12345, provider=self.name),  # type: ignore[arg-type]
+            BackendRef("hostile_none", provider=self.name, processor_type=None),  # type: ignore[arg-type]
+            BackendRef("hostile_ok", provider=self.name, num_qubits=2),
+        ]
+
+    def status(self, backend: BackendRef) -> BackendStatus:
+        jobs = 4 if backend.name == "hostile_ok" else float("inf")
+        return BackendStatus(operational=True, pending_jobs=jobs)  # type: ignore[arg-type]
+
+    def calibration(self, backend: BackendRef) -> Calibration:  # noqa: ARG002 - the Provider interface
+        return Calibration(
+            timestamp=1.7e9,
+            t1=[1e-4, "n/a"],  # type: ignore[list-item]
+            t2=[5e-5, 6e-5],
+            gate_errors={"cz": [0.003], 7: [0.1]},  # type: ignore[dict-item]
+        )
+
+    def usage(self) -> list[Usage]:
+        return [Usage(None, consumed_seconds=1.0), Usage("crn:hostile", limit_seconds=10.0)]  # type: ignore[arg-type]
+
+
+class NotAList:
+    """A provider whose ``backends()`` returns 42."""
+
+    name = "notalist"
+
+    def backends(self) -> list[BackendRef]:
+        return 42  # type: ignore[return-value]
+
+    def status(self, backend: BackendRef) -> BackendStatus:  # noqa: ARG002 - the Provider interface
+        return BackendStatus(operational=True)
+
+    def calibration(self, backend: BackendRef) -> None:  # noqa: ARG002 - the Provider interface
+        return None
+
+    def usage(self) -> list[Usage]:
+        return []
+
+
+class _Unprintable(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("no text for this error")
+
+
+class Unprintable:
+    """Lists one backend, then every status call raises an exception that cannot be printed."""
+
+    name = "unprintable"
+
+    def backends(self) -> list[BackendRef]:
+        return [BackendRef("unprintable_qpu", provider=self.name)]
+
+    def status(self, backend: BackendRef) -> BackendStatus:  # noqa: ARG002 - the Provider interface
+        raise _Unprintable
+
+    def calibration(self, backend: BackendRef) -> None:  # noqa: ARG002 - the Provider interface
+        return None
+
+    def usage(self) -> list[Usage]:
+        return []

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -14,8 +10,8 @@ import pytest
 from qobserve.cli import main
 from qobserve.cli.exporter import parse_duration
 from qobserve.exceptions import InputError
-from qobserve.servers import free_port
 
+from .conftest import exporter_process
 from .http_client import get
 
 
@@ -84,49 +80,16 @@ def test_ibm_without_an_account_exits_2(
 
 
 def test_a_real_exporter_process_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
-    port = free_port()
-    log = tmp_path / "exporter.log"
-    env = {**os.environ, "QISKIT_IBM_TOKEN": "never-printed-0123456789"}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "qobserve",
-                "exporter",
-                "--listen",
-                f"127.0.0.1:{port}",
-                "--backends",
-                "fake_manila,fake_lima",
-                "--interval",
-                "1s",
-                "--per-qubit",
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                if get(url + "/readyz", timeout=2).status == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
-        assert proc.poll() is None, log.read_text()
+    args = ["--backends", "fake_manila,fake_lima", "--interval", "1s", "--per-qubit"]
+    env = {"QISKIT_IBM_TOKEN": "never-printed-0123456789"}
+    with exporter_process(tmp_path, args, env) as exporter:
+        url, log = exporter.url, exporter.log
         body = get(url + "/metrics").body.decode()
         assert 'quantum_backend_up{backend="fake_manila"} 1.0' in body
         assert 'quantum_qubit_t1_seconds{backend="fake_lima",qubit="4"}' in body
         assert "fake_kyiv" not in body
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+        exporter.proc.send_signal(signal.SIGTERM)
+        assert exporter.proc.wait(30) == 0
     text = log.read_text()
     assert "listening on http://127.0.0.1" in text
     assert "SIGTERM received, stopping" in text and "exporter stopped" in text

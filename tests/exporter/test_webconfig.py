@@ -107,6 +107,20 @@ def test_basic_auth_with_bcrypt_hashes(tmp_path: Path) -> None:
         assert get(exporter.url + "/healthz", headers=_auth("prometheus", "s3cret")).status == 200
 
 
+def test_a_password_longer_than_bcrypt_takes_is_a_401(tmp_path: Path) -> None:
+    require_bcrypt()
+    import bcrypt
+
+    hashed = bcrypt.hashpw(b"s3cret", bcrypt.gensalt(4)).decode()
+    config = _write(tmp_path, f"basic_auth_users:\n  prometheus: '{hashed}'\n")
+    with serve(provider=Changing([]), interval=3600, web_config=str(config)) as exporter:
+        url = exporter.url + "/metrics"
+        # bcrypt raises for passwords over 72 bytes: an answer, not a dropped connection
+        assert get(url, headers=_auth("prometheus", "x" * 100)).status == 401
+        assert get(url, headers=_auth("nobody", "é" * 40)).status == 401
+        assert get(url, headers=_auth("prometheus", "s3cret")).status == 200
+
+
 def test_a_verified_password_is_not_hashed_again(tmp_path: Path) -> None:
     require_bcrypt()
     import bcrypt

@@ -126,3 +126,21 @@ def test_rejected_submission_does_not_claim_its_key(cap: Capture, fake_manila: A
 def test_key_must_be_a_string() -> None:
     with pytest.raises(TypeError), idempotency_key(""):
         pass
+
+
+def test_an_environment_token_in_a_key_is_masked_everywhere(
+    cap: Capture, aer: Any, bell: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = "envTOKEN0123456789abcdef"
+    monkeypatch.setenv("NIGHTLY_API_TOKEN", token)
+    with idempotency_key(f"nightly-{token}"):
+        sample(aer, bell)
+        sample(aer, bell)
+    sample(aer, bell, tags=[f"idempotency:tagged-{token}"])
+    assert duplicates(cap) == [
+        ("nightly-[REDACTED]", 0),
+        ("nightly-[REDACTED]", 1),
+        ("tagged-[REDACTED]", 0),
+    ]
+    keys = [s.attributes.get("qobserve.idempotency_key") for s in cap.spans()]
+    assert "nightly-[REDACTED]" in keys and not any(token in str(k) for k in keys)

@@ -44,7 +44,8 @@ class FakeIBMAPI:
     """The IBM Quantum REST endpoints RuntimeJobV2 and IBMBackend use, served locally.
 
     ``fail(path_part, status, message, times)`` makes the next matching requests answer with
-    an HTTP error; ``delay`` holds every answer back (for read timeouts).
+    an HTTP error (``recover()`` ends that); ``delay`` holds every answer back (for read
+    timeouts).
     """
 
     def __init__(self) -> None:
@@ -72,6 +73,11 @@ class FakeIBMAPI:
     def fail(self, path_part: str, status: int, message: str = "", times: int = 1) -> None:
         with self._lock:
             self._failures.append([path_part, status, message, times])
+
+    def recover(self) -> None:
+        """Answer every request normally again (the failures still pending are dropped)."""
+        with self._lock:
+            self._failures.clear()
 
     def close(self) -> None:
         self.server.shutdown()

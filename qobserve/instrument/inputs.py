@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
@@ -175,11 +176,12 @@ def circuit_facts(circuit: Any) -> CircuitFacts:
     two_qubit = 0
     levels: dict[Any, int] = {}
     plain = not (getattr(circuit, "num_vars", 0) or getattr(circuit, "num_stretches", 0))
+    conditions = _has_conditions()
+    adds_layer: dict[str, bool | None] = {}  # op name -> adds a layer (None: control flow)
     for instruction in data:
-        op = instruction.operation
-        name = op.name
+        # name and params straight from the instruction: ``.operation`` builds a gate object
+        name, params = instruction.name, instruction.params
         qubits, clbits = instruction.qubits, instruction.clbits
-        params = op.params
         parts.append(
             f"{name}({','.join([_param_text(p) for p in params]) if params else ''})"
             f"[{','.join([qubit_index[q] for q in qubits])}|"
@@ -191,17 +193,31 @@ def circuit_facts(circuit: Any) -> CircuitFacts:
                 two_qubit += 1
         if not plain:
             continue
-        if hasattr(op, "blocks") or getattr(op, "_condition", None) is not None:
-            plain = False  # control flow: qiskit's depth reads its resources
+        layer = adds_layer.get(name, False)
+        if layer is False and name not in adds_layer:
+            op = instruction.operation
+            layer = adds_layer[name] = (
+                None if hasattr(op, "blocks") else not getattr(op, "_directive", False)
+            )
+        if layer is None or (
+            conditions and getattr(instruction.operation, "_condition", None) is not None
+        ):
+            plain = False  # control flow, conditions: qiskit's depth reads their resources
             continue
-        bits = (*qubits, *clbits)
-        level = max([levels.get(b, 0) for b in bits], default=0)
-        if not getattr(op, "_directive", False):
-            level += 1
+        bits = (*qubits, *clbits) if clbits else qubits
+        level = max([levels.get(b, 0) for b in bits], default=0) + layer
         for b in bits:
             levels[b] = level
     depth = max(levels.values(), default=0) if plain else int(circuit.depth())
     return CircuitFacts("".join(parts).encode(), (len(acted), two_qubit, depth))
+
+
+@functools.cache
+def _has_conditions() -> bool:
+    """Qiskit 1.x instructions may carry a ``c_if`` condition (removed in 2.0)."""
+    import qiskit
+
+    return int(qiskit.__version__.split(".")[0]) < 2
 
 
 def _circuit_of(item: Any) -> Any:
@@ -215,6 +231,8 @@ def _circuit_of(item: Any) -> Any:
 
 def _parameter_sets(kind: str, item: Any) -> int | None:
     """Parameter sets a Sampler or Estimator PUB binds (qiskit's own coercion reads it)."""
+    if getattr(item, "num_parameters", None) == 0:  # a bare circuit, nothing to bind
+        return 1
     try:
         if kind == "sampler":
             from qiskit.primitives.containers.sampler_pub import SamplerPub

@@ -118,7 +118,16 @@ def test_shape_matches_qiskit() -> None:
 
 
 def test_fingerprint_format_is_kept(bell: Any) -> None:
-    """Automatic keys stored by earlier versions still match the same submission."""
+    """Automatic keys stored by earlier versions still match the same submission; a numpy
+    float angle is the same angle as a Python float."""
+    from qiskit import QuantumCircuit
+
+    def rotated(angle: Any) -> str:
+        qc = QuantumCircuit(1)
+        qc.rx(angle, 0)
+        return Inputs.from_circuits(qc, 10).fingerprint()
+
+    assert rotated(np.float64(0.25)) == rotated(0.25)
     key = Inputs.from_circuits(bell, 100).fingerprint(
         "backend.run", "aer_simulator", {"shots": 100}
     )

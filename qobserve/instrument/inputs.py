@@ -178,9 +178,15 @@ def circuit_facts(circuit: Any) -> CircuitFacts:
     plain = not (getattr(circuit, "num_vars", 0) or getattr(circuit, "num_stretches", 0))
     conditions = _has_conditions()
     adds_layer: dict[str, bool | None] = {}  # op name -> adds a layer (None: control flow)
+    # name and params straight from the instruction (``.operation`` builds a gate object),
+    # where the qiskit version has them there
+    direct = len(data) > 0 and hasattr(data[0], "params") and hasattr(data[0], "name")
     for instruction in data:
-        # name and params straight from the instruction: ``.operation`` builds a gate object
-        name, params = instruction.name, instruction.params
+        if direct:
+            name, params = instruction.name, instruction.params
+        else:
+            op = instruction.operation
+            name, params = op.name, op.params
         qubits, clbits = instruction.qubits, instruction.clbits
         parts.append(
             f"{name}({','.join([_param_text(p) for p in params]) if params else ''})"

@@ -55,9 +55,15 @@ def run(args: argparse.Namespace) -> int:
         done = reconcile(args.store, since=args.since, price_model=args.price_model)
         print(
             f"completed {done.completed}, failed {done.failed}, cancelled {done.cancelled}, "
-            f"still unfinished {done.unfinished}"
+            f"still unfinished {done.unfinished}, lookup failed {len(done.failures)}"
         )
-        return 0
+        for job_id, backend, error in done.failures:
+            print(
+                f"qobserve events: warning: job {job_id} on {backend} not looked up, left "
+                f"unfinished: {error}",
+                file=sys.stderr,
+            )
+        return 1 if done.failures else 0  # the others are reconciled; run it again later
     n = export_events(
         args.store, args.output, fmt=args.format, what=args.what, since=args.since, until=args.until
     )

@@ -44,9 +44,11 @@ def snapshot() -> Snapshot | None:
 def carried(snap: Snapshot, fn: Callable[..., Any]) -> Callable[..., Any]:
     """``fn`` run under ``snap``, the worker's own values restored after."""
 
+    run, key, otel = snap
+
     def run_carried(*args: Any, **kwargs: Any) -> Any:
-        run_token, key_token = _RUN.set(snap[0]), _USER_KEY.set(snap[1])
-        otel_token = otel_context.attach(snap[2])
+        run_token, key_token = _RUN.set(run), _USER_KEY.set(key)
+        otel_token = otel_context.attach(otel)
         try:
             return fn(*args, **kwargs)
         finally:

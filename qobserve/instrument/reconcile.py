@@ -5,12 +5,14 @@ is stored with outcome ``unfinished`` (see ``TrackedJob.abandon``). :func:`recon
 each one up by id through its provider, and for a job that has ended writes its outcome, error
 type, server timestamps, queue and execution seconds, billed QPU seconds and cost, once: the
 update applies only to rows still ``unfinished``, so running it twice changes nothing. Jobs
-still queued or running stay ``unfinished``.
+still queued or running stay ``unfinished``. A job whose lookup fails (the provider answers an
+error for that one id, its status cannot be read) stays ``unfinished`` too and is reported in
+:attr:`Reconciled.failures`; the other jobs are still reconciled.
 
 Example::
 
     reconcile(".qobserve/events.db")        # looks jobs up with QiskitRuntimeService()
-    # Reconciled(completed=3, failed=1, cancelled=0, unfinished=2)
+    # Reconciled(completed=3, failed=1, cancelled=0, unfinished=2, failures=())
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from qobserve.exceptions import InputError
 from qobserve.instrument.adapter import CANCELLED, DONE, ERROR, NO_TIMING, Adapter
 from qobserve.instrument.pricing import load_price_model
 from qobserve.instrument.qiskit_adapter import QISKIT
+from qobserve.redact import redact
 from qobserve.store.schema import ISO_FORMAT
 
 #: (job id, backend name) -> the provider's job handle
@@ -39,12 +42,14 @@ _UPDATE = (
 
 
 class Reconciled(NamedTuple):
-    """How many unfinished jobs ended which way (``unfinished``: still queued or running)."""
+    """How many unfinished jobs ended which way (``unfinished``: still queued or running), and
+    the jobs that could not be looked up: (job id, backend, the error, secrets redacted)."""
 
     completed: int = 0
     failed: int = 0
     cancelled: int = 0
     unfinished: int = 0
+    failures: tuple[tuple[str, str, str], ...] = ()
 
 
 def ibm_lookup() -> Lookup:
@@ -84,15 +89,20 @@ def reconcile(
         raise InputError(f"not a qobserve event store: {err}", path=str(path)) from None
     find = lookup or ibm_lookup()
     counts = {DONE: 0, ERROR: 0, CANCELLED: 0, None: 0}
+    failures = []
     try:
         for rowid, job_id, backend, shots in rows:
-            status, update = _ended(adapter, find(job_id, backend), backend, shots, prices)
+            try:
+                status, update = _ended(adapter, find(job_id, backend), backend, shots, prices)
+            except Exception as exc:  # this job only: it stays unfinished, the others go on
+                failures.append((job_id, backend, redact(f"{type(exc).__name__}: {exc}")))
+                continue
             counts[status] += 1
             if update is not None:
                 conn.execute(_UPDATE, (*update, rowid))
     finally:
         conn.close()
-    return Reconciled(counts[DONE], counts[ERROR], counts[CANCELLED], counts[None])
+    return Reconciled(counts[DONE], counts[ERROR], counts[CANCELLED], counts[None], tuple(failures))
 
 
 def _ended(

@@ -26,6 +26,20 @@ from qobserve.telemetry import Telemetry
 from qobserve.tracing import mark_span_failed, trace_ids
 
 CLIENT = trace.SpanKind.CLIENT
+#: job event columns of the primitive options that change results: (column, the job span
+#: attribute the describe function set, its type)
+_OPTIONS: tuple[tuple[str, str, type], ...] = (
+    ("resilience_level", "quantum.options.resilience_level", int),
+    ("twirling_gates", "quantum.options.twirling.gates", bool),
+    ("twirling_measure", "quantum.options.twirling.measure", bool),
+    ("dynamical_decoupling", "quantum.options.dynamical_decoupling", bool),
+)
+
+
+def _option(obs: JobObservation, attribute: str, kind: type) -> Any:
+    value = obs.attributes.get(attribute)
+    # bool is an int: a level must not be True, a switch must be a bool
+    return value if type(value) is kind else None
 
 
 class Recorder:
@@ -114,6 +128,7 @@ class Recorder:
             calibration_at=obs.calibration_at,
             execution_mode=obs.execution_mode,
             session_id=obs.session_id,
+            **{column: _option(obs, attribute, kind) for column, attribute, kind in _OPTIONS},
         )
 
     # -- spans ---------------------------------------------------------------------------------

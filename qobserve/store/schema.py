@@ -60,6 +60,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE job_events ADD COLUMN execution_mode TEXT",
         "ALTER TABLE job_events ADD COLUMN session_id TEXT",
     ),
+    # 4: the primitive options that change results (IBM resilience, twirling, dynamical
+    # decoupling), where the primitive sets them
+    (
+        "ALTER TABLE job_events ADD COLUMN resilience_level INTEGER",
+        "ALTER TABLE job_events ADD COLUMN twirling_gates INTEGER",
+        "ALTER TABLE job_events ADD COLUMN twirling_measure INTEGER",
+        "ALTER TABLE job_events ADD COLUMN dynamical_decoupling INTEGER",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -138,6 +138,16 @@ def encoded_result(fake_manila: Any, isa_bell: Any) -> str:
     return json.dumps(result, cls=RuntimeEncoder)
 
 
+def wide(num_qubits: int) -> Any:
+    """``num_qubits`` in superposition, measured (40 of them do not fit Aer's statevector)."""
+    from qiskit import QuantumCircuit
+
+    qc = QuantumCircuit(num_qubits)
+    qc.h(range(num_qubits))
+    qc.measure_all()
+    return qc
+
+
 def cloud_job(backend: Any, results: str, **kwargs: Any) -> FakeJob:
     """The next job the local API accepts, with server metrics for a 30 s queue and 2.5 s run."""
     kwargs.setdefault(

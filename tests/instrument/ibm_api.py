@@ -31,6 +31,7 @@ class FakeJob:
     results: str = "{}"
     metrics: dict[str, Any] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
+    session_id: str = ""
     polls: int = 0
 
     def state(self) -> str:
@@ -43,11 +44,13 @@ class FakeIBMAPI:
     """The IBM Quantum REST endpoints RuntimeJobV2 and IBMBackend use, served locally.
 
     ``fail(path_part, status, message, times)`` makes the next matching requests answer with
-    an HTTP error; ``delay`` holds every answer back (for read timeouts).
+    an HTTP error (``recover()`` ends that); ``delay`` holds every answer back (for read
+    timeouts).
     """
 
     def __init__(self) -> None:
         self.jobs: dict[str, FakeJob] = {}
+        self.sessions: dict[str, dict[str, Any]] = {}  # id -> the creation payload
         self.properties: dict[str, Any] = {}
         self.next_job: FakeJob | None = None
         self.delay = 0.0
@@ -71,6 +74,11 @@ class FakeIBMAPI:
         with self._lock:
             self._failures.append([path_part, status, message, times])
 
+    def recover(self) -> None:
+        """Answer every request normally again (the failures still pending are dropped)."""
+        with self._lock:
+            self._failures.clear()
+
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
@@ -88,6 +96,15 @@ class FakeIBMAPI:
         parts = path.split("?")[0].strip("/").split("/")
         if parts[0] == "backends" and parts[-1] == "properties":
             return 200, self.properties
+        if parts == ["sessions"] and method == "POST":
+            session_id = f"s{next(self._ids):06d}cloud"
+            with self._lock:
+                self.sessions[session_id] = json.loads(body or b"{}")
+            return 200, {"id": session_id}
+        if parts[0] == "sessions" and len(parts) == 2 and method == "PATCH":  # close
+            with self._lock:
+                self.sessions[parts[1]]["closed"] = True
+            return 204, None
         if parts[0] != "jobs":
             return 404, {"error": {"message": f"no route {path}", "code": 404}}
         if method == "POST" and len(parts) == 1:
@@ -95,6 +112,7 @@ class FakeIBMAPI:
             job = self.next_job or FakeJob(backend=payload.get("backend", ""))
             self.next_job = None
             job.tags = payload.get("tags") or []
+            job.session_id = payload.get("session_id") or ""
             job_id = self.add_job(job)
             return 200, {"id": job_id, "backend": job.backend}
         job = self.jobs.get(parts[1])
@@ -149,6 +167,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._reply("POST")
 
+    def do_PATCH(self) -> None:
+        self._reply("PATCH")
+
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
 
@@ -180,8 +201,10 @@ class CloudService:
         self.client = client
         self.backends: dict[str, Any] = {}
 
-    def _run(self, program_id: str, options: Any, inputs: dict[str, Any],
-             calibration_id: str | None = None, dry_run: bool = False) -> Any:  # fmt: skip  # noqa: ARG002 - the SDK calls it with these arguments
+    def _run(
+        self, program_id: str, options: Any, inputs: dict[str, Any],
+        session_id: str | None = None, **_unused: Any,  # calibration_id, dry_run, decoder...
+    ) -> Any:  # fmt: skip
         from qiskit_ibm_runtime import RuntimeJobV2
         from qiskit_ibm_runtime.api.exceptions import RequestsApiError
         from qiskit_ibm_runtime.exceptions import IBMRuntimeError
@@ -195,18 +218,35 @@ class CloudService:
         try:
             response = self.client.program_run(
                 program_id=program_id, backend_name=backend.name, params=inputs, image=None,
-                log_level=None, session_id=None, job_tags=tags,
+                log_level=None, session_id=session_id, job_tags=tags,
             )  # fmt: skip
         except RequestsApiError as ex:
             raise IBMRuntimeError(f"Failed to run program: {ex}") from None
         return RuntimeJobV2(
             backend=backend, api_client=self.client, job_id=response["id"],
-            program_id=program_id, service=self, tags=tags, version=2,
+            program_id=program_id, service=self, tags=tags, version=2, session_id=session_id,
         )  # fmt: skip
 
 
-def cloud_backend(api: FakeIBMAPI, name: str = "ibm_fakecloud", timeout: float = 5.0) -> Any:
-    """A real ``IBMBackend`` (FakeManila's configuration under ``name``) served by ``api``."""
+def session_service(client: Any) -> Any:
+    """A :class:`CloudService` that ``Session`` and ``Batch`` take for a real
+    ``QiskitRuntimeService`` (they open sessions only on one): they create their session with
+    ``POST /sessions`` through the real client and submit their jobs into it."""
+    from qiskit_ibm_runtime import QiskitRuntimeService
+
+    cls = type("SessionCloudService", (CloudService, QiskitRuntimeService), {})
+    service = cls.__new__(cls)
+    CloudService.__init__(service, client)
+    service._active_api_client = client
+    service._api_clients = {}
+    return service
+
+
+def cloud_backend(
+    api: FakeIBMAPI, name: str = "ibm_fakecloud", timeout: float = 5.0, *, sessions: bool = False
+) -> Any:
+    """A real ``IBMBackend`` (FakeManila's configuration under ``name``) served by ``api``;
+    ``sessions``: its service opens real sessions and batches (:func:`session_service`)."""
     from qiskit_ibm_runtime import IBMBackend
     from qiskit_ibm_runtime.fake_provider import FakeManilaV2
 
@@ -216,7 +256,7 @@ def cloud_backend(api: FakeIBMAPI, name: str = "ibm_fakecloud", timeout: float =
     fake.properties()  # loads the snapshot's properties
     api.properties = dict(fake._props_dict or {}, backend_name=name)
     client = runtime_client(api.url, timeout=timeout)
-    service = CloudService(client)
+    service = session_service(client) if sessions else CloudService(client)
     backend = IBMBackend(configuration=configuration, service=service, api_client=client)
     service.backends[name] = backend
     _ = backend.target  # fetch the calibration now, while the server answers

@@ -11,22 +11,13 @@ import pytest
 from opentelemetry.trace import StatusCode
 
 from qobserve.testing import Capture
-from tests.instrument.conftest import Gate
+from tests.instrument.conftest import Gate, wide
 
 
 def outcomes(cap: Capture) -> list[tuple[str, str, str, str]]:
     return [
         (e["backend"], e["backend_type"], e["outcome"], e["error_type"]) for e in cap.job_events()
     ]
-
-
-def wide(num_qubits: int) -> Any:
-    from qiskit import QuantumCircuit
-
-    qc = QuantumCircuit(num_qubits)
-    qc.h(range(num_qubits))
-    qc.measure_all()
-    return qc
 
 
 @pytest.mark.parametrize(

@@ -84,3 +84,51 @@ def test_arrays_hash_by_value() -> None:
     a = Inputs("circuits", [np.arange(4.0)]).fingerprint()
     assert a == Inputs("circuits", [np.arange(4.0)]).fingerprint()
     assert a != Inputs("circuits", [np.arange(4.0).reshape(2, 2)]).fingerprint()
+
+
+def test_shape_matches_qiskit() -> None:
+    """Depth, qubits acted on and two-qubit gates, from the fingerprint's own walk, are
+    qiskit's, barriers and control flow included."""
+    from qiskit import QuantumCircuit
+    from qiskit.circuit.random import random_circuit
+
+    flow = QuantumCircuit(3, 2)
+    flow.h(0)
+    flow.barrier()
+    flow.cx(0, 1)
+    flow.delay(100, 2)
+    flow.measure([0, 1], [0, 1])
+    with flow.if_test((flow.clbits[0], 1)):
+        flow.x(2)
+    circuits = [
+        flow,
+        *(random_circuit(5, 6, max_operands=3, measure=True, seed=s) for s in range(20)),
+    ]
+    for qc in circuits:
+        shape = Inputs.from_circuits(qc, 10).shape()
+        acted = {
+            q for i in qc.data if i.operation.name not in ("barrier", "delay") for q in i.qubits
+        }
+        pairs = sum(1 for i in qc.data if len(i.qubits) == 2 and not i.clbits)
+        assert (shape.depth, shape.num_qubits, shape.two_qubit_gates) == (
+            qc.depth(),
+            len(acted),
+            pairs,
+        )
+
+
+def test_fingerprint_format_is_kept(bell: Any) -> None:
+    """Automatic keys stored by earlier versions still match the same submission; a numpy
+    float angle is the same angle as a Python float."""
+    from qiskit import QuantumCircuit
+
+    def rotated(angle: Any) -> str:
+        qc = QuantumCircuit(1)
+        qc.rx(angle, 0)
+        return Inputs.from_circuits(qc, 10).fingerprint()
+
+    assert rotated(np.float64(0.25)) == rotated(0.25)
+    key = Inputs.from_circuits(bell, 100).fingerprint(
+        "backend.run", "aer_simulator", {"shots": 100}
+    )
+    assert key == "c8f411babeac0988d3e826f10ff4162732f1d1ab3360e4994e73801dd9cb1408"

@@ -10,6 +10,7 @@ import pytest
 
 from qobserve.instrument import idempotency_key
 from qobserve.testing import Capture
+from tests.instrument.conftest import wide
 
 SWEPT = {"backend": "fake_manila", "backend_type": "emulator", "experiment": "__none__"}
 
@@ -91,6 +92,16 @@ def test_resubmitting_a_cancelled_job_is_a_retry(
     labels = {"backend": "aer_simulator", "experiment": "__none__"}
     assert cap.sample("quantum_job_retries_total", **labels) == 1
     assert cap.sample("quantum_job_duplicates_total", **labels) == 1
+
+
+def test_resubmitting_a_failed_job_is_a_retry(cap: Capture, aer: Any) -> None:
+    """The same failing circuit twice (automatic key): the second is a retry, no duplicate."""
+    for _ in range(2):
+        assert aer.run(wide(40), shots=1, method="statevector").result().success is False
+    assert _flags(cap) == [("error", 0, 0), ("error", 0, 1)]
+    labels = {"backend": "aer_simulator", "experiment": "__none__"}
+    assert cap.sample("quantum_job_retries_total", **labels) == 1
+    assert cap.sample("quantum_job_duplicates_total", **labels) == 0
 
 
 def test_duplicates_are_decided_at_submission(cap: Capture, aer: Any, bell: Any, gate: Any) -> None:

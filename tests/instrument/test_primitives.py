@@ -210,3 +210,85 @@ def test_generator_of_pubs_is_passed_through(cap: Capture, aer: Any, bell: Any) 
     assert len(result) == 2
     [event] = cap.job_events()
     assert (event["num_circuits"], event["shots"]) == (2, 10)
+
+
+@pytest.fixture(scope="module")
+def session_backend(ibm_api: Any) -> Any:
+    """An IBMBackend served by the local API whose service opens real sessions and batches."""
+    from tests.instrument.ibm_api import cloud_backend
+
+    return cloud_backend(ibm_api, sessions=True)
+
+
+@pytest.fixture(scope="module")
+def estimate(fake_manila: Any, isa_bell: Any) -> tuple[Any, Any, str]:
+    """(circuit, observable, a real Estimator result encoded as the IBM API returns it),
+    made before the module's tests instrument anything."""
+    import json
+
+    from qiskit.quantum_info import SparsePauliOp
+    from qiskit_ibm_runtime import EstimatorV2, RuntimeEncoder
+
+    observable = SparsePauliOp("ZZ").apply_layout(isa_bell.layout)
+    circuit = isa_bell.remove_final_measurements(inplace=False)
+    result = EstimatorV2(mode=fake_manila).run([(circuit, observable)]).result()
+    return circuit, observable, json.dumps(result, cls=RuntimeEncoder)
+
+
+def test_session_and_batch_modes_and_result_changing_options(
+    cap: Capture, ibm_api: Any, session_backend: Any, encoded_result: str, isa_bell: Any,
+    estimate: tuple[Any, Any, str],
+) -> None:  # fmt: skip
+    """A Sampler in a Session (gate twirling, dynamical decoupling) and an Estimator in a
+    Batch (resilience level 2, no measurement twirling), submitted through the real client to
+    the local IBM API: mode, session / batch id and options on the job span and in the event."""
+    from qiskit_ibm_runtime import Batch, EstimatorV2, SamplerV2, Session
+
+    from tests.instrument.conftest import cloud_job
+
+    unmeasured, observable, estimated = estimate
+    with Session(backend=session_backend) as session:
+        ibm_api.next_job = cloud_job(session_backend, encoded_result)
+        sampler = SamplerV2(mode=session)
+        sampler.options.twirling.enable_gates = True
+        sampler.options.dynamical_decoupling.enable = True
+        sampler.run([isa_bell], shots=100).result()
+    with Batch(backend=session_backend) as batch:
+        ibm_api.next_job = cloud_job(session_backend, estimated)
+        estimator = EstimatorV2(mode=batch)
+        estimator.options.resilience_level = 2
+        estimator.options.twirling.enable_measure = False
+        estimator.run([(unmeasured, observable)]).result()
+    assert ibm_api.sessions[session.session_id]["mode"] == "dedicated"
+    assert ibm_api.sessions[batch.session_id]["mode"] == "batch"
+
+    columns = ("primitive", "execution_mode", "session_id", "resilience_level",
+               "twirling_gates", "twirling_measure", "dynamical_decoupling")  # fmt: skip
+    events = [tuple(e[c] for c in columns) for e in cap.job_events()]
+    assert events == [
+        ("sampler", "session", session.session_id, None, 1, None, 1),
+        ("estimator", "batch", batch.session_id, 2, None, 0, None),
+    ]
+    spans = [s for s in cap.spans() if s.name.startswith("job ")]
+    modes = [
+        {
+            k: v
+            for k, v in s.attributes.items()
+            if k.startswith(("quantum.options.", "quantum.execution."))
+        }
+        for s in spans
+    ]
+    assert modes == [
+        {
+            "quantum.execution.mode": "session",
+            "quantum.execution.session_id": session.session_id,
+            "quantum.options.twirling.gates": True,
+            "quantum.options.dynamical_decoupling": True,
+        },
+        {
+            "quantum.execution.mode": "batch",
+            "quantum.execution.session_id": batch.session_id,
+            "quantum.options.resilience_level": 2,
+            "quantum.options.twirling.measure": False,
+        },
+    ]

@@ -70,3 +70,43 @@ def test_cli_names_a_missing_store(tmp_path: Path, capsys: pytest.CaptureFixture
     missing = tmp_path / "none.db"
     assert main(["events", "reconcile", "--store", str(missing)]) == 2
     assert str(missing) in capsys.readouterr().err
+
+
+def test_a_job_that_cannot_be_looked_up_does_not_stop_the_others(
+    ibm_api: FakeIBMAPI,
+    ibm_backend: Any,
+    isa_bell: Any,
+    cap: Capture,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The provider answers an error for one job's id: that job stays unfinished and is
+    named, the jobs before and after it are reconciled, and the command exits 1."""
+    from qiskit_ibm_runtime import SamplerV2
+
+    from qobserve.instrument import reconcile as module
+
+    ids = []
+    for _ in range(3):
+        ibm_api.next_job = cloud_job(ibm_backend, "", states=["Queued"])
+        ids.append(SamplerV2(mode=ibm_backend).run([isa_bell], shots=100).job_id())
+    cap.telemetry.instrumentation.shutdown()
+    for i in ids:
+        ibm_api.jobs[i].states, ibm_api.jobs[i].polls = ["Completed"], 0
+    ibm_api.fail(f"/jobs/{ids[1]}", 500, "Internal error", times=100)
+    store = cap.telemetry.store
+    assert store is not None and store.flush()
+
+    monkeypatch.setattr(module, "ibm_lookup", lambda: _lookup(ibm_backend))  # the stand-in
+    assert main(["events", "reconcile", "--store", str(store.path)]) == 1
+    out, err = capsys.readouterr()
+    assert "completed 2, failed 0, cancelled 0, still unfinished 0, lookup failed 1" in out
+    assert f"job {ids[1]} on ibm_fakecloud not looked up, left unfinished" in err
+    assert "RequestsApiError" in err and "Traceback" not in err
+    outcomes = dict(store.query("SELECT job_id, outcome FROM job_events"))
+    assert outcomes == {ids[0]: "success", ids[1]: "unfinished", ids[2]: "success"}
+
+    # once the provider answers again, a second run finishes the job it left
+    ibm_api.recover()
+    assert reconcile(store.path, _lookup(ibm_backend)) == Reconciled(1, 0, 0, 0)
+    assert dict(store.query("SELECT job_id, outcome FROM job_events"))[ids[1]] == "success"

@@ -51,3 +51,25 @@ def series(name: str, labels: dict[str, str], values: str) -> dict[str, str]:
     """A promtool input series."""
     inner = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
     return {"series": f"{name}{{{inner}}}" if inner else name, "values": values}
+
+
+def alerts(slo: str, severity: str, at: str, fires: bool) -> dict[str, Any]:
+    """Whether ``slo``'s ``severity`` alert is firing at ``at``."""
+    expr = (
+        f'count(ALERTS{{slo="{slo}",severity="{severity}",alertstate="firing",'
+        f'alertname="SLOErrorBudgetBurn"}}) or vector(0)'
+    )
+    return {"expr": expr, "eval_time": at, "exp_samples": [{"labels": "{}", "value": int(fires)}]}
+
+
+def ever(slo: str, severity: str, until: str, step: str, fired: bool) -> dict[str, Any]:
+    """Whether any alert of ``slo`` with ``severity`` fired at any evaluation up to ``until``."""
+    expr = (
+        f'max_over_time((count(ALERTS{{slo="{slo}",severity="{severity}",'
+        f'alertstate="firing"}}) or vector(0))[{until}:{step}])'
+    )
+    return {
+        "expr": expr,
+        "eval_time": until,
+        "exp_samples": [{"labels": "{}", "value": int(fired)}],
+    }

@@ -15,12 +15,11 @@ Hand-computed scenarios on the catalog's job-success SLOs (99 % for QPU-class ba
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from qobserve.rules import groups
 from qobserve.rules.render import dump
 from qobserve.slo.model import SLO
-from tests.rules.promtool import close_to, run_tests
+from tests.rules.promtool import alerts, close_to, ever, run_tests
 
 QPU = {"backend": "ibm_kyiv", "backend_type": "qpu", "experiment": "vqe"}
 SIM = {"backend": "aer_simulator", "backend_type": "simulator", "experiment": "vqe"}
@@ -48,28 +47,6 @@ def jobs(
         )
         out.append({"series": f"quantum_jobs_total{{{inner}}}", "values": " ".join(parts)})
     return out
-
-
-def alerts(slo: str, severity: str, at: str, fires: bool) -> dict[str, Any]:
-    """Whether ``slo``'s ``severity`` alert is firing at ``at``."""
-    expr = (
-        f'count(ALERTS{{slo="{slo}",severity="{severity}",alertstate="firing",'
-        f'alertname="SLOErrorBudgetBurn"}}) or vector(0)'
-    )
-    return {"expr": expr, "eval_time": at, "exp_samples": [{"labels": "{}", "value": int(fires)}]}
-
-
-def ever(slo: str, severity: str, until: str, step: str, fired: bool) -> dict[str, Any]:
-    """Whether any alert of ``slo`` with ``severity`` fired at any evaluation up to ``until``."""
-    expr = (
-        f'max_over_time((count(ALERTS{{slo="{slo}",severity="{severity}",'
-        f'alertstate="firing"}}) or vector(0))[{until}:{step}])'
-    )
-    return {
-        "expr": expr,
-        "eval_time": until,
-        "exp_samples": [{"labels": "{}", "value": int(fired)}],
-    }
 
 
 def test_total_outage_pages_within_ten_minutes(tmp_path: Path, by_name: dict[str, SLO]) -> None:

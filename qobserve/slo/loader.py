@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from qobserve.slo import gotemplate, openslo, pyrra, qobserve_v1, sloth
+from qobserve.slo import alert_windows, gotemplate, openslo, pyrra, qobserve_v1, sloth
 from qobserve.slo.model import SLO, EventSLI, duration_str
 from qobserve.slo.problems import Problems, Where
 from qobserve.slo.qobserve_v1 import LONGEST_WINDOW
@@ -42,7 +43,8 @@ def load(
     """Every SLO in the files and folders ``paths``, sorted by name.
 
     Reads ``qobserve/v1``, OpenSLO v1 (``kind: SLO``) and Sloth ``prometheus/v1`` documents;
-    ``sloth_period`` is the period of Sloth SLOs, whose specs have none. Raises
+    ``sloth_period`` is the period of Sloth SLOs, whose specs have none. Sloth
+    ``AlertWindows`` documents among them set the alert windows of the SLOs of their period. Raises
     :class:`~qobserve.exceptions.InputErrors` listing every problem (file, SLO name and field)
     when anything is wrong; warns (:class:`~qobserve.slo.problems.InputWarning`) about specs
     that work but look unintended.
@@ -66,11 +68,32 @@ def load(
                 refs.add(item, at)
                 docs.append((at, item))
     slos: list[SLO] = []
+    windows: dict[timedelta, alert_windows.AlertWindows] = {}
     for where, doc in docs:
-        slos.extend(_parse(doc, where, refs, sloth_period))
+        if alert_windows.is_alert_windows(doc):
+            _add_windows(windows, doc, where)
+        else:
+            slos.extend(_parse(doc, where, refs, sloth_period))
+    slos = [
+        replace(s, alert_windows=windows[s.period].severities) if s.period in windows else s
+        for s in slos
+    ]
     _check_all(slos, problems)
     problems.raise_if_any()
     return sorted(slos, key=lambda s: s.name)
+
+
+def _add_windows(
+    windows: dict[timedelta, alert_windows.AlertWindows], doc: Mapping[str, Any], where: Where
+) -> None:
+    found = alert_windows.parse(doc, where)
+    if found is None:
+        return
+    first = windows.setdefault(found.period, found)
+    if first is not found:
+        where.at("spec").at("sloPeriod").error(
+            f"{duration_str(found.period)} already has its alert windows in {first.source}"
+        )
 
 
 def _parse(

@@ -1,8 +1,9 @@
-"""Property test of the SLO loader and the rule generator: specs in qobserve/v1, Sloth and Pyrra
-with arbitrary strings in every free-text and label field, arbitrary numbers in every numeric
-field, values nested in lists and YAML anchors shared between fields. Every spec ends in
-exit 0 with rules ``promtool check rules`` accepts (both output formats), or exit 2 with lines
-naming the file and a field; never a traceback. ``validate`` and ``rules`` always agree.
+"""Property test of the SLO loader and the rule generator: specs in qobserve/v1, Sloth, Pyrra
+and OpenSLO with arbitrary strings in every free-text and label field, arbitrary numbers in
+every numeric field, values nested in lists and YAML anchors shared between fields. Every spec
+ends in exit 0 with rules ``promtool check rules`` accepts (both output formats), or exit 2
+with lines naming the file and a field; never a traceback. ``validate`` and ``rules`` always
+agree.
 
 ``FUZZ_N=500`` runs more examples (with fresh random inputs); the default is a fixed sample that
 keeps the test under a minute.
@@ -219,9 +220,60 @@ def pyrra_spec(draw: st.DrawFn) -> dict[str, Any]:
             "metadata": meta, "spec": spec}  # fmt: skip
 
 
+@st.composite
+def openslo_spec(draw: st.DrawFn) -> list[dict[str, Any]] | dict[str, Any]:
+    """An OpenSLO SLO with its SLI inline or by reference, and alert policies: a list of
+    objects (as oslo and the go-sdk write them) or the SLO alone."""
+    sli_name = draw(maybe(NAME, "checkout-ok"))
+    query = st.one_of(st.just('checkout_total{status="ok"}'), MATCHER, maybe(TEXT, "x"))
+    metric = {"ratioMetric": {
+        "counter": draw(maybe(ANY, True)),
+        "good": {"metricSource": {"type": draw(maybe(TEXT, "Prometheus")),
+                                  "spec": {"query": draw(query)}}},
+        "total": {"metricSource": {"type": "Prometheus", "spec": {"query": "checkout_total"}}},
+    }}  # fmt: skip
+    slo_spec: dict[str, Any] = {
+        "service": draw(maybe(TEXT, "checkout")),
+        "description": draw(FREE),
+        "budgetingMethod": draw(maybe(TEXT, "Occurrences")),
+        "timeWindow": [{"duration": draw(maybe(DURATION, "28d")),
+                        "isRolling": draw(maybe(ANY, True))}],
+        "objectives": [{"target": draw(maybe(NUMBER, 0.999)),
+                        "displayName": draw(FREE)}],
+    }  # fmt: skip
+    objects: list[dict[str, Any]] = []
+    inline = draw(st.booleans())
+    if inline:
+        slo_spec["indicator"] = {"metadata": {"name": sli_name}, "spec": metric}
+    else:
+        objects.append({"apiVersion": "openslo/v1", "kind": "SLI",
+                        "metadata": {"name": sli_name}, "spec": metric})  # fmt: skip
+        slo_spec["indicatorRef"] = draw(maybe(NAME, sli_name))
+    if draw(st.booleans()):
+        condition = {
+            "severity": draw(maybe(TEXT, "page")),
+            "condition": {"kind": draw(maybe(TEXT, "burnrate")), "op": draw(maybe(TEXT, "gte")),
+                          "threshold": draw(maybe(NUMBER, 14.4)),
+                          "lookbackWindow": draw(maybe(DURATION, "1h")),
+                          "alertAfter": draw(maybe(DURATION, "5m"))},
+        }  # fmt: skip
+        objects.append({"apiVersion": "openslo/v1", "kind": "AlertPolicy",
+                        "metadata": {"name": "policy"},
+                        "spec": {"conditions": [{"kind": "AlertCondition",
+                                                 "metadata": {"name": "fast"},
+                                                 "spec": condition}]}})  # fmt: skip
+        slo_spec["alertPolicies"] = [draw(maybe(NAME, "policy"))]
+    slo = {"apiVersion": "openslo/v1", "kind": "SLO",
+           "metadata": {"name": draw(maybe(NAME, "checkout-availability"))},
+           "spec": slo_spec}  # fmt: skip
+    if not objects and draw(st.booleans()):
+        return slo
+    return [*objects, slo]
+
+
 #: the SLI keys each kind needs
 KIND_KEYS = {"latency": ("threshold",), "queue_wait": ("threshold",), "freshness": ("max_age",)}
-SPECS = st.one_of(qobserve_spec(), sloth_spec(), pyrra_spec())
+SPECS = st.one_of(qobserve_spec(), sloth_spec(), pyrra_spec(), openslo_spec())
 
 
 def dump(doc: Any) -> str:

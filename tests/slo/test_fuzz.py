@@ -325,6 +325,16 @@ FOUND = {
         "spec": {"target": "99.5", "window": "28d", "indicator": {"ratio": {
             "errors": {"metric": 'm{x="\x1e"}'}, "total": {"metric": "http_requests_total"}}}},
     },
+    "an empty selector label passed validate, then rules raised": {
+        "version": "qobserve/v1",
+        "slos": [{"name": "a", "objective": 99,
+                  "sli": {"kind": "job_success", "selectors": {"": "qpu|emulator"}}}],
+    },
+    "a selector label that is not a label name": {
+        "version": "qobserve/v1",
+        "slos": [{"name": "a", "objective": 99,
+                  "sli": {"kind": "latency", "threshold": 600, "selectors": {"a-b": "x", 3: "y"}}}],
+    },
 }  # fmt: skip
 
 

@@ -261,42 +261,56 @@ BACKEND_CALIBRATION_TIMESTAMP = _m(
     (_B,),
 )
 BACKEND_QUBITS = _m(_Q + "qubits", "gauge", "Number of qubits.", (_B,))
-BACKEND_T1 = _m(_Q + "t1_seconds", "gauge", "T1 across the backend's qubits.", (_B, "quantile"))
-BACKEND_T2 = _m(_Q + "t2_seconds", "gauge", "T2 across the backend's qubits.", (_B, "quantile"))
+#: Values of the ``stat`` label of the calibration gauges: percentiles across the qubits. Not
+#: ``quantile``: that label belongs to summaries, and promtool and OpenMetrics parsers refuse it
+#: on a gauge; ``stat`` can also hold other statistics (min, max) without a rename.
+CALIBRATION_STATS: tuple[str, ...] = ("p10", "p50", "p90")
+_S = "stat"
+BACKEND_T1 = _m(_Q + "t1_seconds", "gauge", "T1 across the backend's qubits.", (_B, _S))
+BACKEND_T2 = _m(_Q + "t2_seconds", "gauge", "T2 across the backend's qubits.", (_B, _S))
 BACKEND_READOUT_ERROR = _m(
     _Q + "readout_error_ratio",
     "gauge",
     "Readout error across the backend's qubits.",
-    (_B, "quantile"),
+    (_B, _S),
 )
 BACKEND_GATE_ERROR = _m(
     _Q + "gate_error_ratio",
     "gauge",
     "Gate error across the gate's qubit sets.",
-    (_B, "gate", "quantile"),
+    (_B, "gate", _S),
 )
 QUBIT_T1 = _m("quantum_qubit_t1_seconds", "gauge", "T1 of one qubit.", (_B, "qubit"))
 QUBIT_T2 = _m("quantum_qubit_t2_seconds", "gauge", "T2 of one qubit.", (_B, "qubit"))
 QUBIT_READOUT_ERROR = _m(
     "quantum_qubit_readout_error_ratio", "gauge", "Readout error of one qubit.", (_B, "qubit")
 )
+#: The provider account's instance (an IBM Cloud CRN, ``hub/group/project``): not
+#: ``instance``, which Prometheus sets to the scrape target (keeping it needs honor_labels).
+_ACCOUNT = "account_instance"
 USAGE_CONSUMED = _m(
     "quantum_usage_consumed_seconds",
     "gauge",
     "Provider usage consumed in the current period.",
-    ("instance",),
+    (_ACCOUNT,),
 )
 USAGE_LIMIT = _m(
     "quantum_usage_limit_seconds",
     "gauge",
     "Provider usage limit for the current period.",
-    ("instance",),
+    (_ACCOUNT,),
 )
 BACKEND_INFO = _m(
     _Q + "info",
     "gauge",
     "Backend description; the value is always 1.",
     (_B, "provider", "processor_type", "version"),
+)
+EXPORTER_BUILD_INFO = _m(
+    "qobserve_exporter_build_info",
+    "gauge",
+    "The exporter's qobserve and Python versions; the value is always 1.",
+    ("version", "python_version"),
 )
 COLLECTOR_UP = _m(
     "qobserve_collector_up",
@@ -326,8 +340,8 @@ COLLECTOR_LAST_SUCCESS = _m(
 EXPORTER_METRICS: tuple[MetricSpec, ...] = (
     BACKEND_UP, BACKEND_PENDING_JOBS, BACKEND_CALIBRATION_TIMESTAMP, BACKEND_QUBITS, BACKEND_T1,
     BACKEND_T2, BACKEND_READOUT_ERROR, BACKEND_GATE_ERROR, QUBIT_T1, QUBIT_T2, QUBIT_READOUT_ERROR,
-    USAGE_CONSUMED, USAGE_LIMIT, BACKEND_INFO, COLLECTOR_UP, COLLECTOR_ERRORS_TOTAL,
-    COLLECTOR_DURATION, COLLECTOR_LAST_SUCCESS,
+    USAGE_CONSUMED, USAGE_LIMIT, BACKEND_INFO, EXPORTER_BUILD_INFO, COLLECTOR_UP,
+    COLLECTOR_ERRORS_TOTAL, COLLECTOR_DURATION, COLLECTOR_LAST_SUCCESS,
 )  # fmt: skip
 
 ALL_METRICS: tuple[MetricSpec, ...] = INSTRUMENTATION_METRICS + EXPORTER_METRICS

@@ -379,12 +379,22 @@ class WebhookReceiver(LoopbackHTTP):
 
 
 def promtool(
-    *args: str, cwd: str | os.PathLike[str] | None = None, timeout: float = 120
+    *args: str,
+    cwd: str | os.PathLike[str] | None = None,
+    timeout: float = 120,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run promtool with ``args``; the caller checks ``returncode`` and output."""
+    """Run promtool with ``args`` (and ``stdin`` as its input, e.g. for ``check metrics``);
+    the caller checks ``returncode`` and output."""
     binary = find_binary("promtool")
     if binary is None:
         raise ServerNotInstalled("promtool is not installed (Debian package prometheus)")
     return subprocess.run(
-        [binary, *args], capture_output=True, text=True, cwd=cwd, timeout=timeout, check=False
+        [binary, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        check=False,
     )

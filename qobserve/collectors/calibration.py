@@ -1,14 +1,15 @@
 """The calibration collector: T1, T2, readout and gate errors summarised across qubits.
 
 A 156-qubit device has 156 T1 values; dashboards and alerts want their spread, not each one.
-The collector exposes the 0.1, 0.5 and 0.9 quantiles per backend (per gate for gate errors),
+The collector exposes the 10th, 50th and 90th percentiles per backend (per gate for gate errors)
+as the ``stat`` label (``p10``, ``p50``, ``p90``),
 the calibration timestamp, and per-qubit series only with ``per_qubit`` because all fake
 backends at full detail are tens of thousands of series.
 
 Example::
 
     >>> quantiles([3.0, 1.0, 2.0])
-    [('0.1', 1.2), ('0.5', 2.0), ('0.9', 2.8)]
+    [('p10', 1.2), ('p50', 2.0), ('p90', 2.8)]
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from qobserve import contract
 from qobserve.collectors.base import CollectOptions, Sample, Scope, sample
 from qobserve.collectors.provider import BackendRef, Calibration, Provider
 
-#: Quantiles exposed for every distribution, as (label value, probability).
-QUANTILES: tuple[tuple[str, float], ...] = (("0.1", 0.1), ("0.5", 0.5), ("0.9", 0.9))
+#: Quantiles exposed for every distribution, as (``stat`` label value, probability).
+QUANTILES: tuple[tuple[str, float], ...] = tuple(
+    zip(contract.CALIBRATION_STATS, (0.1, 0.5, 0.9), strict=True)
+)
 
 
 def quantiles(values: Iterable[float | None]) -> list[tuple[str, float]]:

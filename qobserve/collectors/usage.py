@@ -5,7 +5,7 @@ Runs once per provider, not per backend: usage belongs to the account.
 Example::
 
     samples = UsageCollector().collect(provider, None, CollectOptions())
-    # quantum_usage_consumed_seconds{instance="crn:..."} 1234
+    # quantum_usage_consumed_seconds{account_instance="crn:..."} 1234
 """
 
 from __future__ import annotations

@@ -131,12 +131,13 @@ def _calibration() -> Section:
     def quantiles(metric: C.MetricSpec, title: str, unit: str, extra: str = "") -> G.TimeSeries:
         return timeseries(
             title,
-            [q(X.replicas("max", metric), f"{{{{backend}}}}{extra} q{{{{quantile}}}}")],
+            [q(X.replicas("max", metric), f"{{{{backend}}}}{extra} {{{{stat}}}}")],
             unit=unit,
             w=12,
             legend_table=True,
-            description=f"How good are the backend's qubits? {title}: quantiles across its "
-            "qubits (or the gate's qubit pairs); calibration changes are annotations.",
+            description=f"How good are the backend's qubits? {title}: 10th, 50th and 90th "
+            "percentiles across its qubits (or the gate's qubit pairs); calibration changes "
+            "are annotations.",
         )
 
     # max by: one row per backend even when several exporters (or replicas) report it

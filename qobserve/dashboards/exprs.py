@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 
 from qobserve.contract import MetricSpec
-from qobserve.rules.windows import SEVERITIES, BurnWindow
+from qobserve.rules.windows import BurnWindow, severities
 from qobserve.slo.model import (
     CURRENT_BURN_RECORD,
     SLO,
@@ -220,7 +220,8 @@ def current_burn(slo: SLO) -> str:
 
 def burn_thresholds(slo: SLO) -> list[tuple[str, BurnWindow, float]]:
     """(severity, window pair, burn factor) of the SLO's multiwindow alerts, the factor scaled
-    to the SLO's period by :mod:`qobserve.rules.windows`, as the alert rules are.
+    to the SLO's period by :mod:`qobserve.rules.windows` (or from its ``AlertWindows`` file), as
+    the alert rules are.
 
     >>> from datetime import timedelta
     >>> from qobserve.slo.model import EventSLI
@@ -229,4 +230,4 @@ def burn_thresholds(slo: SLO) -> list[tuple[str, BurnWindow, float]]:
     [14.4, 6.0, 3.0, 1.0]
     """
     return [(severity, w, w.factor(slo.period))
-            for severity, windows in SEVERITIES.items() for w in windows]  # fmt: skip
+            for severity, windows in severities(slo).items() for w in windows]  # fmt: skip

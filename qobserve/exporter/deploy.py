@@ -99,9 +99,6 @@ def prometheus_config(
             "job_name": EXPORTER_JOB,
             # Scraping only reads the exporter's cache; the exporter polls providers itself.
             "scrape_interval": exporter_scrape_interval,
-            # quantum_usage_* carry the provider account's `instance` label: keep it as is
-            # instead of renaming it to exported_instance.
-            "honor_labels": True,
             "static_configs": [{"targets": [exporter_target]}],
         },
         {
@@ -256,7 +253,6 @@ def service_monitor() -> dict[str, Any]:
                     "path": "/metrics",
                     "interval": "30s",
                     "scrapeTimeout": "10s",
-                    "honorLabels": True,
                 }
             ],
         },

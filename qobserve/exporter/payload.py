@@ -8,6 +8,8 @@ of megabytes (every qubit of every backend).
 Rendering goes through prometheus_client's encoders (Prometheus text 0.0.4 and OpenMetrics,
 chosen from the ``Accept`` header as the client library does) over a custom collector on the
 exporter's own :class:`~prometheus_client.CollectorRegistry`, never the process default one.
+That registry also holds ``qobserve_exporter_build_info`` and the exporter process's own
+``process_*`` and ``python_*`` metrics, sampled when a poll's payload is rendered.
 
 Example::
 
@@ -19,15 +21,16 @@ Example::
 from __future__ import annotations
 
 import gzip
+import platform
 import threading
 from collections.abc import Iterable, Iterator
 
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, GCCollector, PlatformCollector, ProcessCollector
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 
-from qobserve import contract
-from qobserve.collectors.base import Sample
+from qobserve import __version__, contract
+from qobserve.collectors.base import Sample, sample
 
 
 def build_families(samples: Iterable[Sample]) -> list[Metric]:
@@ -52,6 +55,11 @@ def build_families(samples: Iterable[Sample]) -> list[Metric]:
     return families
 
 
+def build_info() -> Sample:
+    """The ``qobserve_exporter_build_info`` sample of this process."""
+    return sample(contract.EXPORTER_BUILD_INFO, 1, __version__, platform.python_version())
+
+
 class SnapshotCollector:
     """A prometheus_client custom collector that yields the families of the last poll."""
 
@@ -74,6 +82,11 @@ class PayloadCache:
         self.registry = CollectorRegistry(auto_describe=False)
         self._collector = SnapshotCollector()
         self.registry.register(self._collector)
+        # what the default registry of an instrumented process has, on this registry only
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        GCCollector(registry=self.registry)
+        self._build_info = build_info()
         self._lock = threading.Lock()
         self._rendered: dict[tuple[str, bool], bytes] = {}
         # the Accept headers seen per (content type, gzip): what publish renders ahead
@@ -84,7 +97,7 @@ class PayloadCache:
         """Replace the exposed samples (and ``extra`` families, e.g. the store's job counts)
         and render every format scrapers have asked for. Rendering happens outside the
         lock: until it is done, scrapes get the previous poll's bytes without waiting."""
-        families = build_families(samples) + list(extra)
+        families = build_families([self._build_info, *samples]) + list(extra)
         with self._lock:
             self._collector.families = families
             self.generation += 1

@@ -25,7 +25,6 @@ from typing import Any
 
 from qobserve.rules.recording import Rule, has_counts, selector
 from qobserve.slo.model import (
-    SLI_WINDOWS,
     SLO,
     sli_bad_record,
     sli_error_record,
@@ -51,7 +50,7 @@ def global_rules(slo: SLO, label: str) -> list[Rule]:
         return []
     sel = selector(slo)
     rules: list[Rule] = []
-    for window in (*SLI_WINDOWS, slo.period_str):
+    for window in slo.windows:
         total, bad = sli_total_record(window), sli_bad_record(window)
         g_total, g_bad = global_record(total), global_record(bad)
         rules += [

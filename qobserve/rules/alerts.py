@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 from qobserve.rules.options import RuleOptions
 from qobserve.rules.recording import budget_str, has_counts, record_labels, selector
-from qobserve.rules.windows import SEVERITIES, BurnWindow, max_burn, reachable
+from qobserve.rules.windows import BurnWindow, max_burn, reachable, severities
 from qobserve.slo.gotemplate import literal
 from qobserve.slo.model import (
     SLO,
@@ -41,7 +41,7 @@ def alert_rules(slo: SLO, options: RuleOptions) -> list[Rule]:
     """The SLO's alerting rules: page and ticket (unless disabled) and SLIMetricAbsent (unless
     both are disabled: an SLO without alerts, as Sloth's, raises none)."""
     rules = []
-    for severity, windows in SEVERITIES.items():
+    for severity, windows in severities(slo).items():
         spec = slo.page_alert if severity == "page" else slo.ticket_alert
         spec = spec or AlertSpec(name="SLOErrorBudgetBurn")
         if not spec.disabled and reachable(windows, slo.period, slo.error_budget):
@@ -138,7 +138,7 @@ def absent_expr(slo: SLO) -> str:
 def alert_warnings(slo: SLO) -> list[str]:
     """Why an alert of ``slo`` would never fire, in words for ``qobserve validate``."""
     notes = []
-    for severity, windows in SEVERITIES.items():
+    for severity, windows in severities(slo).items():
         spec = slo.page_alert if severity == "page" else slo.ticket_alert
         if spec is not None and spec.disabled:
             continue

@@ -206,8 +206,8 @@ def operational_tests(
     rules = {r["alert"]: r for r in group["rules"]}
     c = contract
     a, b = {**_EXPORTER, "backend": "backend_a"}, {**_EXPORTER, "backend": "backend_b"}
-    quota = {**_EXPORTER, "instance": "ibm-q/open/main"}
-    nearly = {**_EXPORTER, "instance": "ibm-q/open/other"}
+    quota = {**_EXPORTER, "account_instance": "ibm-q/open/main"}
+    nearly = {**_EXPORTER, "account_instance": "ibm-q/open/other"}
     calibrated_ago = -(ops.calibration_max_age_hours * 3600 + 3600)  # one hour past the limit
     scenarios = [
         _scenario(

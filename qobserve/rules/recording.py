@@ -1,6 +1,6 @@
 """Recording rules of one SLO: the SLI over every window, the period SLI and metadata.
 
-Per window ``w`` of :data:`~qobserve.slo.model.SLI_WINDOWS` an event SLI records three series,
+Per window ``w`` of :attr:`~qobserve.slo.model.SLO.sli_windows` an event SLI records three series,
 each with the label ``slo`` (and the SLO's labels and ``group_by`` labels):
 
 - ``slo:sli_total:rate<w>``: events per second over ``w``;
@@ -71,7 +71,7 @@ def budget_str(slo: SLO) -> str:
 def recording_rules(slo: SLO) -> list[Rule]:
     """Every recording rule of ``slo`` in evaluation order (later rules read earlier ones)."""
     rules: list[Rule] = []
-    for window in SLI_WINDOWS:
+    for window in slo.sli_windows:
         rules.extend(_window_rules(slo, window))
     rules.extend(_period_rules(slo))
     rules.extend(_meta_rules(slo))

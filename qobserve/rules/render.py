@@ -31,7 +31,9 @@ class _Dumper(yaml.SafeDumper):
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     if "\n" in value:
-        text = "\n".join(line.rstrip() for line in value.splitlines())
+        # split at "\n" only, strip spaces and tabs only: splitlines() and strip() also take
+        # \x1c-\x1e and \x85 for line ends, which would turn a query's "\x1e" into a newline
+        text = "\n".join(line.rstrip(" \t") for line in value.split("\n"))
         return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="|")
     if _CLOCK.fullmatch(value):  # "02:00" is a base-60 number to some YAML 1.1 readers
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')

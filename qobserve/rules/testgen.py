@@ -32,7 +32,7 @@ from qobserve.rules.examples import (
 )
 from qobserve.rules.options import RuleOptions
 from qobserve.rules.recording import record_labels
-from qobserve.rules.windows import PAGE, TICKET, max_burn
+from qobserve.rules.windows import max_burn, severities
 from qobserve.slo.model import (
     BUDGET_REMAINING_RECORD,
     CURRENT_BURN_RECORD,
@@ -254,7 +254,7 @@ class _Generator:
         burn = max_burn(self.slo.error_budget)
         firing = {
             sev: burn
-            for sev, windows in (("page", PAGE), ("ticket", TICKET))
+            for sev, windows in severities(self.slo).items()
             if self.enabled(sev) and any(w.factor(self.slo.period) < burn for w in windows)
         }
         if self.gauge is None or not self.slo.min_events:
@@ -297,8 +297,9 @@ class _Generator:
 def _slow_burn(slo: SLO) -> tuple[int, int, float] | None:
     """(good, bad) events per minute burning steadily: above a ticket factor, below every
     page factor, and with a burn that prints unambiguously with one decimal."""
-    low = min(w.factor(slo.period) for w in TICKET)
-    high = min(w.factor(slo.period) for w in PAGE)
+    pairs = severities(slo)
+    low = min(w.factor(slo.period) for w in pairs["ticket"])
+    high = min(w.factor(slo.period) for w in pairs["page"])
     budget = slo.error_budget
     for target in _SLOW_BURNS:
         if not (low * 1.2 < target < high * 0.8 and target * budget < 1):

@@ -8,6 +8,7 @@ Sloth scales them)::
     factor = max(1, budget_percent / 100 * period_hours / long_window_hours)
 
 (the floor of 1 is where qobserve differs from Sloth: below 1x the budget lasts the period).
+An ``AlertWindows`` file replaces the table for the SLOs of its period (:func:`severities`).
 
 Example::
 
@@ -19,43 +20,25 @@ Example::
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import timedelta
 
-from qobserve.slo.promql import parse_duration
+from qobserve.slo.alert_windows import MIN_FACTOR, BurnWindow, Severities
+from qobserve.slo.model import SLO
 
-#: The lowest factor an alert fires at: the sustainable burn rate.
-MIN_FACTOR = 1.0
-
-
-@dataclass(frozen=True)
-class BurnWindow:
-    """Alert when ``budget_percent`` % of the period's budget burns within ``long``, confirmed
-    by the ``short`` window (which also makes the alert stop soon after the burn stops)."""
-
-    short: str
-    long: str
-    budget_percent: float
-
-    def factor(self, period: timedelta) -> float:
-        """The burn rate (multiple of the sustainable rate) that consumes the budget share,
-        never below 1: a burn under 1x leaves budget at the end of the period, so alerting on
-        it (Sloth's 0.93x over 3d on 28 days, 0.23x on 7 days) would be a false alarm."""
-        period_hours = period.total_seconds() / 3600
-        long_hours = parse_duration(self.long).total_seconds() / 3600
-        return max(MIN_FACTOR, self.budget_percent / 100 * period_hours / long_hours)
-
-    @property
-    def long_seconds(self) -> int:
-        """The long window in seconds."""
-        return int(parse_duration(self.long).total_seconds())
-
+__all__ = ["MIN_FACTOR", "PAGE", "SEVERITIES", "TICKET", "BurnWindow", "max_burn", "reachable",
+           "severities"]  # fmt: skip
 
 #: Page: 2 % of the budget in 1 h (14.4x on 30 d) or 5 % in 6 h (6x).
 PAGE: tuple[BurnWindow, ...] = (BurnWindow("5m", "1h", 2), BurnWindow("30m", "6h", 5))
 #: Ticket: 10 % of the budget in 1 d (3x on 30 d) or in 3 d (1x).
 TICKET: tuple[BurnWindow, ...] = (BurnWindow("2h", "1d", 10), BurnWindow("6h", "3d", 10))
 SEVERITIES: dict[str, tuple[BurnWindow, ...]] = {"page": PAGE, "ticket": TICKET}
+
+
+def severities(slo: SLO) -> Severities:
+    """The SLO's window pairs per severity: those of the ``AlertWindows`` file of its period
+    (see :mod:`qobserve.slo.alert_windows`), else the table above scaled to its period."""
+    return slo.alert_windows or SEVERITIES
 
 
 def max_burn(error_budget: float) -> float:

@@ -34,6 +34,7 @@ from qobserve.slo.model import (
 )
 from qobserve.slo.problems import Where, short
 from qobserve.slo.promql import (
+    LABEL_NAME,
     check_expr,
     check_regex,
     check_template,
@@ -119,6 +120,9 @@ def _selectors(spec: Mapping[str, Any], info: Kind, where: Where) -> dict[str, s
     out: dict[str, str] = {}
     for label, regex in sorted(raw.items(), key=lambda kv: str(kv[0])):
         at = where.at("selectors").at(str(label))
+        if not isinstance(label, str) or not LABEL_NAME.fullmatch(label):
+            at.error("is not a valid Prometheus label name")
+            continue
         reason = _not_usable(label, info)
         if reason:
             at.error(reason)

@@ -12,18 +12,19 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from qobserve.slo import gotemplate, openslo, pyrra, qobserve_v1, sloth
+from qobserve.slo import alert_windows, gotemplate, openslo, pyrra, qobserve_v1, sloth
 from qobserve.slo.model import SLO, EventSLI, duration_str
 from qobserve.slo.problems import Problems, Where
+from qobserve.slo.promql import LABEL_NAME
 from qobserve.slo.qobserve_v1 import LONGEST_WINDOW
 from qobserve.slo.source import find_files, read_documents
 
 # used with fullmatch: "^...$" with match() lets a trailing newline through, into file names
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
-_LABEL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 #: Labels qobserve sets on every record and alert itself.
 RESERVED_LABELS = ("slo",)
@@ -42,7 +43,8 @@ def load(
     """Every SLO in the files and folders ``paths``, sorted by name.
 
     Reads ``qobserve/v1``, OpenSLO v1 (``kind: SLO``) and Sloth ``prometheus/v1`` documents;
-    ``sloth_period`` is the period of Sloth SLOs, whose specs have none. Raises
+    ``sloth_period`` is the period of Sloth SLOs, whose specs have none. Sloth
+    ``AlertWindows`` documents among them set the alert windows of the SLOs of their period. Raises
     :class:`~qobserve.exceptions.InputErrors` listing every problem (file, SLO name and field)
     when anything is wrong; warns (:class:`~qobserve.slo.problems.InputWarning`) about specs
     that work but look unintended.
@@ -66,11 +68,32 @@ def load(
                 refs.add(item, at)
                 docs.append((at, item))
     slos: list[SLO] = []
+    windows: dict[timedelta, alert_windows.AlertWindows] = {}
     for where, doc in docs:
-        slos.extend(_parse(doc, where, refs, sloth_period))
+        if alert_windows.is_alert_windows(doc):
+            _add_windows(windows, doc, where)
+        else:
+            slos.extend(_parse(doc, where, refs, sloth_period))
+    slos = [
+        replace(s, alert_windows=windows[s.period].severities) if s.period in windows else s
+        for s in slos
+    ]
     _check_all(slos, problems)
     problems.raise_if_any()
     return sorted(slos, key=lambda s: s.name)
+
+
+def _add_windows(
+    windows: dict[timedelta, alert_windows.AlertWindows], doc: Mapping[str, Any], where: Where
+) -> None:
+    found = alert_windows.parse(doc, where)
+    if found is None:
+        return
+    first = windows.setdefault(found.period, found)
+    if first is not found:
+        where.at("spec").at("sloPeriod").error(
+            f"{duration_str(found.period)} already has its alert windows in {first.source}"
+        )
 
 
 def _parse(
@@ -132,13 +155,13 @@ def _check_all(slos: list[SLO], problems: Problems) -> None:  # noqa: C901 - one
             )
         _check_labels(slo.labels, where.at("labels"), RESERVED_LABELS)
         for label in slo.group_by:
-            if not _LABEL.fullmatch(label):
+            if not LABEL_NAME.fullmatch(label):
                 where.at("group_by").error(f"{label!r} is not a valid label name")
         for key, alert in (("page_alert", slo.page_alert), ("ticket_alert", slo.ticket_alert)):
             if alert is None:
                 continue
             at = where.at("alerting").at(key)
-            if not _LABEL.fullmatch(alert.name):
+            if not LABEL_NAME.fullmatch(alert.name):
                 at.at("name").error(f"{alert.name!r} is not a valid alert name")
             _check_labels(alert.labels, at.at("labels"), ())
             for key, texts in (("labels", alert.labels), ("annotations", alert.annotations)):
@@ -156,7 +179,7 @@ def _check_all(slos: list[SLO], problems: Problems) -> None:  # noqa: C901 - one
 
 def _check_labels(labels: Mapping[str, str], where: Where, reserved: tuple[str, ...]) -> None:
     for label, value in labels.items():
-        if not _LABEL.fullmatch(label) or label.startswith("__"):
+        if not LABEL_NAME.fullmatch(label) or label.startswith("__"):
             where.at(label).error("is not a valid Prometheus label name")
         elif label in reserved:
             where.at(label).error(f"the {label!r} label is set by qobserve itself")

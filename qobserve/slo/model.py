@@ -20,7 +20,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from qobserve.slo.alert_windows import Severities
 
 #: Placeholder for the range of a PromQL range selector, as in Sloth.
 WINDOW = "{{.window}}"
@@ -178,6 +181,9 @@ class SLO:
     #: labels the SLI is evaluated per (e.g. ``("backend",)``): every record and alert of the
     #: SLO carries them; empty means one series per SLO
     group_by: tuple[str, ...] = ()
+    #: the burn-rate window pairs per severity of the ``AlertWindows`` file of its period;
+    #: None: the default table scaled to the period (:func:`qobserve.rules.windows.severities`)
+    alert_windows: Severities | None = None
 
     @property
     def error_budget(self) -> float:
@@ -188,9 +194,20 @@ class SLO:
         return float(Decimal(1) - Decimal(repr(self.objective)))
 
     @property
+    def sli_windows(self) -> tuple[str, ...]:
+        """The alert windows the SLI is recorded over: :data:`SLI_WINDOWS`, then those of its
+        ``AlertWindows`` file that are not among them, shortest first."""
+        from qobserve.slo.promql import parse_duration  # here: promql imports this module
+
+        custom = {w for pairs in (self.alert_windows or {}).values()
+                  for pair in pairs for w in (pair.short, pair.long)}  # fmt: skip
+        extra = sorted(custom - set(SLI_WINDOWS), key=parse_duration)
+        return (*SLI_WINDOWS, *(w for w in extra if w != self.period_str))
+
+    @property
     def windows(self) -> tuple[str, ...]:
-        """Every window the SLI is recorded over: :data:`SLI_WINDOWS` and the period."""
-        return (*SLI_WINDOWS, self.period_str)
+        """Every window the SLI is recorded over: :attr:`sli_windows` and the period."""
+        return (*self.sli_windows, self.period_str)
 
     @property
     def period_str(self) -> str:

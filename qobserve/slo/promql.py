@@ -23,6 +23,9 @@ from qobserve.slo.problems import short
 # rolling Prometheus window cannot express.
 _CALENDAR_UNIT = re.compile(r"\s*\d+\s*[MQY]\s*")
 _DURATION_SHAPE = re.compile(r"\d+(\.\d+)?|(\d+(ms|y|w|d|h|m|s))+")
+#: A Prometheus label (and alert) name, matched with fullmatch: "^...$" with match() lets a
+#: trailing newline through.
+LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def quote(value: str) -> str:

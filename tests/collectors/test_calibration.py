@@ -31,7 +31,7 @@ finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
 def test_quantiles_match_numpy(values: list[float]) -> None:
     got = dict(quantiles(values))
     want = np.quantile(values, [0.1, 0.5, 0.9])
-    assert list(got) == ["0.1", "0.5", "0.9"]
+    assert list(got) == ["p10", "p50", "p90"]
     for (label, value), expected in zip(got.items(), want, strict=True):
         assert value == pytest.approx(expected, rel=1e-9, abs=1e-9), label
 
@@ -62,9 +62,9 @@ def test_summaries_equal_numpy_over_the_backend_target(fake: FakeProvider) -> No
     for metric, values in ((contract.BACKEND_T1, t1), (contract.BACKEND_READOUT_ERROR, readout)):
         got = _by(samples, metric)
         want = np.quantile(values, qs)
-        assert [got[("fake_kyiv", q)] for q in ("0.1", "0.5", "0.9")] == pytest.approx(want)
+        assert [got[("fake_kyiv", q)] for q in ("p10", "p50", "p90")] == pytest.approx(want)
     gate = _by(samples, contract.BACKEND_GATE_ERROR)
-    assert [gate[("fake_kyiv", "ecr", q)] for q in ("0.1", "0.5", "0.9")] == pytest.approx(
+    assert [gate[("fake_kyiv", "ecr", q)] for q in ("p10", "p50", "p90")] == pytest.approx(
         np.quantile(ecr, qs)
     )
     assert "measure" not in {labels[1] for labels in gate}
@@ -97,7 +97,7 @@ def test_every_fake_backend_has_every_summary(
         }, ref.name
         for metric in (contract.BACKEND_T1, contract.BACKEND_T2, contract.BACKEND_READOUT_ERROR):
             by_q = {s.labels[1]: s.value for s in samples if s.metric is metric}
-            assert by_q["0.1"] <= by_q["0.5"] <= by_q["0.9"], (ref.name, metric.name)
+            assert by_q["p10"] <= by_q["p50"] <= by_q["p90"], (ref.name, metric.name)
         assert all(
             s.value > 0 for s in samples if s.metric in (contract.BACKEND_T1, contract.BACKEND_T2)
         )
@@ -121,9 +121,9 @@ def test_missing_values_give_no_series() -> None:
     )
     samples = calibration_samples("b", cal, per_qubit=True)
     assert {(s.metric.name, s.labels) for s in samples} == {
-        ("quantum_backend_t1_seconds", ("b", "0.1")),
-        ("quantum_backend_t1_seconds", ("b", "0.5")),
-        ("quantum_backend_t1_seconds", ("b", "0.9")),
+        ("quantum_backend_t1_seconds", ("b", "p10")),
+        ("quantum_backend_t1_seconds", ("b", "p50")),
+        ("quantum_backend_t1_seconds", ("b", "p90")),
         ("quantum_qubit_t1_seconds", ("b", "1")),
     }
 

@@ -120,7 +120,7 @@ def _config(workload: str, exporters: Sequence[str], rule_names: Sequence[str]) 
         "rule_files": [f"{{dir}}/{name}" for name in rule_names],
         "scrape_configs": [
             {"job_name": "workload", "static_configs": [{"targets": [target(workload)]}]},
-            {"job_name": "qobserve-exporter", "honor_labels": True,
+            {"job_name": "qobserve-exporter",
              "static_configs": [{"targets": [target(url) for url in exporters]}]},
         ],
     })  # fmt: skip

@@ -46,8 +46,8 @@ def test_prometheus_config_scrapes_exporter_and_apps() -> None:
     assert set(jobs) == {EXPORTER_JOB, APPS_JOB}
     exporter = jobs[EXPORTER_JOB]
     assert exporter["static_configs"][0]["targets"] == [f"127.0.0.1:{EXPORTER_PORT}"]
-    # usage series carry the provider's `instance` label, which must survive the scrape
-    assert exporter["honor_labels"] is True
+    # no exporter label collides with a target label: nothing to honor over Prometheus's own
+    assert "honor_labels" not in exporter
     custom = yaml.safe_load(
         deploy_files(
             app_targets=["10.0.0.5:9465", "10.0.0.6:9465"], rule_files=["../alert_rules/slo.yml"]
@@ -75,7 +75,7 @@ def test_kubernetes_manifests_fit_together() -> None:
     port_names = {p["name"] for p in container["ports"]}
     assert service["spec"]["ports"][0]["targetPort"] in port_names
     assert monitor["spec"]["endpoints"][0]["port"] == service["spec"]["ports"][0]["name"]
-    assert monitor["spec"]["endpoints"][0]["honorLabels"] is True
+    assert "honorLabels" not in monitor["spec"]["endpoints"][0]
     # the job label Prometheus Operator derives equals the plain config's job name
     assert service["metadata"]["labels"][monitor["spec"]["jobLabel"]] == EXPORTER_JOB
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"

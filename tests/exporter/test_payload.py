@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import platform
 
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_om
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
+import qobserve
 from qobserve import contract
 from qobserve.collectors.base import Sample, sample
 from qobserve.exporter.payload import PayloadCache, build_families
@@ -15,8 +17,8 @@ OPENMETRICS = "application/openmetrics-text;version=1.0.0,text/plain;version=0.0
 
 SAMPLES: list[Sample] = [
     sample(contract.BACKEND_UP, 1, "fake_kyiv"),
-    sample(contract.BACKEND_T1, 2.5e-4, "fake_kyiv", "0.5"),
-    sample(contract.BACKEND_GATE_ERROR, 0.0071, "fake_kyiv", "ecr", "0.9"),
+    sample(contract.BACKEND_T1, 2.5e-4, "fake_kyiv", "p50"),
+    sample(contract.BACKEND_GATE_ERROR, 0.0071, "fake_kyiv", "ecr", "p90"),
     sample(contract.COLLECTOR_ERRORS_TOTAL, 3, "status", "fake_kyiv"),
     sample(contract.BACKEND_INFO, 1, "fake_kyiv", "fake", "Eagle r3", "1.2.4"),
 ]
@@ -46,7 +48,7 @@ def test_both_formats_carry_the_same_samples_with_contract_names() -> None:
         from_text[
             (
                 "quantum_backend_gate_error_ratio",
-                (("backend", "fake_kyiv"), ("gate", "ecr"), ("quantile", "0.9")),
+                (("backend", "fake_kyiv"), ("gate", "ecr"), ("stat", "p90")),
             )
         ]
         == 0.0071
@@ -92,8 +94,25 @@ def test_the_exporter_registry_is_not_the_process_default() -> None:
     cache = PayloadCache()
     cache.publish(SAMPLES)
     assert cache.registry is not REGISTRY
-    assert generate_latest(cache.registry) == cache.render("")[0]
+
+    def contract_lines(body: bytes) -> list[bytes]:  # process_* values move between renders
+        return [line for line in body.splitlines() if b"quantum_" in line]
+
+    assert contract_lines(generate_latest(cache.registry)) == contract_lines(cache.render("")[0])
     assert b"quantum_backend_up{" not in generate_latest(REGISTRY)
+    assert b"qobserve_exporter_build_info" not in generate_latest(REGISTRY)
+
+
+def test_the_exporter_serves_its_build_info_and_process_metrics() -> None:
+    cache = PayloadCache()
+    cache.publish(())  # before the first poll: the exporter itself is already described
+    body = cache.render("")[0].decode()
+    (info,) = (f for f in parse_text(body) if f.name == "qobserve_exporter_build_info")
+    assert [(s.labels, s.value) for s in info.samples] == [
+        ({"version": qobserve.__version__, "python_version": platform.python_version()}, 1.0)
+    ]
+    for name in ("process_cpu_seconds_total", "process_resident_memory_bytes", "python_info"):
+        assert f"\n{name}" in body, name
 
 
 def test_a_format_once_scraped_is_rendered_by_publish_not_by_the_next_scrape() -> None:

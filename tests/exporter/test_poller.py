@@ -34,7 +34,7 @@ def test_every_collector_and_its_self_metrics() -> None:
     assert series(samples, contract.BACKEND_UP) == {("qpu_a",): 1.0, ("qpu_b",): 1.0}
     assert series(samples, contract.BACKEND_PENDING_JOBS) == {("qpu_a",): 5.0, ("qpu_b",): 5.0}
     assert series(samples, contract.USAGE_LIMIT) == {("crn:test-instance",): 36000.0}
-    assert series(samples, contract.BACKEND_GATE_ERROR)[("qpu_a", "cz", "0.5")] == 0.0035
+    assert series(samples, contract.BACKEND_GATE_ERROR)[("qpu_a", "cz", "p50")] == 0.0035
     assert up(samples) == {
         ("discovery", "changing"): 1.0,
         ("usage", "changing"): 1.0,

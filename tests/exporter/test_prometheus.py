@@ -156,21 +156,20 @@ def test_prometheus_scrapes_every_fake_backend_and_sees_collector_failures(
                 api.query(f'quantum_backend_qubits{{{exp},backend=~"fake_.*"}}'), "backend"
             )
             assert qubits == {n: float(r.num_qubits or 0) for n, r in fake_refs.items()}
-            quantiles = _by(
-                api.query(f"count by (quantile) (quantum_backend_t1_seconds{{{exp}}})"), "quantile"
-            )
-            assert set(quantiles) == {"0.1", "0.5", "0.9"}
+            stats = _by(api.query(f"count by (stat) (quantum_backend_t1_seconds{{{exp}}})"), "stat")
+            assert set(stats) == {"p10", "p50", "p90"}
             stamps = api.query(
                 f'quantum_backend_calibration_timestamp_seconds{{{exp},backend="fake_kyiv"}}'
             )
             kyiv = create_provider("fake").calibration(fake_refs["fake_kyiv"])
             assert kyiv is not None
             assert float(stamps[0]["value"][1]) == pytest.approx(kyiv.timestamp)
-            # Usage keeps the provider's instance label (honor_labels in the scrape config).
+            # Usage names the provider's account instance; `instance` stays the scrape target
+            # (no honor_labels in the scrape config).
             for metric in (contract.USAGE_CONSUMED, contract.USAGE_LIMIT):
-                assert set(_by(api.query(f"{metric.name}{{{exp}}}"), "instance")) == {
-                    "crn:test-instance"
-                }
+                (usage,) = api.query(f"{metric.name}{{{exp}}}")
+                assert usage["metric"]["account_instance"] == "crn:test-instance"
+                assert usage["metric"]["instance"] == exporter.url.split("//")[1]
 
             # Failing, hanging and unlistable providers are down; the fake ones are up.
             down = 'backend=~"broken_qpu_.*|stuck_qpu_1",collector=~"status|calibration"'

@@ -3,6 +3,7 @@ valid against prometheus-operator's CRD schema, with the namespace and labels as
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -113,3 +114,33 @@ def test_names_that_are_not_dns_labels_stay_distinct(tmp_path: Path) -> None:
     names = [object_name(s) for s in slos]
     assert len(set(names)) == 3 and all(_DNS_SUBDOMAIN.match(n) for n in names)
     assert len(prometheus_rule_objects(slos, operational=False)) == 3
+
+
+#: what ``kubectl apply`` may store in an object's annotations (its last-applied-configuration
+#: is the object as JSON), and etcd's largest object
+ANNOTATIONS_LIMIT = 256 * 1024
+ETCD_LIMIT = 1536 * 1024
+#: one SLO of each shape whose rule group is the largest: a grouped event SLI with a minimum
+#: events guard, a latency SLI, and a time-slice SLI per backend
+SHAPES = [
+    "sli: {kind: job_success}, group_by: [backend], min_events: 10",
+    "sli: {kind: latency, threshold: 600}",
+    "sli: {kind: availability}, group_by: [backend]",
+]
+
+
+def test_five_hundred_slos_fit_kubectl_apply_each(tmp_path: Path) -> None:
+    spec = tmp_path / "many.yaml"
+    lines = ["version: qobserve/v1", "slos:"]
+    lines += [f"  - {{name: slo-{i:03d}, objective: 99.9, {SHAPES[i % len(SHAPES)]}}}"
+              for i in range(500)]  # fmt: skip
+    spec.write_text("\n".join(lines) + "\n")
+    objects = prometheus_rule_objects(
+        load([spec]), namespace="monitoring", labels={"release": "prometheus"}
+    )
+    assert len(objects) == 501
+    # what kubectl apply stores in the annotation: the object as compact JSON
+    sizes = {o["metadata"]["name"]: len(json.dumps(o, separators=(",", ":"))) for o in objects}
+    assert max(sizes.values()) < ANNOTATIONS_LIMIT, max(sizes.items(), key=lambda kv: kv[1])
+    # one object holding everything would be refused by etcd, let alone kubectl apply
+    assert sum(sizes.values()) > ETCD_LIMIT

@@ -25,7 +25,6 @@ global: {scrape_interval: 1s, evaluation_interval: 1s}
 rule_files: ["{dir}/*.rules.yml"]
 scrape_configs:
   - job_name: qobserve-exporter
-    honor_labels: true
     static_configs: [{targets: ["127.0.0.1:PORT"]}]
 """
 

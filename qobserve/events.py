@@ -56,6 +56,8 @@ class JobEvent:
     calibration_at: float | None = None
     execution_mode: str = ""
     session_id: str = ""
+    # schema 4: who runs the backend (the metrics' ``provider`` label)
+    provider: str = ""
 
     def to_row(self) -> tuple[object, ...]:
         """The event's values in ``JOB_EVENT_COLUMNS`` order, times still in Unix seconds."""

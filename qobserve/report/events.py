@@ -29,8 +29,8 @@ from qobserve.exceptions import InputError
 TIME_COLUMN = "finished_at"
 FLAG_COLUMN = "duplicate"
 #: label-like columns a selector may match (categoricals in the frame)
-LABEL_COLUMNS: tuple[str, ...] = ("experiment", "backend", "backend_type", "primitive",
-                                  "outcome", "error_type")  # fmt: skip
+LABEL_COLUMNS: tuple[str, ...] = ("experiment", "backend", "provider", "backend_type",
+                                  "primitive", "outcome", "error_type")  # fmt: skip
 #: numbers the report reads (execution_seconds is type-checked in Parquet schemas, not read)
 NUMERIC_COLUMNS: tuple[str, ...] = ("queue_seconds", "duration_seconds", "qpu_seconds",
                                     "cost_usd", "fidelity")  # fmt: skip

@@ -17,7 +17,7 @@ import pandas as pd
 from qobserve.report.model import DailyOps, Operations, Table
 from qobserve.report.period import Window
 from qobserve.report.sli import NEEDS_PROMETHEUS, EventIndex
-from qobserve.report.tables import make, unavailable
+from qobserve.report.tables import UNKNOWN_PROVIDER, make, unavailable
 
 QUANTILES = (0.5, 0.95, 0.99)
 
@@ -46,6 +46,7 @@ def event_operations(
     w = week.assign(success=ok.astype("int64"), failed=(~ok).astype("int64"))
     ops = Operations()
     ops.tables.append(_volume(w, prev))
+    ops.tables.append(_providers(w))
     ops.tables.append(_backends(w))
     ops.tables.append(_error_types(w))
     ops.tables.append(_cost(w))
@@ -75,6 +76,20 @@ def _volume(w: pd.DataFrame, prev: pd.DataFrame) -> Table:
 def _percentiles(w: pd.DataFrame, by: str, column: str, qs: tuple[float, ...]) -> pd.DataFrame:
     q = w.groupby(by, observed=True)[column].quantile(list(qs)).unstack()
     return q.reindex(columns=list(qs)).rename(columns=lambda p: f"{column}_p{round(p * 100)}")
+
+
+def _providers(w: pd.DataFrame) -> Table:
+    # events stored before the provider column (schema 4) have none: counted as unknown
+    provider = w["provider"].cat.add_categories([UNKNOWN_PROVIDER]).fillna(UNKNOWN_PROVIDER)
+    w = w.assign(provider=provider)
+    t = w.groupby("provider", observed=True).agg(
+        jobs=("success", "size"), success=("success", "sum")
+    )
+    t["success_ratio"] = _ratio(t["success"], t["jobs"])
+    t = t.join(_percentiles(w, "provider", "duration_seconds", (0.5, 0.95)))
+    t.index = t.index.astype(str)
+    t = t.reset_index().sort_values(["jobs", "provider"], ascending=[False, True])
+    return make("providers", _rows(t))
 
 
 def _backends(w: pd.DataFrame) -> Table:

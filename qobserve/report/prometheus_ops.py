@@ -19,7 +19,7 @@ from qobserve.promapi import PrometheusError
 from qobserve.report.model import DailyOps, Operations, Table
 from qobserve.report.period import Window
 from qobserve.report.sources.prometheus import Querier, promql_range
-from qobserve.report.tables import make
+from qobserve.report.tables import UNKNOWN_PROVIDER, make
 
 #: seconds without an ``ALERTS`` sample that end a firing episode (Prometheus's lookback)
 EPISODE_GAP = 300
@@ -57,6 +57,7 @@ def prometheus_operations(
     ops = Operations()
     ops.tables += [
         _volume(w, p),
+        _providers(w),
         _backends(w),
         _error_types(w),
         _cost(w),
@@ -92,6 +93,20 @@ def _volume(w: _Span, p: _Span) -> Table:
     a, b = sum(jobs.values()), sum(before.values())
     rows.append(["all", a, b, _ratio(a - b, b), _ratio(sum(ok.values()), a)])
     return make("volume", rows)
+
+
+def _providers(w: _Span) -> Table:
+    jobs = w.by(_inc(C.JOBS_TOTAL.name, w.d, "provider"), "provider")
+    ok = w.by(_inc(C.JOBS_TOTAL.name, w.d, "provider", 'outcome="success"'), "provider")
+    dur = {
+        q: w.by(_quantile(q, C.JOB_DURATION.name, w.d, "provider"), "provider") for q in (0.5, 0.95)
+    }
+    rows: list[list[object]] = [
+        [p or UNKNOWN_PROVIDER, n, ok.get(p, 0.0), _ratio(ok.get(p, 0.0), n),
+         *(dur[q].get(p) for q in dur)]
+        for p, n in sorted(jobs.items(), key=lambda x: (-x[1], x[0]))
+    ]  # fmt: skip
+    return make("providers", rows, note="percentiles estimated from histogram buckets")
 
 
 def _backends(w: _Span) -> Table:

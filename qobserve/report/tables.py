@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from qobserve.report.model import Table
 
+#: the provider of jobs recorded without one (events of a store older than schema 4)
+UNKNOWN_PROVIDER = "unknown"
 #: key -> (title, [(column, format), ...])
 LAYOUTS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "volume": ("Job volume", [("backend type", "text"), ("jobs", "num"),
                               ("previous window", "num"), ("change", "pct"),
                               ("success ratio", "pct")]),
+    "providers": ("Success rate by provider", [
+        ("provider", "text"), ("jobs", "num"), ("success", "num"), ("success ratio", "pct"),
+        ("p50", "s"), ("p95", "s")]),
     "backends": ("Jobs, latency and queue wait per backend", [
         ("backend", "text"), ("type", "text"), ("jobs", "num"), ("success", "num"),
         ("success ratio", "pct"), ("p50", "s"), ("p95", "s"), ("p99", "s"),

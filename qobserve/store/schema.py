@@ -60,6 +60,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE job_events ADD COLUMN execution_mode TEXT",
         "ALTER TABLE job_events ADD COLUMN session_id TEXT",
     ),
+    # 4: multi-vendor instrumentation (#12): provider, who runs the backend (the job metrics'
+    # ``provider`` label)
+    ("ALTER TABLE job_events ADD COLUMN provider TEXT",),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

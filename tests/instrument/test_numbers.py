@@ -11,7 +11,12 @@ import pytest
 from qobserve.instrument import idempotency_key
 from qobserve.testing import Capture
 
-SWEPT = {"backend": "fake_manila", "backend_type": "emulator", "experiment": "__none__"}
+SWEPT = {
+    "backend": "fake_manila",
+    "provider": "fake",
+    "backend_type": "emulator",
+    "experiment": "__none__",
+}
 
 
 def _swept(fake_manila: Any, measure: bool) -> Any:
@@ -88,7 +93,7 @@ def test_resubmitting_a_cancelled_job_is_a_retry(
         aer.run(bell, shots=10).result()
         aer.run(bell, shots=10).result()  # after a success: a duplicate
     assert _flags(cap) == [("cancelled", 0, 0), ("success", 0, 1), ("success", 1, 0)]
-    labels = {"backend": "aer_simulator", "experiment": "__none__"}
+    labels = {"backend": "aer_simulator", "provider": "aer", "experiment": "__none__"}
     assert cap.sample("quantum_job_retries_total", **labels) == 1
     assert cap.sample("quantum_job_duplicates_total", **labels) == 1
 

@@ -19,6 +19,7 @@ RELEASED = {
     1: "46728f945ccda32d",
     2: "7be4b4b88dad11e0",
     3: "169c5bdb778ad1e6",
+    4: "d2a1da9f5a2dc476",  # provider (#12)
 }
 
 

@@ -36,6 +36,13 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     ),
     Attribute("quantum.backend.type", "string", "`qpu`, `emulator` or `simulator`.", _JOB),
     Attribute(
+        "quantum.provider.name",
+        "string",
+        "Who runs the backend: `ibm`, `aws`, `aer`, `fake`, `qiskit`, `braket`, `pennylane`, "
+        "`cirq`, ... (the metrics' `provider` label).",
+        _JOB,
+    ),
+    Attribute(
         "quantum.primitive",
         "string",
         "What was submitted: `sampler`, `estimator`, `executor`, `backend.run`.",
@@ -48,6 +55,12 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         f"`experiment`, {_JOB}",
     ),
     Attribute("quantum.job.id", "string", "The provider's job id.", f"`submit`, {_JOB}"),
+    Attribute(
+        "quantum.job.queue_position",
+        "int",
+        "The job's position in the provider's queue, each time it changes (Braket's `queueInfo`).",
+        "`queue position` event",
+    ),
     Attribute(
         "quantum.circuit.count",
         "int",

@@ -8,7 +8,8 @@ Example::
 
     from qobserve.contract import JOBS_TOTAL, DURATION_BUCKETS
     JOBS_TOTAL.name        # 'quantum_jobs_total'
-    JOBS_TOTAL.labels      # ('backend', 'backend_type', 'experiment', 'outcome', 'error_type')
+    JOBS_TOTAL.labels      # ('backend', 'provider', 'backend_type', 'experiment', 'outcome',
+                           #  'error_type')
 """
 
 from __future__ import annotations
@@ -101,34 +102,37 @@ def _m(
 
 
 _B, _BT, _E = "backend", "backend_type", "experiment"
+#: ``provider`` (who runs the backend) follows ``backend`` on every job metric: it is a function
+#: of the backend, so it adds no series (see :func:`qobserve.instrument.backends.provider`)
+_P = "provider"
 
 # --- emitted in-process by instrumentation -----------------------------------------------------
 JOBS_TOTAL = _m(
     "quantum_jobs_total",
     "counter",
     "Quantum jobs finished, by outcome and error type.",
-    (_B, _BT, _E, "outcome", "error_type"),
+    (_B, _P, _BT, _E, "outcome", "error_type"),
     otel=("quantum.jobs", "{job}"),
 )
 JOB_DURATION = _m(
     "quantum_job_duration_seconds",
     "histogram",
     "Time from job submission until its result was available.",
-    (_B, _BT, _E),
+    (_B, _P, _BT, _E),
     otel=("quantum.job.duration", "s"),
 )
 JOB_QUEUE = _m(
     "quantum_job_queue_seconds",
     "histogram",
     "Time a job waited before execution started.",
-    (_B, _BT),
+    (_B, _P, _BT),
     otel=("quantum.job.queue", "s"),
 )
 JOB_EXECUTION = _m(
     "quantum_job_execution_seconds",
     "histogram",
     "Time a job spent executing.",
-    (_B, _BT),
+    (_B, _P, _BT),
     otel=("quantum.job.execution", "s"),
 )
 TRANSPILE_DURATION = _m(
@@ -142,42 +146,42 @@ JOBS_IN_FLIGHT = _m(
     "quantum_jobs_in_flight",
     "gauge",
     "Jobs submitted and not yet finished.",
-    (_B,),
+    (_B, _P),
     otel=("quantum.jobs.in_flight", "{job}"),
 )
 SHOTS_TOTAL = _m(
     "quantum_shots_total",
     "counter",
     "Shots executed.",
-    (_B, _BT, _E),
+    (_B, _P, _BT, _E),
     otel=("quantum.shots", "{shot}"),
 )
 QPU_SECONDS_TOTAL = _m(
     "quantum_qpu_seconds_total",
     "counter",
     "Billed QPU time in seconds.",
-    (_B, _E),
+    (_B, _P, _E),
     otel=("quantum.qpu", "s"),
 )
 COST_USD_TOTAL = _m(
     "quantum_cost_usd_total",
     "counter",
     "Cost in US dollars from the configured price model.",
-    (_B, _E),
+    (_B, _P, _E),
     otel=("quantum.cost", "usd"),
 )
 JOB_DUPLICATES_TOTAL = _m(
     "quantum_job_duplicates_total",
     "counter",
     "Submissions whose idempotency key matches a job that succeeded or is in flight.",
-    (_B, _E),
+    (_B, _P, _E),
     otel=("quantum.job.duplicates", "{job}"),
 )
 JOB_RETRIES_TOTAL = _m(
     "quantum_job_retries_total",
     "counter",
     "Resubmissions after a failed or cancelled job with the same idempotency key.",
-    (_B, _E),
+    (_B, _P, _E),
     otel=("quantum.job.retries", "{job}"),
 )
 RESULT_CHECKS_TOTAL = _m(

@@ -56,11 +56,13 @@ class JobEvent:
     calibration_at: float | None = None
     execution_mode: str = ""
     session_id: str = ""
-    # schema 4: the primitive options that change results, where the primitive sets them
+    # schema 4: the primitive options that change results, where the primitive sets them,
+    # and who runs the backend (the metrics' ``provider`` label)
     resilience_level: int | None = None
     twirling_gates: bool | None = None
     twirling_measure: bool | None = None
     dynamical_decoupling: bool | None = None
+    provider: str = ""
 
     def to_row(self) -> tuple[object, ...]:
         """The event's values in ``JOB_EVENT_COLUMNS`` order, times still in Unix seconds."""

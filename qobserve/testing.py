@@ -69,7 +69,7 @@ class Capture:
         store = self.telemetry.store
         if store is None:
             return []
-        store.flush()
+        self.telemetry.flush()  # remote jobs are recorded by the finisher: it goes first
         rows = store.query(f"SELECT {', '.join(columns)} FROM {table} ORDER BY rowid")
         return [dict(zip(columns, row, strict=True)) for row in rows]
 

@@ -24,6 +24,7 @@ from qobserve.telemetry import Telemetry, _install
 #: one value per label of every instrumentation metric
 LABEL_VALUES = {
     "backend": "fake_manila",
+    "provider": "fake",
     "backend_type": "emulator",
     "experiment": "bell",
     "outcome": "success",
@@ -206,7 +207,7 @@ def test_job_metrics_reach_the_otel_path_with_exemplars(make: Any) -> None:
 def test_in_flight_gauge_goes_up_and_down_on_the_otel_path(make: Any) -> None:
     setup = make("otel")
     m = setup.tel.metrics
-    m.inc(contract.JOBS_IN_FLIGHT, ("fake_manila",))
-    m.inc(contract.JOBS_IN_FLIGHT, ("fake_manila",))
-    m.dec(contract.JOBS_IN_FLIGHT, ("fake_manila",))
+    m.inc(contract.JOBS_IN_FLIGHT, ("fake_manila", "fake"))
+    m.inc(contract.JOBS_IN_FLIGHT, ("fake_manila", "fake"))
+    m.dec(contract.JOBS_IN_FLIGHT, ("fake_manila", "fake"))
     assert [p.value for p in setup.points()["quantum.jobs.in_flight"]] == [1]

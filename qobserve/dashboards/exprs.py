@@ -2,13 +2,14 @@
 
 Metric names come from :mod:`qobserve.contract` and recording-rule names from
 :mod:`qobserve.slo.model`; nothing here spells a metric name. A selector filters by the
-``$backend`` and ``$experiment`` variables exactly when the metric has that label, so a
-panel cannot silently ignore a variable or filter on a label its metric lacks.
+``$backend``, ``$provider`` and ``$experiment`` variables exactly when the metric has that
+label, so a panel cannot silently ignore a variable or filter on a label its metric lacks.
 
 Example::
 
     sel(JOBS_TOTAL, 'outcome="success"')
-    # 'quantum_jobs_total{backend=~"$backend",experiment=~"$experiment",outcome="success"}'
+    # 'quantum_jobs_total{backend=~"$backend",provider=~"$provider",experiment=~"$experiment",
+    #   outcome="success"}'
     quantile(0.95, JOB_QUEUE, by=("backend",))
     # 'histogram_quantile(0.95, sum by (le, backend) (rate(quantum_job_queue_seconds_bucket{...
 """
@@ -28,7 +29,7 @@ from qobserve.slo.model import (
 from qobserve.slo.promql import parse_duration
 
 #: Labels bound to a dashboard variable of the same name.
-VARIABLE_LABELS: tuple[str, ...] = ("backend", "experiment")
+VARIABLE_LABELS: tuple[str, ...] = ("backend", "provider", "experiment")
 _REGEX_SPECIAL = re.compile(r"[\\^$.|?*+()\[\]{}]")
 #: Matcher of SLO records and alerts by the ``$slo`` variable (operational alerts, which have
 #: no ``slo`` label, match "All").

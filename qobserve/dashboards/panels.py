@@ -310,12 +310,18 @@ def backend_variable() -> G.Template:
     return label_variable("backend", "Backend", [C.JOBS_TOTAL.name, C.BACKEND_UP.name])
 
 
+def provider_variable() -> G.Template:
+    """``$provider``: who runs the backends of the workload's jobs (``ibm``, ``aws``, ...)."""
+    return label_variable("provider", "Provider", [C.JOBS_TOTAL.name])
+
+
 def filter_variables(*, slo: bool = False) -> list[G.Template]:
-    """The variables every dashboard has: data source, backend and experiment; ``slo`` adds
-    the SLO filter that alerts' dashboard links set (``var-slo``)."""
+    """The variables every dashboard has: data source, backend, provider and experiment;
+    ``slo`` adds the SLO filter that alerts' dashboard links set (``var-slo``)."""
     variables = [
         datasource_variable(),
         backend_variable(),
+        provider_variable(),
         label_variable("experiment", "Experiment", [C.EXPERIMENTS_TOTAL.name,
                                                     C.JOBS_TOTAL.name]),
     ]  # fmt: skip

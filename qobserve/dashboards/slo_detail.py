@@ -31,6 +31,7 @@ from qobserve.dashboards.panels import (
     label_variable,
     longest_period,
     organize,
+    provider_variable,
     stat,
     steps,
     table,
@@ -171,11 +172,7 @@ def _breakdown(slos: Sequence[SLO]) -> Section:
         if expr is None:  # no SLI of the catalog reads a metric with this label (yet)
             continue
         panels.append(table(
-            f"Error ratio by {label}", [q(f"sort_desc({expr})", table=True,
-                                          expect_data=label != "provider",
-                                          empty_reason="" if label != "provider" else
-                                          "the provider label comes with the job metrics of "
-                                          "non-IBM SDKs")],
+            f"Error ratio by {label}", [q(f"sort_desc({expr})", table=True)],
             unit="percentunit", w=8, sort_by="Error ratio",
             transformations=[organize({"Value": "Error ratio", label: label.capitalize()})],
             description=f"Which {label} spends the budget? The SLI's error ratio over the "
@@ -192,7 +189,7 @@ def build(slos: Sequence[SLO]) -> G.Dashboard:
     first = next((s for s in slos if regrouped(s, "backend")), slos[0] if slos else None)
     slo_var = label_variable("slo", "SLO", [INFO_RECORD], multi=False,
                              default=first.name if first else "")  # fmt: skip
-    variables = [datasource_variable(), slo_var, backend_variable()]
+    variables = [datasource_variable(), slo_var, backend_variable(), provider_variable()]
     alerts = PromAnnotation(
         name="SLO alerts", expr=X.alerts(X.FIRING), title="{{alertname}} ({{severity}})",
         text="Firing: {{alertname}} {{backend}}", tag_keys="severity", color="red",

@@ -119,12 +119,11 @@ class Demo:
     def run_workload(self, *, outage_jobs: int = 0, outage_pause: float = 0.0) -> None:
         """Run the instrumented workload, then ``outage_jobs`` submissions to a backend that
         is down, ``outage_pause`` seconds apart."""
-        print("Loading Qiskit and instrumenting it ...", file=self.stream, flush=True)
+        print("Loading the quantum SDKs and instrumenting them ...", file=self.stream, flush=True)
         from qobserve.demo.workload import build_workload
-        from qobserve.instrument import QiskitInstrumentor
+        from qobserve.instrument import instrument_all, uninstrument_all
 
-        instrumentor = QiskitInstrumentor()
-        instrumentor.instrument()
+        instrument_all()
         try:
             steps = build_workload(outage_jobs=outage_jobs, outage_pause=outage_pause)
             progress = Progress(len(steps), self.stream)
@@ -133,7 +132,7 @@ class Demo:
                 _run_step(step, self.summary)
             progress.close()
         finally:
-            instrumentor.uninstrument()
+            uninstrument_all()
         qobserve.flush()
         self.summary.jobs = _job_counts(self.tel)
         memory = self.tel.tracing.memory
@@ -143,8 +142,11 @@ class Demo:
         """Add the synthetic history and write the reports; returns the summary."""
         history_end = self.now.replace(hour=0, minute=0, second=0, microsecond=0)
         self.summary.synthetic_jobs = _write_history(self.tel, history_end)
+        # the reports' "now" is when they are written: this week's window then holds every
+        # real job, however long the workload took
+        written_at = self.now + timedelta(seconds=time.perf_counter() - self.started)
         self.summary.reports = _reports(
-            self.slos, self.summary.store, self.summary.out / "reports", self.now
+            self.slos, self.summary.store, self.summary.out / "reports", written_at
         )
         self.summary.seconds = time.perf_counter() - self.started
         return self.summary

@@ -32,13 +32,14 @@ class _Backend:
     jobs_per_hour: float
     error_rate: float
     usd_per_qpu_second: float
+    provider: str
 
 
 _BACKENDS = (
-    _Backend("ibm_torino", "qpu", 6.0, 0.04, 1.60),
-    _Backend("fake_manila", "emulator", 10.0, 0.02, 0.0),
-    _Backend("fake_lima", "emulator", 4.0, 0.02, 0.0),
-    _Backend("aer_simulator", "simulator", 20.0, 0.005, 0.0),
+    _Backend("ibm_torino", "qpu", 6.0, 0.04, 1.60, "ibm"),
+    _Backend("fake_manila", "emulator", 10.0, 0.02, 0.0, "fake"),
+    _Backend("fake_lima", "emulator", 4.0, 0.02, 0.0, "fake"),
+    _Backend("aer_simulator", "simulator", 20.0, 0.005, 0.0, "aer"),
 )
 _EXPERIMENTS = ("bell-benchmark", "ghz-5", "vqe-h2", "param-sweep")
 # relative weights of the failure causes (the demo's fault mix)
@@ -139,6 +140,7 @@ def _job(
         fidelity=fidelity,
         duplicate=rng.random() < 0.006,
         idempotency_key=key,
+        provider=backend.provider,
     )
 
 

@@ -1,10 +1,11 @@
-"""The demo's real workload: experiments on fake backends and Aer, with injected faults.
+"""The demo's real workload: experiments on fake backends and Aer, with injected faults, and
+the same benchmarks on the other SDKs installed (Amazon Braket, Cirq, PennyLane).
 
-Everything runs through the real instrumentation (``QiskitInstrumentor``) in qiskit-ibm-runtime's
-local testing mode. Faults are the SDK's own exception classes, raised by a fault-injecting
-subclass of a fake backend where the real backend would raise them (inside the job), so they
-travel the same path as a real failure. One too-wide circuit is a real failure, not an
-injected one.
+Everything runs through the real instrumentation (``instrument_all()``), Qiskit in
+qiskit-ibm-runtime's local testing mode. Faults are the SDK's own exception classes, raised
+by a fault-injecting subclass of a fake backend where the real backend would raise them
+(inside the job), so they travel the same path as a real failure. One too-wide circuit is a
+real failure, not an injected one.
 
 Example::
 
@@ -232,5 +233,60 @@ def build_workload(*, outage_jobs: int = 0, outage_pause: float = 0.0) -> list[S
         finally:
             time.sleep(outage_pause)
 
+    steps += other_sdk_steps()
     steps += [faulty("backend_unavailable", manila, down_then_pause) for _ in range(outage_jobs)]
+    return steps
+
+
+def other_sdk_steps() -> list[Step]:
+    """The same Bell benchmark on Amazon Braket's ``LocalSimulator`` and on Cirq's
+    ``Simulator``, and a PennyLane QNode (the H2 energy at one point): one step for each SDK
+    that is installed, so the report and dashboards compare several providers."""
+    from qobserve.instrument.sdks import installed_sdks
+
+    sdks, steps = installed_sdks(), []
+    if "braket" in sdks:
+
+        @qobserve.experiment("bell-benchmark")
+        def braket_bell() -> Any:
+            from braket.circuits import Circuit
+            from braket.devices import LocalSimulator
+
+            task = LocalSimulator().run(Circuit().h(0).cnot(0, 1), shots=1024)
+            return task.result().measurement_counts
+
+        steps.append(Step("bell-benchmark on braket_sv (Amazon Braket LocalSimulator)",
+                          braket_bell))  # fmt: skip
+    if "cirq" in sdks:
+
+        @qobserve.experiment("bell-benchmark")
+        def cirq_bell() -> Any:
+            import cirq
+
+            a, b = cirq.LineQubit.range(2)
+            circuit = cirq.Circuit(cirq.H(a), cirq.CNOT(a, b), cirq.measure(a, b, key="m"))
+            return cirq.Simulator(seed=7).run(circuit, repetitions=1024).histogram(key="m")
+
+        steps.append(Step("bell-benchmark on cirq_simulator (Cirq)", cirq_bell))
+    if "pennylane" in sdks:
+
+        @qobserve.experiment("vqe-h2")
+        def pennylane_energy() -> float:
+            import pennylane as qml
+
+            observable = qml.Hamiltonian(
+                [c for _, c in _H2_TERMS],
+                [qml.pauli.string_to_pauli_word(p) for p, _ in _H2_TERMS],
+            )
+
+            @qml.qnode(qml.device("default.qubit", wires=2))  # type: ignore[untyped-decorator]  # PennyLane ships no hints
+            def energy(a: float, b: float) -> Any:
+                qml.RY(a, wires=0)
+                qml.RY(b, wires=1)
+                qml.CNOT(wires=[0, 1])
+                return qml.expval(observable)
+
+            return float(energy(0.2, -0.1))
+
+        steps.append(Step("vqe-h2 energy on default.qubit (PennyLane QNode)", pennylane_energy))
     return steps

@@ -91,21 +91,21 @@ def _group(conn: Any, labels: Sequence[str], aggregates: str, where: str) -> lis
 def _counter(
     conn: Any, spec: MetricSpec, aggregate: str, where: str, first_jobs: list[tuple[str, ...]]
 ) -> Metric:
-    """One counter; ``first_jobs`` collects the (backend, backend_type, experiment) of
-    ``quantum_jobs_total`` and gives the zero series of the counters that follow it."""
+    """One counter; ``first_jobs`` collects the (backend, provider, backend_type, experiment)
+    of ``quantum_jobs_total`` and gives the zero series of the counters that follow it."""
     n = len(spec.labels)
     values = {
         tuple(str(v) for v in row[:n]): float(row[n] or 0)
         for row in _group(conn, spec.labels, aggregate, where)
     }
     if spec is contract.JOBS_TOTAL:
-        first_jobs.extend(dict.fromkeys(key[:3] for key in values))
-        for triple in first_jobs:
+        first_jobs.extend(dict.fromkeys(key[:4] for key in values))
+        for job in first_jobs:
             for outcome, error_type in contract.JOB_OUTCOME_SERIES:
-                values.setdefault((*triple, outcome, error_type), 0.0)
+                values.setdefault((*job, outcome, error_type), 0.0)
     elif spec in _ZERO_FROM_FIRST_JOB:
-        for backend, _, experiment in first_jobs:
-            values.setdefault((backend, experiment), 0.0)
+        for backend, provider, _, experiment in first_jobs:
+            values.setdefault((backend, provider, experiment), 0.0)
     family = CounterMetricFamily(spec.base_name, spec.help, labels=spec.labels)
     for key in sorted(values):
         family.add_metric(list(key), values[key])

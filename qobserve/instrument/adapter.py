@@ -105,6 +105,20 @@ class Submission:
     calibration_at: float | None = None
     execution_mode: str = ""
     session_id: str = ""
+    provider: str = ""
+
+
+def package_provider(cls: type, plugin_prefix: str) -> str:
+    """The provider a backend class's package names: its top-level package, less the SDK's
+    plugin prefix (``qiskit_ionq`` -> ``ionq``, ``cirq_google`` -> ``google``).
+
+    >>> import collections
+    >>> package_provider(collections.OrderedDict, "py_")
+    'collections'
+    """
+    top = (getattr(cls, "__module__", "") or "").partition(".")[0]
+    stripped = top.removeprefix(plugin_prefix)
+    return stripped or top or "unknown"
 
 
 Args = tuple[tuple[Any, ...], dict[str, Any]]
@@ -122,7 +136,9 @@ class Adapter:
     #: the SDK's name (``qiskit``, ``braket``, ``pennylane``, ``cirq``)
     sdk: ClassVar[str] = ""
     #: role -> method of the handle hooked per instance: ``result`` returns the result or
-    #: raises, ``status`` returns a status :meth:`final_status` reads, ``cancel`` cancels
+    #: raises, ``status`` returns a status :meth:`final_status` reads, ``cancel`` cancels,
+    #: and the optional ``progress`` returns what :meth:`progress` reads, on every poll
+    #: (``result()``'s own too)
     methods: ClassVar[Mapping[str, str]] = {"result": "result", "status": "status",
                                             "cancel": "cancel"}  # fmt: skip
 
@@ -143,6 +159,12 @@ class Adapter:
         name = getattr(value, "name", None)
         name = name if isinstance(name, str) else str(value).upper()
         return name if name in (DONE, ERROR, CANCELLED) else None
+
+    def progress(self, value: Any) -> tuple[bool, int | None]:  # noqa: ARG002 - the default for SDKs without it; adapters override
+        """(the job is running, its queue position) from what the ``progress`` method
+        returned: the core times queue and execution from the transitions it observes, when
+        the server has no start time."""
+        return False, None
 
     def status_failure(self, handle: Any) -> BaseException:  # noqa: ARG002 - the default for SDKs without it; adapters override
         """The failure of a job whose status is ``ERROR`` (for its error type)."""

@@ -1,10 +1,15 @@
-"""The ``backend`` and ``backend_type`` labels of a Qiskit backend.
+"""The ``backend``, ``backend_type`` and ``provider`` labels of a Qiskit backend.
 
 ``qpu`` is real hardware (IBM backends, or any backend we cannot tell is simulated),
 ``emulator`` a noisy emulation of a QPU (qiskit-ibm-runtime's fake backends, qiskit's
 ``GenericBackendV2``, Aer with a noise model), ``simulator`` an ideal simulator (Aer without
 noise, ``BasicSimulator``, IBM cloud simulators). Detection goes by class names along the MRO,
 so nothing is imported.
+
+``provider`` is who runs the backend: ``ibm`` (IBM Quantum backends, their cloud simulators
+too), ``aer`` (Aer, with or without a noise model), ``fake`` (qiskit-ibm-runtime's fake
+backends and ``GenericBackendV2``, run locally), ``qiskit`` (``BasicSimulator`` and the
+reference primitives), else the backend's package less ``qiskit_`` (``qiskit_ionq`` -> ``ionq``).
 
 Example::
 
@@ -14,6 +19,8 @@ Example::
     'simulator'
     >>> backend_type(FakeManilaV2())
     'emulator'
+    >>> provider(AerSimulator()), provider(FakeManilaV2())
+    ('aer', 'fake')
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any
+
+from qobserve.instrument.adapter import package_provider
 
 _EMULATOR_CLASSES = frozenset({"FakeBackendV2", "FakeBackend", "GenericBackendV2", "FakeBackendV1"})
 _AER_CLASSES = frozenset({"AerBackend", "AerSimulator"})
@@ -55,6 +64,28 @@ def backend_type(backend: Any, seen: Callable[[str], str | None] | None = None) 
     if family == "ibm":
         return "simulator" if _ibm_simulator(backend) else "qpu"
     return family
+
+
+#: provider of each backend family (see :func:`_family`)
+_FAMILY_PROVIDERS = {"emulator": "fake", "aer": "aer", "simulator": "qiskit", "ibm": "ibm"}
+#: qiskit-braket-provider's backends of Amazon Braket devices (its local one is ``braket``)
+_AWS_CLASSES = frozenset({"BraketAwsBackend", "AWSBraketBackend"})
+
+
+def provider(backend: Any) -> str:
+    """Who runs ``backend``: the ``provider`` label (see the module docstring); ``unknown``
+    for a backend known by name only."""
+    if isinstance(backend, str) or backend is None:
+        return UNKNOWN
+    return _provider(type(backend))  # type: ignore[arg-type]  # classes are hashable
+
+
+@functools.lru_cache(maxsize=1024)
+def _provider(cls: type) -> str:
+    if _AWS_CLASSES & {c.__name__ for c in cls.__mro__}:
+        return "aws"
+    found = _FAMILY_PROVIDERS.get(_family(cls)) or package_provider(cls, "qiskit_")
+    return found.removesuffix("_provider")  # qiskit_braket_provider -> braket
 
 
 @functools.lru_cache(maxsize=1024)

@@ -7,9 +7,16 @@ What is wrapped (feature-detected; what this SDK version lacks is skipped):
   is recorded when it returns (a batch is one job of its circuits);
 - ``AwsDevice.run``: the returned ``AwsQuantumTask`` is followed through ``result()``,
   ``state()`` and ``cancel()``; its server timestamps (``createdAt``, ``endedAt``) are read
-  once it ends. ``result()`` returns ``None`` instead of raising for ``FAILED`` and
-  ``CANCELLED`` tasks: those are recorded as ``job_failed`` (with the failure reason) and
-  ``cancelled``; a ``None`` because polling timed out leaves the task unfinished.
+  once it ends. Braket reports no start of execution: the first poll (``state()``, or
+  ``result()``'s own) that sees ``RUNNING`` starts it, and queue and execution are measured
+  locally from submission, that poll and the end (timing source ``local``); every new queue
+  position a poll reports is noted on the job span;
+- ``AwsDevice.run_batch``: one job per task of the ``AwsQuantumTaskBatch``, each followed as
+  above (``batch.results()`` calls each task's ``result()``).
+
+``result()`` returns ``None`` instead of raising for ``FAILED`` and ``CANCELLED`` tasks: those
+are recorded as ``job_failed`` (with the failure reason) and ``cancelled``; a ``None`` because
+polling timed out leaves the task unfinished.
 
 Backends: ``braket_sv``/``braket_dm``/... for local simulators, the device's ARN-derived name
 (``ionq_forte_1``, ``sv1``) for AWS devices; ``qpu`` for QPUs, ``emulator`` for simulation with
@@ -25,8 +32,10 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
+import inspect
 from collections.abc import Collection, Sequence
 from typing import Any, ClassVar
 
@@ -44,7 +53,7 @@ from qobserve.instrument.adapter import (
 from qobserve.instrument.patching import Patcher
 from qobserve.instrument.patching_instrumentor import PatchingInstrumentor
 from qobserve.instrument.results import JobResultError
-from qobserve.instrument.submit import recorded, wrap_submit
+from qobserve.instrument.submit import call, recorded, wrap_submit
 from qobserve.instrument.timing import Timing
 
 _STATUS = {"COMPLETED": DONE, "FAILED": ERROR, "CANCELLED": CANCELLED}
@@ -125,7 +134,15 @@ class BraketAdapter(Adapter):
 
     sdk: ClassVar[str] = "braket"
     methods: ClassVar[dict[str, str]] = {"result": "result", "status": "state",
-                                         "cancel": "cancel"}  # fmt: skip
+                                         "cancel": "cancel", "progress": "metadata"}  # fmt: skip
+
+    def progress(self, value: Any) -> tuple[bool, int | None]:
+        # a GetQuantumTask answer: RUNNING starts the execution, queueInfo is the position
+        if not isinstance(value, dict):
+            return False, None
+        queue = value.get("queueInfo") or {}
+        position = str(queue.get("position", "")).lstrip(">")  # ">2000" past 2000
+        return value.get("status") == "RUNNING", int(position) if position.isdigit() else None
 
     def is_remote(self, handle: Any) -> bool:
         return callable(getattr(handle, "metadata", None))
@@ -182,7 +199,8 @@ def _is_local_task(value: Any) -> bool:
 
 
 def _cached_status(handle: Any) -> str:
-    metadata = getattr(handle, "metadata", None)  # not hooked: safe inside the recorder
+    # the progress hook only reads the answer: safe inside the recorder
+    metadata = getattr(handle, "metadata", None)
     if not callable(metadata):
         return ""
     try:
@@ -257,10 +275,61 @@ def _describer(kind: str, shots_at: int, inputs_at: int, batch: bool) -> Describ
             backend_type,
             work,
             returns_result=kind == "local",
+            # local simulation runs here, under the SDK; AwsDevice tasks run on Amazon Braket
+            provider="braket" if kind == "local" else "aws",
         )
         return submission, (args, kwargs)
 
     return describe
+
+
+def _describe_batch_task(
+    _owner: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[Submission, Args]:
+    """One task of ``AwsDevice.run_batch``: ``AwsQuantumTaskBatch._create_task(remaining,
+    aws_session, device_arn, task_specification, s3_destination_folder, shots, ...)``, called
+    on the batch's worker threads (the device's noise model is already applied)."""
+    from qobserve.collectors.braket import backend_name, backend_type
+
+    arn, spec, shots = args[2], args[3], args[5]
+    kind = backend_type("SIMULATOR" if "quantum-simulator" in arn else "QPU")
+    if kind == "simulator" and _noisy([spec]):
+        kind = "emulator"
+    work = BraketWork([spec], shots if isinstance(shots, int) else None, kwargs.get("inputs"), None)
+    return Submission(BRAKET, "run_batch", backend_name(arn), kind, work, provider="aws"), (
+        args,
+        kwargs,
+    )
+
+
+#: the leading parameters of ``AwsQuantumTaskBatch._create_task`` the describe function reads
+_BATCH_TASK_PARAMETERS = ("remaining", "aws_session", "device_arn", "task_specification",
+                          "s3_destination_folder", "shots")  # fmt: skip
+
+
+def _patch_batch_tasks(patcher: Patcher, auto_idempotency: str) -> None:
+    """One job per task of ``AwsDevice.run_batch``: its batch creates each task with the static
+    ``AwsQuantumTaskBatch._create_task`` (private, so its parameters are checked first)."""
+    try:
+        batch = importlib.import_module("braket.aws.aws_quantum_task_batch").AwsQuantumTaskBatch
+    except Exception:
+        return
+    own = vars(batch).get("_create_task")
+    if not isinstance(own, staticmethod):
+        return
+    original = own.__func__
+    names = tuple(inspect.signature(original).parameters)[: len(_BATCH_TASK_PARAMETERS)]
+    if names != _BATCH_TASK_PARAMETERS:
+        return  # another SDK version: not what the describe function reads
+
+    def unbound(_owner: Any, *args: Any, **kwargs: Any) -> Any:
+        return original(*args, **kwargs)
+
+    @functools.wraps(original)
+    def create_task(*args: Any, **kwargs: Any) -> Any:
+        return call(unbound, None, args, kwargs, _describe_batch_task, auto_idempotency)
+
+    patcher.set(batch, "_create_task", staticmethod(create_task))
 
 
 #: (module, class, method, describe)
@@ -290,6 +359,7 @@ class BraketInstrumentor(PatchingInstrumentor):
                 cls = None
             if isinstance(cls, type):
                 patcher.patch(cls, method, wrap_submit(describe, auto_idempotency))
+        _patch_batch_tasks(patcher, auto_idempotency)
 
 
 __all__ = ["BRAKET", "BraketAdapter", "BraketInstrumentor", "BraketWork"]

@@ -28,7 +28,15 @@ import re
 from collections.abc import Collection, Iterator, Sequence
 from typing import Any, ClassVar
 
-from qobserve.instrument.adapter import Adapter, Args, Describe, Shape, Submission, Work
+from qobserve.instrument.adapter import (
+    Adapter,
+    Args,
+    Describe,
+    Shape,
+    Submission,
+    Work,
+    package_provider,
+)
 from qobserve.instrument.patching import Patcher, class_tree
 from qobserve.instrument.patching_instrumentor import PatchingInstrumentor
 from qobserve.instrument.submit import recorded, wrap_submit
@@ -163,7 +171,7 @@ def _describer(method: str) -> Describe:
         work = CirqWork(circuits, sweeps, reps)
         submission = Submission(
             CIRQ, method, backend_name(sampler), backend_type(sampler), work,
-            returns_result=True,
+            returns_result=True, provider=package_provider(type(sampler), "cirq_"),
         )  # fmt: skip
         return submission, (tuple(args), kwargs)
 

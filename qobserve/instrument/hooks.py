@@ -1,5 +1,6 @@
 """Per-instance hooks on a job's ``result``, ``status`` and ``cancel`` (as the adapter names
-them: Braket's status method is ``state``).
+them: Braket's status method is ``state``), and its ``progress`` method where the adapter has
+one (Braket's ``metadata``, which every poll reads).
 
 A hook is set as an instance attribute of the job object the SDK returned (so it shadows the
 class's method for that job only), calls the original bound method, returns or raises exactly
@@ -35,7 +36,7 @@ class Hook:
         self, tracked: TrackedJob, kind: str, name: str, original: Callable[..., Any]
     ) -> None:
         self.tracked = tracked
-        self.kind = kind  # the role: "result", "status" or "cancel"
+        self.kind = kind  # the role: "result", "status", "cancel" or "progress"
         self.name = name  # the method's name on the job
         self.__wrapped__ = original
 
@@ -56,6 +57,10 @@ class Hook:
                 raise
             _IN_RESULT.reset(token)
             _report(tracked.observed_result, tracked, value)
+            return value
+        if kind == "progress":  # every poll, result()'s own too: transitions are timings
+            value = self.__wrapped__(*args, **kwargs)
+            _report(tracked.observed_progress, tracked, value)
             return value
         if kind == "status":
             try:

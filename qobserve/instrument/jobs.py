@@ -41,7 +41,7 @@ from qobserve.instrument.adapter import CANCELLED, ERROR, NO_TIMING, Submission
 from qobserve.instrument.idempotency import AUTO_PREFIX, DUPLICATE, NEW, RETRY, explicit_key
 from qobserve.instrument.observation import JobObservation, Note
 from qobserve.instrument.recorder import CLIENT, Recorder, end_submit
-from qobserve.instrument.results import JobResultError
+from qobserve.instrument.results import error_type_of
 from qobserve.instrument.timing import Timing
 from qobserve.telemetry import Telemetry
 
@@ -56,8 +56,8 @@ class TrackedJob:
     __slots__ = (
         "adapter", "auto_scope", "client_error", "done", "experiment", "fidelity", "finished_at",
         "future", "hooks", "job", "job_id", "key", "key_scope", "kind", "lock", "notes",
-        "remote", "run_id", "started_at", "state", "submission", "submit_span", "submitted_at",
-        "t0", "t_end", "tel", "written",
+        "queue_position", "remote", "run_id", "started_at", "state", "submission", "submit_span",
+        "submitted_at", "t0", "t_end", "tel", "written",
     )  # fmt: skip
 
     def __init__(self, tel: Telemetry, submission: Submission, auto_scope: str = "run") -> None:
@@ -83,6 +83,7 @@ class TrackedJob:
         self.fidelity: float | None = None  # from compare(), when it runs before the record
         self.written = False  # the job's event is queued in the store
         self.started_at: float | None = None
+        self.queue_position: int | None = None
         self.finished_at = 0.0
         self.t_end = 0.0
         self.notes: list[Note] = []
@@ -127,6 +128,11 @@ class TrackedJob:
         return self.submission.backend
 
     @property
+    def provider(self) -> str:
+        """Who runs the backend: the submission's, else the adapter's SDK."""
+        return self.submission.provider or self.adapter.sdk
+
+    @property
     def backend_type(self) -> str:
         """``qpu``, ``emulator`` or ``simulator``."""
         return self.submission.backend_type
@@ -144,7 +150,7 @@ class TrackedJob:
         self.job_id = adapter.job_id(job)
         if self.submit_span is not None:
             end_submit(self.submit_span, self.job_id)
-        self.tel.metrics.inc(contract.JOBS_IN_FLIGHT, (self.backend,))
+        self.tel.metrics.inc(contract.JOBS_IN_FLIGHT, (self.backend, self.provider))
         self.job = job  # from here on, finishing releases what the lines above took
         self.state.started(self)
         self.future = adapter.future(job)
@@ -255,6 +261,16 @@ class TrackedJob:
         if status is not None:
             self._conclude(status=status)
 
+    def observed_progress(self, value: Any) -> None:
+        """A poll's answer: the first one that says running starts the execution (measured
+        locally), a new queue position is noted on the job span."""
+        running, position = self.adapter.progress(value)
+        if running:
+            self.mark_started()
+        if position is not None and position != self.queue_position:
+            self.queue_position = position
+            self._note("queue position", {"quantum.job.queue_position": position})
+
     def observed_cancel(self, value: Any) -> None:
         if self.future is not None or self.adapter.cancelled(value):
             self._conclude(status=CANCELLED)
@@ -348,7 +364,7 @@ class TrackedJob:
         hooks.remove(job, self.hooks)
         self.hooks = ()
         self.state.ended(self)
-        self.tel.metrics.dec(contract.JOBS_IN_FLIGHT, (self.backend,))
+        self.tel.metrics.dec(contract.JOBS_IN_FLIGHT, (self.backend, self.provider))
 
     def _status_error(self, status: str) -> BaseException | None:
         if status == CANCELLED:
@@ -367,12 +383,7 @@ class TrackedJob:
             if exc is None and result is not NO_RESULT:
                 self.remember_origin(result)
                 exc = self.adapter.result_failure(self.job, result)
-            if exc is None:
-                error_type = "none"
-            elif isinstance(exc, JobResultError):
-                error_type = "job_failed"
-            else:
-                error_type = classify(exc)
+            error_type = "none" if exc is None else error_type_of(exc)
             outcome = "success" if exc is None else "error"
             if error_type == "cancelled":
                 outcome = "cancelled"
@@ -415,6 +426,7 @@ class TrackedJob:
         return JobObservation(
             backend=self.backend,
             backend_type=self.backend_type,
+            provider=self.provider,
             primitive=submission.primitive,
             experiment=self.experiment,
             outcome=outcome,
@@ -460,14 +472,22 @@ class TrackedJob:
             return None, finished, None, None, None, "none"
         if self.remote:
             if t.started is None:
+                if self.started_at is not None:  # the server has no start: the polls saw it
+                    local = self._local_timing(self.started_at, finished)
+                    return (*local[:4], t.qpu_seconds, "local")
                 return None, finished, None, None, t.qpu_seconds, "none"
             queue = t.started - t.created if t.created is not None else None
             end = t.finished if t.finished is not None else finished
             return (t.started, end, _positive(queue), _positive(end - t.started), t.qpu_seconds,
                     "server")  # fmt: skip
-        started = self.started_at
-        if started is None:
+        if self.started_at is None:
             return None, finished, None, None, None, "none"
+        return self._local_timing(self.started_at, finished)
+
+    def _local_timing(
+        self, started: float, finished: float
+    ) -> tuple[float | None, float, float | None, float | None, float | None, str]:
+        """Queue and execution from the start observed here (a worker, or a poll)."""
         return (started, finished, _positive(started - self.submitted_at),
                 _positive(finished - started), None, "local")  # fmt: skip
 

@@ -7,8 +7,9 @@ span, the contract's metric samples and the stored job event; nothing else write
 Example::
 
     observation = JobObservation(job_id="d1x", backend="fake_manila", backend_type="emulator",
-                                 primitive="sampler", experiment="bell", outcome="success")
-    observation.labels          # ('fake_manila', 'emulator', 'bell')
+                                 primitive="sampler", experiment="bell", outcome="success",
+                                 provider="fake")
+    observation.labels          # ('fake_manila', 'fake', 'emulator', 'bell')
 """
 
 from __future__ import annotations
@@ -63,11 +64,12 @@ class JobObservation:
     calibration_at: float | None = None
     execution_mode: str = ""
     session_id: str = ""
+    provider: str = ""
     attributes: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[Note, ...] = ()
     submit_span: Any = None
 
     @property
-    def labels(self) -> tuple[str, str, str]:
-        """(backend, backend_type, experiment): the labels most job metrics share."""
-        return (self.backend, self.backend_type, self.experiment)
+    def labels(self) -> tuple[str, str, str, str]:
+        """(backend, provider, backend_type, experiment): the labels most job metrics share."""
+        return (self.backend, self.provider, self.backend_type, self.experiment)

@@ -32,7 +32,14 @@ from collections.abc import Collection, Sequence
 from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
-from qobserve.instrument.adapter import Adapter, Args, Describe, Shape, Submission
+from qobserve.instrument.adapter import (
+    Adapter,
+    Args,
+    Describe,
+    Shape,
+    Submission,
+    package_provider,
+)
 from qobserve.instrument.patching import Patcher, class_tree
 from qobserve.instrument.patching_instrumentor import PatchingInstrumentor
 from qobserve.instrument.submit import wrap_submit
@@ -118,6 +125,13 @@ def backend_type(name: str) -> str:
     return "qpu"
 
 
+def provider(cls: type) -> str:
+    """``pennylane`` for PennyLane's own devices (Lightning too), else the plugin's package
+    less ``pennylane_`` (``pennylane_qiskit`` -> ``qiskit``)."""
+    found = package_provider(cls, "pennylane_")
+    return "pennylane" if found in ("pennylane", "lightning") else found
+
+
 def _describer(method: str) -> Describe:
     def describe(
         device: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -130,7 +144,7 @@ def _describer(method: str) -> Describe:
         submission = Submission(
             PENNYLANE, method, name, backend_type(name), work,
             attributes={"quantum.pennylane.analytic": analytic},
-            returns_result=True,
+            returns_result=True, provider=provider(type(device)),
         )  # fmt: skip
         return submission, (args, kwargs)
 

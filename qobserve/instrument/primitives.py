@@ -165,11 +165,13 @@ def submission(
     mode: tuple[str, str] = ("", ""),
 ) -> Submission:  # fmt: skip
     """The :class:`Submission` of a Qiskit call on ``backend`` (an object)."""
-    kind = "simulator" if backend is STATEVECTOR else backends.backend_type(backend)
+    reference = backend is STATEVECTOR
+    kind = "simulator" if reference else backends.backend_type(backend)
     return Submission(
         QISKIT, primitive, backends.backend_name(backend), kind, work,
         tags, options or {}, attributes or {}, calibration_at=_calibration(backend),
         execution_mode=mode[0], session_id=mode[1],
+        provider="qiskit" if reference else backends.provider(backend),
     )  # fmt: skip
 
 

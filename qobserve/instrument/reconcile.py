@@ -9,10 +9,14 @@ still queued or running stay ``unfinished``. A job whose lookup fails (the provi
 error for that one id, its status cannot be read) stays ``unfinished`` too and is reported in
 :attr:`Reconciled.failures`; the other jobs are still reconciled.
 
+Amazon Braket tasks (provider ``aws``, or a job id that is a Braket task ARN) are looked up
+as ``AwsQuantumTask(arn)`` with the default AWS credentials and region; every other job
+through IBM Quantum. Each provider's client is made only when one of its jobs is unfinished.
+
 Example::
 
-    reconcile(".qobserve/events.db")        # looks jobs up with QiskitRuntimeService()
-    # Reconciled(completed=3, failed=1, cancelled=0, unfinished=2, failures=())
+    reconcile(".qobserve/events.db")        # IBM jobs with QiskitRuntimeService(), Braket
+    # Reconciled(completed=3, failed=1, cancelled=0, unfinished=2, failures=())  # tasks by ARN
 """
 
 from __future__ import annotations
@@ -22,13 +26,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from qobserve.errors import classify
 from qobserve.exceptions import InputError
 from qobserve.instrument.adapter import CANCELLED, DONE, ERROR, NO_TIMING, Adapter
+from qobserve.instrument.braket_adapter import BRAKET
 from qobserve.instrument.pricing import load_price_model
 from qobserve.instrument.qiskit_adapter import QISKIT
+from qobserve.instrument.results import error_type_of
 from qobserve.redact import redact
-from qobserve.store.schema import ISO_FORMAT
+from qobserve.store.schema import ISO_FORMAT, SchemaTooNew, migrate
 
 #: (job id, backend name) -> the provider's job handle
 Lookup = Callable[[str, str], Any]
@@ -63,6 +68,22 @@ def ibm_lookup() -> Lookup:
     return lambda job_id, _backend: service.job(job_id)
 
 
+def braket_lookup() -> Lookup:
+    """Task ARNs looked up as ``AwsQuantumTask(arn)`` with the default AWS session."""
+    try:
+        from braket.aws import AwsQuantumTask
+    except ImportError:
+        raise InputError(
+            "Amazon Braket tasks need amazon-braket-sdk (pip install 'qobserve[braket]')",
+            field="--store",
+        ) from None
+    return lambda arn, _backend: AwsQuantumTask(arn)
+
+
+def _is_braket(job_id: str, provider: str | None) -> bool:
+    return provider == "aws" or job_id.startswith("arn:aws:braket:")
+
+
 def reconcile(
     store: str | Path,
     lookup: Lookup | None = None,
@@ -70,30 +91,47 @@ def reconcile(
     since: str | None = None,
     price_model: str | None = None,
     adapter: Adapter = QISKIT,
+    braket: Lookup | None = None,
 ) -> Reconciled:
     """Record the outcome of every ``unfinished`` job of ``store`` that has ended (see the
-    module docstring); ``since`` (ISO 8601) limits it to jobs submitted then or later."""
+    module docstring); ``since`` (ISO 8601) limits it to jobs submitted then or later.
+    ``lookup`` and ``adapter`` find and read the jobs that are not Braket tasks, ``braket``
+    finds Braket tasks (default: :func:`ibm_lookup`, :func:`braket_lookup`)."""
     path = Path(store)
     if not path.is_file():
         raise InputError("no event store here (pass --store)", path=str(path))
     prices = load_price_model(price_model) if price_model else None
     try:
         conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-        sql = "SELECT rowid, job_id, backend, shots FROM job_events WHERE outcome = 'unfinished'"
+        if conn.execute("PRAGMA user_version").fetchone()[0]:
+            migrate(conn)  # a store an older qobserve wrote last has no provider column
+        sql = (
+            "SELECT rowid, job_id, backend, shots, provider FROM job_events "
+            "WHERE outcome = 'unfinished'"
+        )
         params: tuple[str, ...] = ()
         if since:
             sql += " AND submitted_at >= ?"
             params = (since,)
         rows = conn.execute(sql + " AND job_id != '' ORDER BY submitted_at", params).fetchall()
-    except sqlite3.DatabaseError as err:
+    except (sqlite3.DatabaseError, SchemaTooNew) as err:
         raise InputError(f"not a qobserve event store: {err}", path=str(path)) from None
-    find = lookup or ibm_lookup()
+    # (adapter, lookup) per SDK, the lookup made at the first job that needs it
+    routes: dict[bool, tuple[Adapter, Lookup | None, Callable[[], Lookup]]] = {
+        False: (adapter, lookup, ibm_lookup),
+        True: (BRAKET, braket, braket_lookup),
+    }
     counts = {DONE: 0, ERROR: 0, CANCELLED: 0, None: 0}
     failures = []
     try:
-        for rowid, job_id, backend, shots in rows:
+        for rowid, job_id, backend, shots, provider in rows:
+            route = _is_braket(job_id, provider)
+            sdk_adapter, find, make = routes[route]
+            if find is None:  # a client that cannot be made is bad input for every job
+                find = make()
+                routes[route] = (sdk_adapter, find, make)
             try:
-                status, update = _ended(adapter, find(job_id, backend), backend, shots, prices)
+                status, update = _ended(sdk_adapter, find(job_id, backend), backend, shots, prices)
             except Exception as exc:  # this job only: it stays unfinished, the others go on
                 failures.append((job_id, backend, redact(f"{type(exc).__name__}: {exc}")))
                 continue
@@ -117,7 +155,7 @@ def _ended(
     if status == CANCELLED:
         outcome, error_type = "cancelled", "cancelled"
     elif status == ERROR:
-        outcome, error_type = "error", classify(adapter.status_failure(handle))
+        outcome, error_type = "error", error_type_of(adapter.status_failure(handle))
     try:
         t = adapter.server_timing(handle)
     except Exception:  # no timestamps: the outcome is still worth recording

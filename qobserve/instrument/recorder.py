@@ -69,7 +69,7 @@ class Recorder:
         """The job's samples of the contract's job metrics."""
         m = self.tel.metrics
         labels = obs.labels
-        be = (obs.backend, obs.experiment)
+        be = (obs.backend, obs.provider, obs.experiment)
         if self.tel.instrumentation.first_job(labels):
             for outcome, error_type in contract.JOB_OUTCOME_SERIES:
                 m.inc(contract.JOBS_TOTAL, (*labels, outcome, error_type), 0)
@@ -78,7 +78,7 @@ class Recorder:
         m.inc(contract.JOBS_TOTAL, (*labels, obs.outcome, obs.error_type), 1, exemplar)
         if obs.duration_seconds is not None:
             m.observe(contract.JOB_DURATION, labels, obs.duration_seconds, exemplar)
-        bt = (obs.backend, obs.backend_type)
+        bt = (obs.backend, obs.provider, obs.backend_type)
         if obs.queue_seconds is not None:
             m.observe(contract.JOB_QUEUE, bt, obs.queue_seconds, exemplar)
         if obs.execution_seconds is not None:
@@ -129,6 +129,7 @@ class Recorder:
             execution_mode=obs.execution_mode,
             session_id=obs.session_id,
             **{column: _option(obs, attribute, kind) for column, attribute, kind in _OPTIONS},
+            provider=obs.provider,
         )
 
     # -- spans ---------------------------------------------------------------------------------
@@ -176,6 +177,7 @@ def job_attributes(obs: JobObservation) -> dict[str, Any]:
     attrs: dict[str, Any] = {
         "quantum.backend.name": obs.backend,
         "quantum.backend.type": obs.backend_type,
+        "quantum.provider.name": obs.provider,
         "quantum.primitive": obs.primitive,
         "quantum.experiment.name": obs.experiment,
         "quantum.job.id": obs.job_id,

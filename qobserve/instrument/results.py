@@ -16,6 +16,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from qobserve.errors import classify
+
 
 class JobResultError(Exception):
     """A job that finished but whose result reports failure (``Result.success`` is False).
@@ -23,6 +25,12 @@ class JobResultError(Exception):
     Raised by nobody: instrumentation builds it to describe the failure on the job span; its
     error type is always ``job_failed``.
     """
+
+
+def error_type_of(exc: BaseException) -> str:
+    """The contract's error type of a job's failure: ``job_failed`` for a
+    :class:`JobResultError`, else :func:`qobserve.errors.classify`."""
+    return "job_failed" if isinstance(exc, JobResultError) else classify(exc)
 
 
 def failure_of(result: Any) -> JobResultError | None:

@@ -34,14 +34,17 @@ def _installed(module: str) -> bool:
         return False
 
 
+def installed_sdks() -> list[str]:
+    """The names of the SDKs of :data:`SDKS` that are installed, sorted (nothing imported)."""
+    return [name for name, (module, _) in sorted(SDKS.items()) if _installed(module)]
+
+
 def instrument_all(**options: Any) -> list[str]:
     """Instrument every installed SDK (``options``, e.g. ``auto_idempotency``, go to each);
     returns the names of those instrumented, sorted. SDKs that are absent are skipped."""
-    done = []
-    for name, (module, instrumentor) in sorted(SDKS.items()):
-        if _installed(module):
-            instrumentor().instrument(**options)
-            done.append(name)
+    done = installed_sdks()
+    for name in done:
+        SDKS[name][1]().instrument(**options)
     return done
 
 

@@ -33,8 +33,8 @@ FLAG_COLUMN = "duplicate"
 #: read only when several sources are merged: a job is counted once whatever holds it
 ID_COLUMN = "job_id"
 #: label-like columns a selector may match (categoricals in the frame)
-LABEL_COLUMNS: tuple[str, ...] = ("experiment", "backend", "backend_type", "primitive",
-                                  "outcome", "error_type")  # fmt: skip
+LABEL_COLUMNS: tuple[str, ...] = ("experiment", "backend", "provider", "backend_type",
+                                  "primitive", "outcome", "error_type")  # fmt: skip
 #: numbers the report reads (execution_seconds is type-checked in Parquet schemas, not read)
 NUMERIC_COLUMNS: tuple[str, ...] = ("queue_seconds", "duration_seconds", "qpu_seconds",
                                     "cost_usd", "fidelity")  # fmt: skip

@@ -18,7 +18,7 @@ from qobserve.report.events import CALIBRATION_AGE
 from qobserve.report.model import DailyOps, Operations, Table
 from qobserve.report.period import Window
 from qobserve.report.sli import NEEDS_PROMETHEUS, EventIndex
-from qobserve.report.tables import SUCCESS_RATIO_NOTE, make, unavailable
+from qobserve.report.tables import SUCCESS_RATIO_NOTE, UNKNOWN_PROVIDER, make, unavailable
 
 QUANTILES = (0.5, 0.95, 0.99)
 
@@ -51,6 +51,7 @@ def event_operations(
     )
     ops = Operations()
     ops.tables.append(_volume(w, prev))
+    ops.tables.append(_providers(w))
     ops.tables.append(_backends(w))
     ops.tables.append(_error_types(w))
     ops.tables.append(_cost_types(w))
@@ -82,6 +83,28 @@ def _volume(w: pd.DataFrame, prev: pd.DataFrame) -> Table:
 def _percentiles(w: pd.DataFrame, by: str, column: str, qs: tuple[float, ...]) -> pd.DataFrame:
     q = w.groupby(by, observed=True)[column].quantile(list(qs)).unstack()
     return q.reindex(columns=list(qs)).rename(columns=lambda p: f"{column}_p{round(p * 100)}")
+
+
+def _providers(w: pd.DataFrame) -> Table:
+    # events stored before the provider column (schema 4) have none: counted as unknown
+    provider = w["provider"].cat.add_categories([UNKNOWN_PROVIDER]).fillna(UNKNOWN_PROVIDER)
+    w = w.assign(provider=provider)
+    t = w.groupby("provider", observed=True).agg(
+        jobs=("success", "size"),
+        success=("success", "sum"),
+        counted=("counted", "sum"),
+        cost=("cost_usd", "sum"),
+        fidelity=("fidelity", "mean"),
+    )
+    t["success_ratio"] = _ratio(t["success"], t["counted"])
+    t["cost_per_job"] = _ratio(t["cost"], t["jobs"])
+    t = t.join(_percentiles(w, "provider", "duration_seconds", (0.5, 0.95)))
+    t = t.join(_percentiles(w, "provider", "queue_seconds", (0.5,)))
+    t.index = t.index.astype(str)
+    t = t.reset_index().sort_values(["jobs", "provider"], ascending=[False, True])
+    columns = ["provider", "jobs", "success", "success_ratio", "duration_seconds_p50"]
+    columns += ["duration_seconds_p95", "queue_seconds_p50", "cost_per_job", "fidelity"]
+    return make("providers", _rows(t[columns]), note=SUCCESS_RATIO_NOTE)
 
 
 def _backends(w: pd.DataFrame) -> Table:

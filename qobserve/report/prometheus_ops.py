@@ -19,7 +19,7 @@ from qobserve.promapi import PrometheusError
 from qobserve.report.model import DailyOps, Operations, Table
 from qobserve.report.period import Window
 from qobserve.report.sources.prometheus import Querier, promql_range
-from qobserve.report.tables import SUCCESS_RATIO_NOTE, make, unavailable
+from qobserve.report.tables import SUCCESS_RATIO_NOTE, UNKNOWN_PROVIDER, make, unavailable
 
 #: seconds without an ``ALERTS`` sample that end a firing episode (Prometheus's lookback)
 EPISODE_GAP = 300
@@ -69,6 +69,7 @@ def prometheus_operations(
     ops = Operations()
     ops.tables += [
         _volume(w, p),
+        _providers(w),
         _backends(w),
         _error_types(w),
         _cost_types(w),
@@ -108,6 +109,36 @@ def _volume(w: _Span, p: _Span) -> Table:
     a, b = sum(jobs.values()), sum(before.values())
     rows.append(["all", a, b, _ratio(a - b, b), _ratio(sum(ok.values()), sum(counted.values()))])
     return make("volume", rows, note=SUCCESS_RATIO_NOTE)
+
+
+def _providers(w: _Span) -> Table:
+    by = "provider"
+    jobs = w.count(_inc(C.JOBS_TOTAL.name, w.d, by), by)
+    ok = w.count(_inc(C.JOBS_TOTAL.name, w.d, by, 'outcome="success"'), by)
+    counted = w.count(_inc(C.JOBS_TOTAL.name, w.d, by, COUNTED), by)
+    dur = {q: w.by(_quantile(q, C.JOB_DURATION.name, w.d, by), by) for q in (0.5, 0.95)}
+    queue = w.by(_quantile(0.5, C.JOB_QUEUE.name, w.d, by), by)
+    cost = w.by(_inc(C.COST_USD_TOTAL.name, w.d, by), by)
+    # the fidelity histogram has no provider label: summed over the provider's backends
+    providers = {
+        m.get("backend", ""): m.get(by, "")
+        for m, _ in w.q.vector(_inc(C.JOBS_TOTAL.name, w.d, f"backend, {by}"), w.at)
+    }
+    fidelity: dict[str, list[float]] = {}
+    sums = w.by(_inc(C.RESULT_FIDELITY.name + "_sum", w.d, "backend"), "backend")
+    counts = w.by(_inc(C.RESULT_FIDELITY.name + "_count", w.d, "backend"), "backend")
+    for backend, n in counts.items():
+        acc = fidelity.setdefault(providers.get(backend, ""), [0.0, 0.0])
+        acc[0] += sums.get(backend, 0.0)
+        acc[1] += n
+    rows: list[list[object]] = [
+        [p or UNKNOWN_PROVIDER, n, ok.get(p, 0.0), _ratio(ok.get(p, 0.0), counted.get(p)),
+         *(dur[q].get(p) for q in dur), queue.get(p), _ratio(cost.get(p, 0.0), n),
+         _ratio(*fidelity.get(p, [0.0, 0.0]))]
+        for p, n in sorted(jobs.items(), key=lambda x: (-x[1], x[0]))
+    ]  # fmt: skip
+    note = f"{SUCCESS_RATIO_NOTE}; percentiles estimated from histogram buckets"
+    return make("providers", rows, note=note)
 
 
 def _backends(w: _Span) -> Table:

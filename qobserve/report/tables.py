@@ -11,11 +11,17 @@ from __future__ import annotations
 
 from qobserve.report.model import Table
 
+#: the provider of jobs recorded without one (events of a store older than schema 4)
+UNKNOWN_PROVIDER = "unknown"
 #: key -> (title, [(column, format), ...])
 LAYOUTS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "volume": ("Job volume", [("backend type", "text"), ("jobs", "num"),
                               ("previous window", "num"), ("change", "pct"),
                               ("success ratio", "pct")]),
+    "providers": ("Providers compared: success, latency, cost", [
+        ("provider", "text"), ("jobs", "num"), ("success", "num"), ("success ratio", "pct"),
+        ("p50", "s"), ("p95", "s"), ("queue p50", "s"), ("USD per job", "usd"),
+        ("mean fidelity", "ratio")]),
     "backends": ("Backends compared: success, latency, queue wait, cost, fidelity", [
         ("backend", "text"), ("type", "text"), ("jobs", "num"), ("success", "num"),
         ("success ratio", "pct"), ("p50", "s"), ("p95", "s"), ("p99", "s"),

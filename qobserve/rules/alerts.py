@@ -75,10 +75,13 @@ def threshold_text(slo: SLO, windows: tuple[BurnWindow, ...]) -> str:
 
 
 def dashboard_url(slo: SLO, options: RuleOptions, *, per_backend: bool = True) -> str:
-    """Link to the SLO detail dashboard showing the SLO (and the alert's backend)."""
+    """Link to the SLO detail dashboard showing the SLO (and the alert's backend or
+    provider, for an SLO grouped by them)."""
     url = f"{options.grafana_url.rstrip('/')}/d/{options.slo_dashboard}?var-slo={slo.name}"
-    if per_backend and "backend" in slo.group_by:
-        url += "&var-backend={{ $labels.backend }}"
+    if per_backend:
+        for label in ("backend", "provider"):
+            if label in slo.group_by:
+                url += f"&var-{label}={{{{ $labels.{label} }}}}"
     return url
 
 
@@ -93,7 +96,10 @@ def _burn_alert(
         if slo.min_events and has_counts(slo):
             conds.append(f"{sli_total_record(w.long)}{sel} * {w.long_seconds} >= {slo.min_events}")
         branches.append("(\n  " + "\nand\n  ".join(conds) + "\n)")
-    where = " on {{ $labels.backend }}" if "backend" in slo.group_by else ""
+    on = [
+        f"{{{{ $labels.{label} }}}}" for label in ("backend", "provider") if label in slo.group_by
+    ]
+    where = f" on {' / '.join(on)}" if on else ""
     what = literal(slo.description.rstrip(".")) if slo.description else f"SLO {slo.name}"
     speed = "fast" if severity == "page" else "steadily"
     annotations = {

@@ -24,7 +24,7 @@ from qobserve.slo.promql import Selector, division_operands, fmt_number, quote, 
 
 #: Values tried for an unconstrained or excluded label, before generating one from a regex.
 _DEFAULTS: dict[str, tuple[str, ...]] = {
-    "backend": ("backend_a",), "backend_type": contract.BACKEND_TYPES,
+    "backend": ("backend_a",), "provider": ("provider_a",), "backend_type": contract.BACKEND_TYPES,
     "experiment": ("experiment_a",), "outcome": contract.OUTCOMES,
     "error_type": contract.ERROR_TYPES, "verdict": contract.VERDICTS, "reason": ("timeout",),
 }  # fmt: skip

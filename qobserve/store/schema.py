@@ -61,12 +61,14 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE job_events ADD COLUMN session_id TEXT",
     ),
     # 4: the primitive options that change results (IBM resilience, twirling, dynamical
-    # decoupling), where the primitive sets them
+    # decoupling), where the primitive sets them (#11); provider, who runs the backend (the
+    # job metrics' ``provider`` label, #12)
     (
         "ALTER TABLE job_events ADD COLUMN resilience_level INTEGER",
         "ALTER TABLE job_events ADD COLUMN twirling_gates INTEGER",
         "ALTER TABLE job_events ADD COLUMN twirling_measure INTEGER",
         "ALTER TABLE job_events ADD COLUMN dynamical_decoupling INTEGER",
+        "ALTER TABLE job_events ADD COLUMN provider TEXT",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -18,11 +18,12 @@ from tests.conftest import require_binary
 
 def test_selectors_bind_exactly_the_variables_their_metric_has_labels_for():
     assert X.sel(C.JOBS_TOTAL, 'outcome="success"') == (
-        'quantum_jobs_total{backend=~"$backend",experiment=~"$experiment",outcome="success"}'
+        'quantum_jobs_total{backend=~"$backend",provider=~"$provider",experiment=~"$experiment",'
+        'outcome="success"}'
     )
     assert (
         X.sel(C.JOB_QUEUE, suffix="_bucket")
-        == 'quantum_job_queue_seconds_bucket{backend=~"$backend"}'
+        == 'quantum_job_queue_seconds_bucket{backend=~"$backend",provider=~"$provider"}'
     )
     assert X.sel(C.EXPERIMENTS_TOTAL) == 'quantum_experiments_total{experiment=~"$experiment"}'
     assert X.sel(C.EVENTS_DROPPED_TOTAL) == "qobserve_events_dropped_total"  # no labels, no {}

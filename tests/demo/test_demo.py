@@ -13,7 +13,7 @@ import pytest
 from qobserve.contract import ERROR_TYPES
 from qobserve.generate import generated_files, stale_files
 from qobserve.slo import load
-from tests.conftest import CATALOG, require_binary
+from tests.conftest import CATALOG, require_binary, require_module
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,6 +92,34 @@ def test_synthetic_history_is_labelled_and_fills_the_report(demo_run: tuple[Path
     # the summary names the report first
     first = stdout.split("Open first:")[1].strip().splitlines()[0]
     assert first.endswith(".html") and "weekly SLO report" in first
+
+
+def test_real_jobs_come_from_several_providers(demo_run: tuple[Path, str]) -> None:
+    """With the [all] extras, Braket, Cirq and PennyLane jobs join the Qiskit ones, and this
+    week's report compares the providers."""
+    for module, extra in (
+        ("braket.devices", "braket"),
+        ("cirq", "cirq"),
+        ("pennylane", "pennylane"),
+    ):
+        require_module(module, extra)
+    out, _ = demo_run
+    real = "job_id NOT LIKE 'synthetic-%'"
+    providers = dict(
+        rows(out / "events.db", f"SELECT DISTINCT backend, provider FROM job_events WHERE {real}")
+    )
+    assert {k: providers.get(k) for k in ("fake_manila", "aer_simulator", "braket_sv",
+                                          "cirq_simulator", "default.qubit")} == {
+        "fake_manila": "fake", "aer_simulator": "aer", "braket_sv": "braket",
+        "cirq_simulator": "cirq", "default.qubit": "pennylane",
+    }  # fmt: skip
+    current = next(
+        p for p in (out / "reports").iterdir() if p.suffix == ".json" and "-W" not in p.name
+    )
+    table = json.loads(current.read_text())["operations"]["providers"]
+    assert table["columns"][:4] == ["provider", "jobs", "success", "success ratio"]
+    listed = {row[0] for row in table["rows"]}
+    assert {"fake", "aer", "braket", "cirq", "pennylane"} <= listed
 
 
 def test_generated_outputs_equal_a_fresh_generation(demo_run: tuple[Path, str]) -> None:

@@ -96,6 +96,7 @@ def test_store_counts_equal_the_in_process_metrics() -> None:
             ("error_type", "cancelled"),
             ("experiment", "vqe"),
             ("outcome", "cancelled"),
+            ("provider", "aer"),
         ),
     ) in served
 

@@ -13,6 +13,15 @@ import pytest
 
 from qobserve.instrument import QiskitInstrumentor
 from qobserve.testing import Capture, capture
+from tests.braket_api import (
+    ALWAYS,
+    IONQ_ARN,
+    SV1_ARN,
+    FakeBraketAPI,
+    qpu_capabilities,
+    simulator_capabilities,
+)
+from tests.conftest import require_module
 from tests.instrument.ibm_api import FakeIBMAPI, FakeJob, cloud_backend
 
 _HERE = Path(__file__).parent
@@ -162,3 +171,27 @@ def cloud_job(backend: Any, results: str, **kwargs: Any) -> FakeJob:
         },
     )
     return FakeJob(backend=backend.name, results=results, **kwargs)
+
+
+@pytest.fixture
+def braket() -> Iterator[Any]:
+    """The Braket instrumentor, instrumented for the test."""
+    require_module("braket.devices", "braket")
+    from qobserve.instrument.braket_adapter import BraketInstrumentor
+
+    instrumentor = BraketInstrumentor()
+    instrumentor.instrument()
+    try:
+        yield instrumentor
+    finally:
+        instrumentor.uninstrument()
+
+
+@pytest.fixture
+def braket_devices(braket_api: FakeBraketAPI) -> FakeBraketAPI:
+    """The Braket stand-in serving IonQ Forte 1 (a QPU, 2 tasks queued) and SV1."""
+    braket_api.add_device(
+        IONQ_ARN, "Forte 1", "IonQ", qpu_capabilities(IONQ_ARN, 3, None, ALWAYS), queue=2
+    )
+    braket_api.add_device(SV1_ARN, "SV1", "Amazon Braket", simulator_capabilities())
+    return braket_api

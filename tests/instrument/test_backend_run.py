@@ -21,21 +21,24 @@ def outcomes(cap: Capture) -> list[tuple[str, str, str, str]]:
 
 
 @pytest.mark.parametrize(
-    ("make", "name", "kind"),
+    ("make", "name", "kind", "provider"),
     [
-        ("aer", "aer_simulator", "simulator"),
-        ("noisy_aer", "aer_simulator_from(fake_manila)", "emulator"),
-        ("fake", "fake_manila", "emulator"),
-        ("generic", "generic_backend_5q", "emulator"),
+        ("aer", "aer_simulator", "simulator", "aer"),
+        ("noisy_aer", "aer_simulator_from(fake_manila)", "emulator", "aer"),
+        ("fake", "fake_manila", "emulator", "fake"),
+        ("generic", "generic_backend_5q", "emulator", "fake"),
+        ("basic", "basic_simulator", "simulator", "qiskit"),
     ],
 )
 def test_backend_types(
-    cap: Capture, make: str, name: str, kind: str, fake_manila: Any, isa_bell: Any
+    cap: Capture, make: str, name: str, kind: str, provider: str, fake_manila: Any, isa_bell: Any
 ) -> None:
+    from qiskit.providers.basic_provider import BasicSimulator
     from qiskit.providers.fake_provider import GenericBackendV2
     from qiskit_aer import AerSimulator
 
     backend = {
+        "basic": lambda: BasicSimulator(),
         "aer": lambda: AerSimulator(),
         "noisy_aer": lambda: AerSimulator.from_backend(fake_manila),
         "fake": lambda: fake_manila,
@@ -44,11 +47,12 @@ def test_backend_types(
     result = backend.run(isa_bell, shots=50).result()
     assert result.success and result.results[0].shots == 50
 
-    labels = {"backend": name, "backend_type": kind, "experiment": "__none__"}
+    labels = {"backend": name, "provider": provider, "backend_type": kind, "experiment": "__none__"}
     assert cap.sample("quantum_jobs_total", **labels, outcome="success", error_type="none") == 1
     assert cap.sample("quantum_shots_total", **labels) == 50
     # a fake backend runs on an internal AerSimulator: still one job, named after the fake
     assert outcomes(cap) == [(name, kind, "success", "none")]
+    assert [e["provider"] for e in cap.job_events()] == [provider]
     assert len([s for s in cap.spans() if s.name.startswith("job ")]) == 1
 
 
@@ -57,7 +61,12 @@ def test_failed_simulation_is_job_failed(cap: Capture, aer: Any) -> None:
     result = aer.run(wide(40), shots=1, method="statevector").result()
     assert result.success is False
 
-    labels = {"backend": "aer_simulator", "backend_type": "simulator", "experiment": "__none__"}
+    labels = {
+        "backend": "aer_simulator",
+        "provider": "aer",
+        "backend_type": "simulator",
+        "experiment": "__none__",
+    }
     assert cap.sample("quantum_jobs_total", **labels, outcome="error", error_type="job_failed") == 1
     assert cap.sample("quantum_shots_total", **labels) is None
     [span] = [s for s in cap.spans() if s.name == "job aer_simulator"]
@@ -75,12 +84,17 @@ def test_cancelled_queued_job(cap: Capture, aer: Any, bell: Any, gate: Gate) -> 
     gate.open()
     aer.run(bell, shots=10).result()
 
-    labels = {"backend": "aer_simulator", "backend_type": "simulator", "experiment": "__none__"}
+    labels = {
+        "backend": "aer_simulator",
+        "provider": "aer",
+        "backend_type": "simulator",
+        "experiment": "__none__",
+    }
     assert (
         cap.sample("quantum_jobs_total", **labels, outcome="cancelled", error_type="cancelled") == 1
     )
     assert cap.sample("quantum_jobs_total", **labels, outcome="success", error_type="none") == 1
-    assert cap.sample("quantum_jobs_in_flight", backend="aer_simulator") == 0
+    assert cap.sample("quantum_jobs_in_flight", backend="aer_simulator", provider="aer") == 0
     cancelled = [e for e in cap.job_events() if e["outcome"] == "cancelled"]
     assert cancelled[0]["job_id"] == queued.job_id()
     assert cancelled[0]["started_at"] is None  # it never ran
@@ -107,7 +121,12 @@ def test_client_timeout_is_not_the_outcome(
 def test_already_finished_job(cap: Capture, aer: Any, bell: Any) -> None:
     """Recorded when the worker finishes, before anyone asks; asking later adds nothing."""
     job = aer.run(bell, shots=10)
-    labels = {"backend": "aer_simulator", "backend_type": "simulator", "experiment": "__none__"}
+    labels = {
+        "backend": "aer_simulator",
+        "provider": "aer",
+        "backend_type": "simulator",
+        "experiment": "__none__",
+    }
     ok = {**labels, "outcome": "success", "error_type": "none"}
     for _ in range(500):
         if cap.sample("quantum_jobs_total", **ok) == 1:

@@ -12,28 +12,11 @@ import pytest
 import qobserve
 from qobserve.testing import Capture, capture
 from tests.braket_api import (
-    ALWAYS,
     IONQ_ARN,
     PRICE_MODEL,
     SV1_ARN,
     FakeBraketAPI,
-    qpu_capabilities,
-    simulator_capabilities,
 )
-from tests.conftest import require_module
-
-
-@pytest.fixture
-def braket() -> Iterator[Any]:
-    require_module("braket.devices", "braket")
-    from qobserve.instrument.braket_adapter import BraketInstrumentor
-
-    instrumentor = BraketInstrumentor()
-    instrumentor.instrument()
-    try:
-        yield instrumentor
-    finally:
-        instrumentor.uninstrument()
 
 
 @pytest.fixture
@@ -52,9 +35,11 @@ def _bell() -> Any:
 
 def _jobs(cap: Capture, backend: str, backend_type: str, experiment: str, outcome: str,
           error_type: str) -> float | None:  # fmt: skip
+    # local simulators are run by the SDK ("braket"), devices by Amazon Braket ("aws")
+    provider = "braket" if backend.startswith("braket_") else "aws"
     return cap.sample(
-        "quantum_jobs_total", backend=backend, backend_type=backend_type, experiment=experiment,
-        outcome=outcome, error_type=error_type,
+        "quantum_jobs_total", backend=backend, provider=provider, backend_type=backend_type,
+        experiment=experiment, outcome=outcome, error_type=error_type,
     )  # fmt: skip
 
 
@@ -70,7 +55,11 @@ def test_local_simulator_task_is_one_job(cap: Capture) -> None:
     assert _jobs(cap, "braket_sv", "simulator", "bell", "success", "none") == 1
     assert (
         cap.sample(
-            "quantum_shots_total", backend="braket_sv", backend_type="simulator", experiment="bell"
+            "quantum_shots_total",
+            backend="braket_sv",
+            provider="braket",
+            backend_type="simulator",
+            experiment="bell",
         )
         == 100
     )
@@ -119,22 +108,13 @@ def test_invalid_circuit_is_invalid_input(cap: Capture) -> None:
     assert _jobs(cap, "braket_sv", "simulator", "__none__", "error", "invalid_input") == 1
 
 
-@pytest.fixture
-def devices(braket_api: FakeBraketAPI) -> FakeBraketAPI:
-    braket_api.add_device(
-        IONQ_ARN, "Forte 1", "IonQ", qpu_capabilities(IONQ_ARN, 3, None, ALWAYS), queue=2
-    )
-    braket_api.add_device(SV1_ARN, "SV1", "Amazon Braket", simulator_capabilities())
-    return braket_api
-
-
 def test_aws_task_outcome_timing_and_cost_match_braket_tracker(
-    devices: FakeBraketAPI, cap: Capture
+    braket_devices: FakeBraketAPI, cap: Capture
 ) -> None:
     from braket.aws import AwsDevice
     from braket.tracking import Tracker
 
-    devices.next_task = {"states": ["QUEUED", "RUNNING", "COMPLETED"]}
+    braket_devices.next_task = {"states": ["QUEUED", "RUNNING", "COMPLETED"]}
     device = AwsDevice(IONQ_ARN)
     with Tracker() as tracker:
         task = device.run(_bell(), shots=100, poll_interval_seconds=0.01)
@@ -146,20 +126,73 @@ def test_aws_task_outcome_timing_and_cost_match_braket_tracker(
     assert event["shots"] == 100
     assert event["cost_usd"] == pytest.approx(float(tracker.qpu_tasks_cost()))
     assert event["cost_usd"] == pytest.approx(0.30 + 100 * 0.08)
-    # Braket's API says when a task was created and ended, not when it started running
+    # Braket's API says when a task was created and ended, not when it started running: the
+    # result() polls saw QUEUED -> RUNNING -> COMPLETED, and split queue and execution there
+    assert event["queue_seconds"] >= 0 and event["execution_seconds"] >= 0
+    [job] = [s for s in cap.spans() if s.name == "job ionq_forte_1"]
+    children = {
+        s.name: s for s in cap.spans() if s.parent and s.parent.span_id == job.context.span_id
+    }
+    assert set(children) == {"queue", "execute"}
+    assert {s.attributes["qobserve.timing.source"] for s in children.values()} == {"local"}
+    assert children["queue"].end_time == children["execute"].start_time
+    assert [e.attributes["quantum.job.queue_position"] for e in job.events
+            if e.name == "queue position"] == [1]  # fmt: skip
+
+
+def test_task_never_seen_running_has_no_queue_split(
+    braket_devices: FakeBraketAPI, cap: Capture
+) -> None:
+    from braket.aws import AwsDevice
+
+    braket_devices.next_task = {"states": ["QUEUED", "COMPLETED"], "queue_position": "7"}
+    task = AwsDevice(IONQ_ARN).run(_bell(), shots=10, poll_interval_seconds=0.01)
+    assert task.state() == "QUEUED"
+    assert task.result() is not None
+    assert qobserve.flush()
+    [event] = cap.job_events()
     assert event["queue_seconds"] is None and event["execution_seconds"] is None
+    [job] = [s for s in cap.spans() if s.name == "job ionq_forte_1"]
+    assert [e.attributes["quantum.job.queue_position"] for e in job.events
+            if e.name == "queue position"] == [7]  # fmt: skip
+
+
+def test_aws_run_batch_is_one_job_per_task(braket_devices: FakeBraketAPI, cap: Capture) -> None:
+    from braket.aws import AwsDevice
+    from braket.circuits import Circuit
+
+    braket_devices.next_task = {"states": ["QUEUED", "RUNNING", "COMPLETED"]}
+    ghz = Circuit().h(0).cnot(0, 1).cnot(1, 2)
+    batch = AwsDevice(SV1_ARN).run_batch([_bell(), ghz, _bell()], shots=20,
+                                         poll_interval_seconds=0.01)  # fmt: skip
+    results = batch.results()
+    assert [sum(r.measurement_counts.values()) for r in results] == [20, 20, 20]
+    assert qobserve.flush()
+    assert _jobs(cap, "sv1", "simulator", "__none__", "success", "none") == 3
+    assert cap.sample("quantum_shots_total", backend="sv1", provider="aws",
+                      backend_type="simulator", experiment="__none__") == 60  # fmt: skip
+    events = cap.job_events()
+    assert sorted(e["job_id"] for e in events) == sorted(t.id for t in batch.tasks)
+    assert {(e["primitive"], e["provider"], e["shots"]) for e in events} == {
+        ("run_batch", "aws", 20)
+    }
+    assert sorted(e["num_qubits"] for e in events) == [2, 2, 3]
+    assert cap.sample("quantum_jobs_in_flight", backend="sv1", provider="aws") == 0
 
 
 def test_failed_and_cancelled_tasks_return_none_and_are_recorded(
-    devices: FakeBraketAPI, cap: Capture
+    braket_devices: FakeBraketAPI, cap: Capture
 ) -> None:
     from braket.aws import AwsDevice
 
     device = AwsDevice(IONQ_ARN)
-    devices.next_task = {"states": ["QUEUED", "FAILED"], "failure_reason": "calibration drift"}
+    braket_devices.next_task = {
+        "states": ["QUEUED", "FAILED"],
+        "failure_reason": "calibration drift",
+    }
     failed = device.run(_bell(), shots=10, poll_interval_seconds=0.01)
     assert failed.result() is None  # the SDK's behaviour: no exception
-    devices.next_task = {"states": ["QUEUED"]}
+    braket_devices.next_task = {"states": ["QUEUED"]}
     cancelled = device.run(_bell(), shots=10, poll_interval_seconds=0.01)
     cancelled.cancel()
     assert cancelled.result() is None
@@ -172,32 +205,32 @@ def test_failed_and_cancelled_tasks_return_none_and_are_recorded(
     assert spans[cancelled.id].attributes["error.type"] == "cancelled"
 
 
-def test_poll_timeout_leaves_the_task_running(devices: FakeBraketAPI, cap: Capture) -> None:
+def test_poll_timeout_leaves_the_task_running(braket_devices: FakeBraketAPI, cap: Capture) -> None:
     from braket.aws import AwsDevice, AwsQuantumTask
 
-    devices.next_task = {"states": ["QUEUED"] * 5 + ["COMPLETED"]}
+    braket_devices.next_task = {"states": ["QUEUED"] * 5 + ["COMPLETED"]}
     task = AwsDevice(IONQ_ARN).run(
         _bell(), shots=10, poll_timeout_seconds=0.05, poll_interval_seconds=0.02
     )
     assert task.result() is None  # polling gave up; the task is still queued
-    assert cap.sample("quantum_jobs_in_flight", backend="ionq_forte_1") == 1
+    assert cap.sample("quantum_jobs_in_flight", backend="ionq_forte_1", provider="aws") == 1
     assert _jobs(cap, "ionq_forte_1", "qpu", "__none__", "error", "timeout") is None
     again = AwsQuantumTask(task.id, poll_interval_seconds=0.01)
     assert again.result() is not None  # a new handle: not the submitted one, not followed
     assert task.state() == "COMPLETED"  # the followed handle sees the end
     assert qobserve.flush()
     assert _jobs(cap, "ionq_forte_1", "qpu", "__none__", "success", "none") == 1
-    assert cap.sample("quantum_jobs_in_flight", backend="ionq_forte_1") == 0
+    assert cap.sample("quantum_jobs_in_flight", backend="ionq_forte_1", provider="aws") == 0
 
 
-def test_rejected_submission_is_classified(devices: FakeBraketAPI, cap: Capture,
+def test_rejected_submission_is_classified(braket_devices: FakeBraketAPI, cap: Capture,
                                            monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     from botocore.exceptions import ClientError
     from braket.aws import AwsDevice
 
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     device = AwsDevice(SV1_ARN)
-    devices.fail("CreateQuantumTask", 402, "ServiceQuotaExceededException")
+    braket_devices.fail("CreateQuantumTask", 402, "ServiceQuotaExceededException")
     with pytest.raises(ClientError):
         device.run(_bell(), shots=10)
     assert _jobs(cap, "sv1", "simulator", "__none__", "error", "quota_exceeded") == 1
@@ -211,7 +244,11 @@ def test_uninstrument_restores_the_sdk(braket: Any) -> None:
     braket.uninstrument()
     assert not hasattr(LocalSimulator.run, "__wrapped__")
     assert not hasattr(AwsDevice.run, "__wrapped__")
+    from braket.aws.aws_quantum_task_batch import AwsQuantumTaskBatch
+
+    assert not hasattr(AwsQuantumTaskBatch._create_task, "__wrapped__")
     braket.instrument()
+    assert hasattr(AwsQuantumTaskBatch._create_task, "__wrapped__")
 
 
 def test_future_is_not_needed_for_local_tasks(cap: Capture) -> None:
@@ -220,4 +257,4 @@ def test_future_is_not_needed_for_local_tasks(cap: Capture) -> None:
 
     LocalSimulator().run(_bell(), shots=5)
     assert _jobs(cap, "braket_sv", "simulator", "__none__", "success", "none") == 1
-    assert cap.sample("quantum_jobs_in_flight", backend="braket_sv") in (None, 0)
+    assert cap.sample("quantum_jobs_in_flight", backend="braket_sv", provider="braket") in (None, 0)

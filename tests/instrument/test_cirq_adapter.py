@@ -44,8 +44,8 @@ def _ghz(n: int = 3) -> Any:
 def _jobs(cap: Capture, backend: str, backend_type: str, outcome: str = "success",
           error_type: str = "none", experiment: str = "__none__") -> float | None:  # fmt: skip
     return cap.sample(
-        "quantum_jobs_total", backend=backend, backend_type=backend_type, experiment=experiment,
-        outcome=outcome, error_type=error_type,
+        "quantum_jobs_total", backend=backend, provider="cirq", backend_type=backend_type,
+        experiment=experiment, outcome=outcome, error_type=error_type,
     )  # fmt: skip
 
 
@@ -84,7 +84,7 @@ def test_sweeps_count_every_point(cap: Capture) -> None:
     shots = [(e["primitive"], e["shots"]) for e in cap.job_events()]
     assert shots == [("run_sweep", 350), ("run_sweep", 20), ("run_batch", 40), ("sample", 21)]
     assert cap.sample(
-        "quantum_shots_total", backend="cirq_simulator", backend_type="simulator",
+        "quantum_shots_total", backend="cirq_simulator", provider="cirq", backend_type="simulator",
         experiment="__none__",
     ) == 350 + 20 + 40 + 21  # fmt: skip
 

@@ -20,7 +20,12 @@ from qobserve.testing import Capture
 from tests.instrument.conftest import cloud_job
 from tests.instrument.ibm_api import FakeIBMAPI, cloud_backend
 
-QPU = {"backend": "ibm_fakecloud", "backend_type": "qpu", "experiment": "__none__"}
+QPU = {
+    "backend": "ibm_fakecloud",
+    "provider": "ibm",
+    "backend_type": "qpu",
+    "experiment": "__none__",
+}
 
 
 def submit(backend: Any, circuit: Any) -> Any:
@@ -55,7 +60,9 @@ def test_rejected_submission(
     assert type(info.value).__name__ == raised
     assert classify(info.value) == error_type
     assert cap.sample("quantum_jobs_total", **QPU, outcome="error", error_type=error_type) == 1
-    assert cap.sample("quantum_jobs_in_flight", backend="ibm_fakecloud") is None  # never in flight
+    assert (
+        cap.sample("quantum_jobs_in_flight", backend="ibm_fakecloud", provider="ibm") is None
+    )  # never in flight
     [event] = cap.job_events()
     assert (event["job_id"], event["idempotency_key"], event["duplicate"]) == ("", "", 0)
     # no job was created: the submit span alone carries the failure
@@ -136,7 +143,12 @@ def test_circuit_too_wide_for_the_backend(cap: Capture, fake_manila: Any) -> Non
     qc.measure_all()
     with pytest.raises(IBMInputValueError, match="7 qubits"):
         SamplerV2(mode=fake_manila).run([qc])
-    labels = {"backend": "fake_manila", "backend_type": "emulator", "experiment": "__none__"}
+    labels = {
+        "backend": "fake_manila",
+        "provider": "fake",
+        "backend_type": "emulator",
+        "experiment": "__none__",
+    }
     assert (
         cap.sample("quantum_jobs_total", **labels, outcome="error", error_type="invalid_input") == 1
     )
@@ -152,7 +164,12 @@ def test_local_job_that_fails_in_the_simulator(cap: Capture, fake_manila: Any, b
     job = Sampler(mode=fake_manila).run([bell], shots=10)
     with pytest.raises(AerError):
         job.result()
-    labels = {"backend": "fake_manila", "backend_type": "emulator", "experiment": "__none__"}
+    labels = {
+        "backend": "fake_manila",
+        "provider": "fake",
+        "backend_type": "emulator",
+        "experiment": "__none__",
+    }
     assert cap.sample("quantum_jobs_total", **labels, outcome="error", error_type="job_failed") == 1
     [event] = cap.job_events()
     assert event["job_id"] == job.job_id() and event["shots"] is None

@@ -12,7 +12,7 @@ from qobserve.instrument import QiskitInstrumentor, idempotency_key
 from qobserve.store import EventStore
 from qobserve.testing import Capture
 
-AER = {"backend": "aer_simulator", "experiment": "__none__"}
+AER = {"backend": "aer_simulator", "provider": "aer", "experiment": "__none__"}
 
 
 def duplicates(cap: Capture) -> list[tuple[str, int]]:
@@ -70,7 +70,13 @@ def test_automatic_keys_are_scoped_to_the_run(cap: Capture, aer: Any, bell: Any)
     keys = {key for key, _ in duplicates(cap)}
     assert flags == [0, 1, 0] and len(keys) == 1 and keys.pop().startswith("auto:")
     assert (
-        cap.sample("quantum_job_duplicates_total", backend="aer_simulator", experiment="bench") == 1
+        cap.sample(
+            "quantum_job_duplicates_total",
+            backend="aer_simulator",
+            provider="aer",
+            experiment="bench",
+        )
+        == 1
     )
 
 

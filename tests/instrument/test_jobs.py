@@ -15,7 +15,7 @@ from qobserve.testing import Capture, capture
 from tests.instrument.conftest import cloud_job
 from tests.instrument.ibm_api import FakeIBMAPI
 
-QPU = {"backend": "ibm_fakecloud", "backend_type": "qpu"}
+QPU = {"backend": "ibm_fakecloud", "provider": "ibm", "backend_type": "qpu"}
 
 
 def submit(backend: Any, circuit: Any, shots: int = 100, tags: list[str] | None = None) -> Any:
@@ -53,7 +53,7 @@ def test_cloud_job_with_server_timestamps_and_cost(
         assert cap.sample("quantum_job_execution_seconds_sum", **QPU) == 2.5
         assert cap.sample("quantum_job_queue_seconds_bucket", **QPU, le="30.0") == 1
         assert cap.sample("quantum_job_queue_seconds_bucket", **QPU, le="10.0") == 0
-        be = {"backend": "ibm_fakecloud", "experiment": "cloud-bell"}
+        be = {"backend": "ibm_fakecloud", "provider": "ibm", "experiment": "cloud-bell"}
         assert cap.sample("quantum_qpu_seconds_total", **be) == 2.0
         assert cap.sample("quantum_cost_usd_total", **be) == pytest.approx(2.0 * 1.6 + 100 * 0.001)
         assert cap.sample("quantum_shots_total", **labels) == result[0].data.meas.num_shots == 100
@@ -220,7 +220,7 @@ def test_unfinished_jobs_at_exit(
         polled.status()
     ibm_api.next_job = cloud_job(ibm_backend, "", states=["Running"])
     submit(ibm_backend, isa_bell)
-    assert cap.sample("quantum_jobs_in_flight", backend="ibm_fakecloud") == 2
+    assert cap.sample("quantum_jobs_in_flight", backend="ibm_fakecloud", provider="ibm") == 2
 
     cap.telemetry.instrumentation.shutdown()  # what the process's exit does
     incomplete = [s for s in cap.spans() if s.attributes.get("qobserve.incomplete")]
@@ -232,7 +232,7 @@ def test_unfinished_jobs_at_exit(
         cap.sample("quantum_jobs_total", **labels, outcome="error", error_type="rate_limited") == 1
     )
     assert cap.sample("quantum_telemetry_incomplete_total", reason="unfinished") == 1
-    assert cap.sample("quantum_jobs_in_flight", backend="ibm_fakecloud") == 0
+    assert cap.sample("quantum_jobs_in_flight", backend="ibm_fakecloud", provider="ibm") == 0
     assert cap.telemetry.instrumentation.in_flight() == []
 
 

@@ -12,7 +12,12 @@ from qobserve.instrument import idempotency_key
 from qobserve.testing import Capture
 from tests.instrument.conftest import wide
 
-SWEPT = {"backend": "fake_manila", "backend_type": "emulator", "experiment": "__none__"}
+SWEPT = {
+    "backend": "fake_manila",
+    "provider": "fake",
+    "backend_type": "emulator",
+    "experiment": "__none__",
+}
 
 
 def _swept(fake_manila: Any, measure: bool) -> Any:
@@ -89,7 +94,7 @@ def test_resubmitting_a_cancelled_job_is_a_retry(
         aer.run(bell, shots=10).result()
         aer.run(bell, shots=10).result()  # after a success: a duplicate
     assert _flags(cap) == [("cancelled", 0, 0), ("success", 0, 1), ("success", 1, 0)]
-    labels = {"backend": "aer_simulator", "experiment": "__none__"}
+    labels = {"backend": "aer_simulator", "provider": "aer", "experiment": "__none__"}
     assert cap.sample("quantum_job_retries_total", **labels) == 1
     assert cap.sample("quantum_job_duplicates_total", **labels) == 1
 

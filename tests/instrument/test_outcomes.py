@@ -22,12 +22,17 @@ from tests.rules.promtool import alerts, ever, run_tests, series
 
 def test_first_job_creates_every_outcome_series(cap: Capture, aer: Any, bell: Any) -> None:
     qobserve.experiment("hourly")(lambda: aer.run(bell, shots=10).result())()
-    labels = {"backend": "aer_simulator", "backend_type": "simulator", "experiment": "hourly"}
+    labels = {
+        "backend": "aer_simulator",
+        "provider": "aer",
+        "backend_type": "simulator",
+        "experiment": "hourly",
+    }
     for outcome, error_type in contract.JOB_OUTCOME_SERIES:
         expected = 1.0 if (outcome, error_type) == ("success", "none") else 0.0
         assert cap.sample("quantum_jobs_total", **labels, outcome=outcome,
                           error_type=error_type) == expected  # fmt: skip
-    be = {"backend": "aer_simulator", "experiment": "hourly"}
+    be = {"backend": "aer_simulator", "provider": "aer", "experiment": "hourly"}
     assert cap.sample("quantum_job_duplicates_total", **be) == 0
     assert cap.sample("quantum_job_retries_total", **be) == 0
     text = generate_latest(cap.registry).decode()  # what Prometheus scrapes

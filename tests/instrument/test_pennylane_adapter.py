@@ -48,8 +48,8 @@ def _qnode(device: Any, shots: int | None) -> Any:
 def _jobs(cap: Capture, backend: str, backend_type: str, experiment: str = "__none__",
           outcome: str = "success", error_type: str = "none") -> float | None:  # fmt: skip
     return cap.sample(
-        "quantum_jobs_total", backend=backend, backend_type=backend_type, experiment=experiment,
-        outcome=outcome, error_type=error_type,
+        "quantum_jobs_total", backend=backend, provider="pennylane", backend_type=backend_type,
+        experiment=experiment, outcome=outcome, error_type=error_type,
     )  # fmt: skip
 
 

@@ -13,7 +13,9 @@ from qobserve.testing import Capture
 
 
 def job_labels(backend: str, kind: str, experiment: str) -> dict[str, str]:
-    return {"backend": backend, "backend_type": kind, "experiment": experiment}
+    provider = {"fake_manila": "fake", "aer_simulator": "aer"}[backend]
+    return {"backend": backend, "provider": provider, "backend_type": kind,
+            "experiment": experiment}  # fmt: skip
 
 
 def span_tree(cap: Capture) -> dict[str, list[str]]:
@@ -49,10 +51,10 @@ def test_sampler_v2_on_fake_backend(cap: Capture, fake_manila: Any, isa_bell: An
     assert cap.sample("quantum_jobs_total", **ok) == 1
     assert cap.sample("quantum_shots_total", **labels) == 300
     assert cap.sample("quantum_job_duration_seconds_count", **labels) == 1
-    bt = {"backend": "fake_manila", "backend_type": "emulator"}
+    bt = {"backend": "fake_manila", "provider": "fake", "backend_type": "emulator"}
     assert cap.sample("quantum_job_queue_seconds_count", **bt) == 1
     assert cap.sample("quantum_job_execution_seconds_count", **bt) == 1
-    assert cap.sample("quantum_jobs_in_flight", backend="fake_manila") == 0
+    assert cap.sample("quantum_jobs_in_flight", backend="fake_manila", provider="fake") == 0
     assert cap.sample("qobserve_internal_errors_total", component="instrument") is None
 
     assert span_tree(cap) == {
@@ -200,7 +202,7 @@ def test_job_nobody_looks_at_is_recorded(cap: Capture, aer: Any, bell: Any) -> N
             break
         time.sleep(0.01)
     assert cap.sample("quantum_jobs_total", **ok) == 1
-    assert cap.sample("quantum_jobs_in_flight", backend="aer_simulator") == 0
+    assert cap.sample("quantum_jobs_in_flight", backend="aer_simulator", provider="aer") == 0
 
 
 def test_generator_of_pubs_is_passed_through(cap: Capture, aer: Any, bell: Any) -> None:

@@ -10,7 +10,8 @@ import pytest
 
 from qobserve.cli import main
 from qobserve.instrument.reconcile import Reconciled, reconcile
-from qobserve.testing import Capture
+from qobserve.testing import Capture, capture
+from tests.braket_api import IONQ_ARN, FakeBraketAPI
 from tests.instrument.conftest import cloud_job
 from tests.instrument.ibm_api import FakeIBMAPI
 
@@ -110,3 +111,36 @@ def test_a_job_that_cannot_be_looked_up_does_not_stop_the_others(
     ibm_api.recover()
     assert reconcile(store.path, _lookup(ibm_backend)) == Reconciled(1, 0, 0, 0)
     assert dict(store.query("SELECT job_id, outcome FROM job_events"))[ids[1]] == "success"
+
+
+def test_braket_tasks_outliving_the_process(
+    braket: Any, braket_devices: FakeBraketAPI, tmp_path: Path
+) -> None:
+    """Unfinished Braket tasks are looked up by ARN through the SDK's own ``AwsQuantumTask``
+    (against the Braket stand-in); no IBM account is needed for them."""
+    from braket.aws import AwsDevice
+    from braket.circuits import Circuit
+
+    with capture() as cap:
+        braket_devices.next_task = {"states": ["QUEUED"]}
+        device = AwsDevice(IONQ_ARN)
+        arns = [device.run(Circuit().h(0).cnot(0, 1), shots=10).id for _ in range(4)]
+        cap.telemetry.instrumentation.shutdown()  # the process exits with all four queued
+        store = cap.telemetry.store
+        assert store is not None and store.flush()
+        assert [e["provider"] for e in cap.job_events()] == ["aws"] * 4
+
+        # later, on the server: one completed, one failed, one cancelled, one still queued
+        done, failed, cancelled, _queued = (braket_devices.tasks[a] for a in arns)
+        done.states = ["COMPLETED"]
+        failed.states, failed.failure_reason = ["FAILED"], "calibration drift"
+        cancelled.cancelled = True
+        assert main(["events", "reconcile", "--store", str(store.path)]) == 0
+        rows = {r[0]: r[1:] for r in store.query(
+            "SELECT job_id, outcome, error_type, finished_at FROM job_events"
+        )}  # fmt: skip
+    assert rows[arns[0]][:2] == ("success", "none")
+    assert rows[arns[0]][2] is not None  # the task's endedAt
+    assert rows[arns[1]][:2] == ("error", "job_failed")
+    assert rows[arns[2]][:2] == ("cancelled", "cancelled")
+    assert rows[arns[3]] == ("unfinished", "none", None)

@@ -47,7 +47,7 @@ def test_each_instrumentor_works_with_the_other_sdks_absent() -> None:
         with capture() as cap:
             q = cirq.LineQubit(0)
             cirq.Simulator().run(cirq.Circuit(cirq.H(q), cirq.measure(q)), repetitions=3)
-            print(cap.sample("quantum_shots_total", backend="cirq_simulator",
+            print(cap.sample("quantum_shots_total", backend="cirq_simulator", provider="cirq",
                              backend_type="simulator", experiment="__none__"))
         """
     )

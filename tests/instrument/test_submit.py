@@ -14,8 +14,8 @@ from qobserve.instrument.recorder import Recorder
 from qobserve.testing import Capture, capture
 from tests.instrument.conftest import Gate
 
-AER_OK = {"backend": "aer_simulator", "backend_type": "simulator", "experiment": "__none__",
-          "outcome": "success", "error_type": "none"}  # fmt: skip
+AER_OK = {"backend": "aer_simulator", "provider": "aer", "backend_type": "simulator",
+          "experiment": "__none__", "outcome": "success", "error_type": "none"}  # fmt: skip
 
 
 def test_returns_the_sdks_objects(cap: Capture, aer: Any, bell: Any) -> None:
@@ -80,7 +80,7 @@ def test_failing_recording_never_reaches_the_caller(
     assert result.success
     assert cap.sample("qobserve_internal_errors_total", component="instrument") == 1
     assert cap.sample("quantum_telemetry_incomplete_total", reason="record_failed") == 1
-    assert cap.sample("quantum_jobs_in_flight", backend="aer_simulator") == 0
+    assert cap.sample("quantum_jobs_in_flight", backend="aer_simulator", provider="aer") == 0
 
 
 def test_failing_tracer_never_reaches_the_caller(

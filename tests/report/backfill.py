@@ -55,12 +55,13 @@ class Instrumentation:
     def declare(self, job: dict[str, Any]) -> None:
         """Create the job's series at 0, as a long-running process has them before the week."""
         b, bt, e = job["backend"], job["backend_type"], job["experiment"]
-        self.jobs.labels(b, bt, e, job["outcome"], job["error_type"])
-        self.duration.labels(b, bt, e)
-        self.queue.labels(b, bt)
-        self.dups.labels(b, e)
-        self.qpu.labels(b, e)
-        self.cost.labels(b, e)
+        p = job["provider"] or ""
+        self.jobs.labels(b, p, bt, e, job["outcome"], job["error_type"])
+        self.duration.labels(b, p, bt, e)
+        self.queue.labels(b, p, bt)
+        self.dups.labels(b, p, e)
+        self.qpu.labels(b, p, e)
+        self.cost.labels(b, p, e)
         for verdict in C.VERDICTS:
             self.checks.labels(b, bt, e, verdict)
         self.fidelity.labels(b, e)
@@ -68,19 +69,20 @@ class Instrumentation:
     def record(self, job: dict[str, Any]) -> None:
         """What instrumentation records when the job finishes."""
         b, bt, e = job["backend"], job["backend_type"], job["experiment"]
-        self.jobs.labels(b, bt, e, job["outcome"], job["error_type"]).inc()
+        p = job["provider"] or ""
+        self.jobs.labels(b, p, bt, e, job["outcome"], job["error_type"]).inc()
         if job["duration_seconds"] is not None:
-            self.duration.labels(b, bt, e).observe(job["duration_seconds"])
+            self.duration.labels(b, p, bt, e).observe(job["duration_seconds"])
         if job["queue_seconds"] is not None:
-            self.queue.labels(b, bt).observe(job["queue_seconds"])
+            self.queue.labels(b, p, bt).observe(job["queue_seconds"])
         if job["duplicate"]:
-            self.dups.labels(b, e).inc()
+            self.dups.labels(b, p, e).inc()
         if job["fidelity"] is not None:
             verdict = "diverged" if job["fidelity"] < self.threshold else "pass"
             self.checks.labels(b, bt, e, verdict).inc()
             self.fidelity.labels(b, e).observe(job["fidelity"])
-        self.qpu.labels(b, e).inc(job["qpu_seconds"] or 0.0)
-        self.cost.labels(b, e).inc(job["cost_usd"] or 0.0)
+        self.qpu.labels(b, p, e).inc(job["qpu_seconds"] or 0.0)
+        self.cost.labels(b, p, e).inc(job["cost_usd"] or 0.0)
 
 
 Samples = dict[tuple[str, str], dict[tuple[str, tuple[tuple[str, str], ...]], list[str]]]

@@ -132,6 +132,7 @@ def make_jobs(n: int = 400, seed: int = 11) -> list[dict[str, Any]]:
                 finished_at=datetime.fromtimestamp(t, UTC).isoformat(),
                 backend=backend,
                 backend_type=btype[backend],
+                provider={"ibm_a": "ibm", "ibm_b": "ibm", "fake_x": "fake", "aer": "aer"}[backend],
                 experiment=str(rng.choice(["bell", "vqe", "sweep"])),
                 outcome=outcome,
                 error_type=error,

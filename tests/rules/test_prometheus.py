@@ -50,12 +50,12 @@ class Workload:
         self.stop = threading.Event()
 
     def tick(self) -> None:
-        self.jobs.labels("ibm_kyiv", "qpu", "vqe", "success", "none").inc(9)
-        self.jobs.labels("ibm_kyiv", "qpu", "vqe", "error", "timeout").inc(1)
+        self.jobs.labels("ibm_kyiv", "ibm", "qpu", "vqe", "success", "none").inc(9)
+        self.jobs.labels("ibm_kyiv", "ibm", "qpu", "vqe", "error", "timeout").inc(1)
         for seconds in (10,) * 9 + (7200,):
-            self.duration.labels("ibm_kyiv", "qpu", "vqe").observe(seconds)
-            self.queue.labels("ibm_kyiv", "qpu").observe(seconds / 2)
-        self.dups.labels("ibm_kyiv", "vqe").inc(0.5)
+            self.duration.labels("ibm_kyiv", "ibm", "qpu", "vqe").observe(seconds)
+            self.queue.labels("ibm_kyiv", "ibm", "qpu").observe(seconds / 2)
+        self.dups.labels("ibm_kyiv", "ibm", "vqe").inc(0.5)
         self.checks.labels("ibm_kyiv", "qpu", "vqe", "pass").inc(4)
         self.checks.labels("ibm_kyiv", "qpu", "vqe", "diverged").inc(1)
         self.up.labels("ibm_kyiv").set(1)

@@ -91,7 +91,7 @@ def one(write: Write, sli: str) -> SLO:
 
 def jobs(work: Workload, backend_type: str, outcome: str, n: int, backend: str = "b1") -> None:
     error_type = "none" if outcome == "success" else "job_failed"
-    work.get(C.JOBS_TOTAL).labels(backend, backend_type, "exp", outcome, error_type).inc(n)
+    work.get(C.JOBS_TOTAL).labels(backend, "p1", backend_type, "exp", outcome, error_type).inc(n)
 
 
 def test_job_success(write: Write, tmp_path: Path) -> None:
@@ -118,20 +118,20 @@ def test_histogram_threshold(write: Write, tmp_path: Path, kind: str, spec: C.Me
     work = Workload()
     hist = work.get(spec)
     for seconds in (1, 599, 600, 601, 5000):  # 600 itself is within the threshold
-        labels = ("b1", "qpu", "exp")[: len(spec.labels)]
+        labels = ("b1", "p1", "qpu", "exp")[: len(spec.labels)]
         hist.labels(*labels).observe(seconds)
-    hist.labels(*("b2", "simulator", "exp")[: len(spec.labels)]).observe(10_000)
+    hist.labels(*("b2", "p1", "simulator", "exp")[: len(spec.labels)]).observe(10_000)
     check_ratio(tmp_path, slo, work, 2 / 5)
 
 
 def test_duplicates(write: Write, tmp_path: Path) -> None:
     slo = one(write, "{kind: duplicates, selectors: {experiment: vqe}}")
     work = Workload()
-    work.get(C.JOBS_TOTAL).labels("b1", "qpu", "vqe", "success", "none").inc(19)
-    work.get(C.JOBS_TOTAL).labels("b2", "qpu", "vqe", "error", "timeout").inc(1)
-    work.get(C.JOBS_TOTAL).labels("b1", "qpu", "other", "success", "none").inc(50)
-    work.get(C.JOB_DUPLICATES_TOTAL).labels("b1", "vqe").inc(2)
-    work.get(C.JOB_DUPLICATES_TOTAL).labels("b1", "other").inc(9)
+    work.get(C.JOBS_TOTAL).labels("b1", "p1", "qpu", "vqe", "success", "none").inc(19)
+    work.get(C.JOBS_TOTAL).labels("b2", "p1", "qpu", "vqe", "error", "timeout").inc(1)
+    work.get(C.JOBS_TOTAL).labels("b1", "p1", "qpu", "other", "success", "none").inc(50)
+    work.get(C.JOB_DUPLICATES_TOTAL).labels("b1", "p1", "vqe").inc(2)
+    work.get(C.JOB_DUPLICATES_TOTAL).labels("b1", "p1", "other").inc(9)
     check_ratio(tmp_path, slo, work, 2 / 20)
 
 

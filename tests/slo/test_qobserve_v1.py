@@ -110,12 +110,12 @@ def test_objective_out_of_range(write: Write, objective: object, message: str) -
      "28d or 30d"),
     ("{kind: job_success, selectors: {verdict: x}}", "",
      "sli.selectors.verdict: 'verdict' is not a label of quantum_jobs_total (labels: backend, "
-     "backend_type, experiment, outcome, error_type; target labels such as cluster or "
-     "namespace are allowed)"),
+     "provider, backend_type, experiment, outcome, error_type; target labels such as cluster "
+     "or namespace are allowed)"),
     ("{kind: queue_wait, threshold: 600, selectors: {experiment: vqe}}", "",
      "sli.selectors.experiment: 'experiment' is not a label of quantum_job_queue_seconds "
-     "(labels: backend, backend_type; target labels such as cluster or namespace are "
-     "allowed)"),
+     "(labels: backend, provider, backend_type; target labels such as cluster or namespace "
+     "are allowed)"),
     ("{kind: job_success, selectors: {backend: '(unclosed'}}", "",
      "sli.selectors.backend: '(unclosed' is not a valid regular expression: missing ), "
      "unterminated subpattern at position 0"),

@@ -19,7 +19,7 @@ RELEASED = {
     1: "46728f945ccda32d",
     2: "7be4b4b88dad11e0",
     3: "169c5bdb778ad1e6",
-    4: "7ab2c4b253e7dd17",
+    4: "fc898fc61d818146",  # IBM result-changing options (#11), provider (#12)
 }
 
 

@@ -198,7 +198,9 @@ def _calibration_age(
     submitted = _timestamps(table.column("submitted_at"), path, "submitted_at", row_offset)
     start = pc.coalesce(submitted, finished)
     ns = pc.subtract(cut(start).cast(pa.int64()), cut(calibrated).cast(pa.int64()))
-    seconds: np.ndarray = pc.divide(ns.cast(pa.float64()), 1e9).to_numpy(zero_copy_only=False)
+    # unsafe: a difference beyond 2**53 ns (104 days) loses sub-microsecond digits, no more
+    floats = ns.cast(pa.float64(), safe=False)
+    seconds: np.ndarray = pc.divide(floats, 1e9).to_numpy(zero_copy_only=False)
     return seconds
 
 

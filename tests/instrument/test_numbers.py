@@ -104,7 +104,7 @@ def test_resubmitting_a_failed_job_is_a_retry(cap: Capture, aer: Any) -> None:
     for _ in range(2):
         assert aer.run(wide(40), shots=1, method="statevector").result().success is False
     assert _flags(cap) == [("error", 0, 0), ("error", 0, 1)]
-    labels = {"backend": "aer_simulator", "experiment": "__none__"}
+    labels = {"backend": "aer_simulator", "provider": "aer", "experiment": "__none__"}
     assert cap.sample("quantum_job_retries_total", **labels) == 1
     assert cap.sample("quantum_job_duplicates_total", **labels) == 0
 

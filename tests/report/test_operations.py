@@ -123,6 +123,14 @@ def test_failures_and_divergence_by_calibration_age_from_the_store(tmp_path: Pat
         calibration_at=cal,
     )  # 96 h
     put("e", "success", "2026-11-12T10:00:00")  # no calibration known
+    # a fake backend's snapshot is years old: more nanoseconds than a float holds exactly
+    put(
+        "f",
+        "success",
+        "2026-11-13T10:05:00",
+        submitted_at=at("2026-11-13T10:00:00"),
+        calibration_at=at("2024-02-01T00:00:00"),
+    )
     assert store.flush()
     store.close()
     slos = [success_slo(), event_slo("div", "divergence", 0.9, 7, fidelity_threshold=0.9)]
@@ -133,7 +141,7 @@ def test_failures_and_divergence_by_calibration_age_from_the_store(tmp_path: Pat
         ["under 6 h", 1, 0.0, 1, 0, 0.95],
         ["6 h to 1 d", 1, 1.0, 0, 0, None],
         ["1 to 3 d", 1, 1.0, 1, 1, 0.80],
-        ["over 3 d", 1, None, 0, 0, None],  # cancelled: no failure ratio
+        ["over 3 d", 2, 0.0, 0, 0, None],  # d (cancelled: not counted) and f
         ["unknown", 1, 0.0, 0, 0, None],
     ]
     assert "fidelity below 0.9" in table.note

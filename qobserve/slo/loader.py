@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
+from qobserve import budgets
 from qobserve.slo import gotemplate, openslo, pyrra, qobserve_v1, sloth
 from qobserve.slo.model import SLO, EventSLI, duration_str
 from qobserve.slo.problems import Problems, Where
@@ -77,6 +78,8 @@ def _parse(
     doc: Mapping[str, Any], where: Where, refs: openslo.Refs, sloth_period: timedelta
 ) -> list[SLO]:
     version, api, kind = doc.get("version"), doc.get("apiVersion"), doc.get("kind")
+    if version == budgets.FORMAT:
+        return []  # spending caps, named on the command line: read by qobserve.budgets
     if version == qobserve_v1.FORMAT:
         return qobserve_v1.parse(doc, where)
     if version == sloth.FORMAT or (api == sloth.CRD_API_VERSION and kind == sloth.CRD_KIND):

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from qobserve.context import current_run
 from qobserve.errors import classify
-from qobserve.exceptions import InputError
+from qobserve.exceptions import BudgetExceeded, InputError
 from qobserve.experiment import experiment
 from qobserve.telemetry import Telemetry, configure, get_telemetry, reset
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "BudgetExceeded",
     "InputError",
     "Telemetry",
     "__version__",

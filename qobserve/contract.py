@@ -216,6 +216,13 @@ TELEMETRY_INCOMPLETE_TOTAL = _m(
     ("reason",),
     otel=("quantum.telemetry.incomplete", "{job}"),
 )
+BUDGET_DECISIONS_TOTAL = _m(
+    "quantum_budget_decisions_total",
+    "counter",
+    "Budget checks before submission, by budget and decision: allow, warn, deny.",
+    ("budget", "decision"),
+    otel=("quantum.budget.decisions", "{decision}"),
+)
 # --- the library's own health ------------------------------------------------------------------
 INTERNAL_ERRORS_TOTAL = _m(
     "qobserve_internal_errors_total",
@@ -246,7 +253,7 @@ INSTRUMENTATION_METRICS: tuple[MetricSpec, ...] = (
     JOBS_TOTAL, JOB_DURATION, JOB_QUEUE, JOB_EXECUTION, TRANSPILE_DURATION, JOBS_IN_FLIGHT,
     SHOTS_TOTAL, QPU_SECONDS_TOTAL, COST_USD_TOTAL, JOB_DUPLICATES_TOTAL, JOB_RETRIES_TOTAL,
     RESULT_CHECKS_TOTAL, RESULT_FIDELITY, EXPERIMENTS_TOTAL, EXPERIMENT_DURATION,
-    TELEMETRY_INCOMPLETE_TOTAL,
+    TELEMETRY_INCOMPLETE_TOTAL, BUDGET_DECISIONS_TOTAL,
     INTERNAL_ERRORS_TOTAL, LABEL_OVERFLOW_TOTAL, EVENTS_DROPPED_TOTAL,
 )  # fmt: skip
 

@@ -25,7 +25,7 @@ from qobserve.exceptions import InputError
 from qobserve.instrument.adapter import CANCELLED, DONE, ERROR, NO_TIMING, Adapter
 from qobserve.instrument.pricing import load_price_model
 from qobserve.instrument.qiskit_adapter import QISKIT
-from qobserve.store.schema import ISO_FORMAT
+from qobserve.store.schema import ISO_FORMAT, UPSERT_SPEND
 
 #: (job id, backend name) -> the provider's job handle
 Lookup = Callable[[str, str], Any]
@@ -35,6 +35,14 @@ _UPDATE = (
     f"started_at = coalesce({_TIME}, started_at), finished_at = coalesce({_TIME}, finished_at), "
     "queue_seconds = ?, execution_seconds = ?, qpu_seconds = ?, cost_usd = ? "
     "WHERE rowid = ? AND outcome = 'unfinished'"
+)
+
+#: a reconciled job's cost into ``job_spend`` (an unfinished job had no end, so no hour there)
+_ADD_SPEND = UPSERT_SPEND.replace(
+    "VALUES (?, ?, ?, ?, ?, ?)",
+    "SELECT substr(finished_at, 1, 13), coalesce(experiment, ''), coalesce(backend, ''), "
+    "coalesce(cost_usd, 0), coalesce(qpu_seconds, 0), 1 FROM job_events "
+    "WHERE rowid = ? AND finished_at IS NOT NULL",
 )
 
 
@@ -89,7 +97,10 @@ def reconcile(
             status, update = _ended(adapter, find(job_id, backend), backend, shots, prices)
             counts[status] += 1
             if update is not None:
-                conn.execute(_UPDATE, (*update, rowid))
+                conn.execute("BEGIN IMMEDIATE")
+                if conn.execute(_UPDATE, (*update, rowid)).rowcount:
+                    conn.execute(_ADD_SPEND, (rowid,))  # the budgets' running totals
+                conn.execute("COMMIT")
     finally:
         conn.close()
     return Reconciled(counts[DONE], counts[ERROR], counts[CANCELLED], counts[None])

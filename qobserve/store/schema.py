@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import sqlite3
+import time
+from collections.abc import Sequence
 
 from qobserve.events import (
     EXPERIMENT_RUN_COLUMNS,
@@ -60,6 +62,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE job_events ADD COLUMN execution_mode TEXT",
         "ALTER TABLE job_events ADD COLUMN session_id TEXT",
     ),
+    # 4: budgets (#20): spend per UTC hour, experiment and backend, kept by every write, so
+    # that a period's spend is read from a few hundred rows instead of a scan of its jobs;
+    # and the recent jobs of an experiment on a backend (the estimate of a new one)
+    (
+        "CREATE TABLE job_spend (hour TEXT NOT NULL, experiment TEXT NOT NULL, "
+        "backend TEXT NOT NULL, cost_usd REAL NOT NULL, qpu_seconds REAL NOT NULL, "
+        "jobs INTEGER NOT NULL, PRIMARY KEY (hour, experiment, backend))",
+        "INSERT INTO job_spend (hour, experiment, backend, cost_usd, qpu_seconds, jobs) "
+        "SELECT substr(finished_at, 1, 13), coalesce(experiment, ''), coalesce(backend, ''), "
+        "coalesce(sum(cost_usd), 0), coalesce(sum(qpu_seconds), 0), count(*) FROM job_events "
+        "WHERE finished_at IS NOT NULL "
+        "GROUP BY substr(finished_at, 1, 13), coalesce(experiment, ''), coalesce(backend, '')",
+        "CREATE INDEX job_events_history ON job_events (experiment, backend, finished_at)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -79,6 +95,48 @@ def _insert(table: str, columns: tuple[str, ...]) -> str:
 INSERT_JOB = _insert("job_events", JOB_EVENT_COLUMNS)
 INSERT_RUN = _insert("experiment_runs", EXPERIMENT_RUN_COLUMNS)
 UPDATE_FIDELITY = "UPDATE job_events SET fidelity = ? WHERE job_id = ?"
+#: adds one (hour, experiment, backend) row of :func:`spend_rows` to the running totals
+UPSERT_SPEND = (
+    "INSERT INTO job_spend (hour, experiment, backend, cost_usd, qpu_seconds, jobs) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (hour, experiment, backend) DO UPDATE SET "
+    "cost_usd = job_spend.cost_usd + excluded.cost_usd, "
+    "qpu_seconds = job_spend.qpu_seconds + excluded.qpu_seconds, "
+    "jobs = job_spend.jobs + excluded.jobs"
+)
+_FINISHED = JOB_EVENT_COLUMNS.index("finished_at")
+_EXPERIMENT = JOB_EVENT_COLUMNS.index("experiment")
+_BACKEND = JOB_EVENT_COLUMNS.index("backend")
+_COST = JOB_EVENT_COLUMNS.index("cost_usd")
+_QPU = JOB_EVENT_COLUMNS.index("qpu_seconds")
+
+
+def hour_key(ts: float) -> str:
+    """The ``job_spend.hour`` of Unix time ``ts``: the UTC hour, as the first 13 characters
+    of the store's ISO text.
+
+    >>> hour_key(1795000000.0)
+    '2026-11-18T11'
+    """
+    return time.strftime("%Y-%m-%dT%H", time.gmtime(ts))
+
+
+def spend_rows(jobs: Sequence[tuple[object, ...]]) -> list[tuple[object, ...]]:
+    """The :data:`UPSERT_SPEND` rows of a batch of job rows (``JobEvent.to_row()``): their
+    cost and QPU time summed per UTC hour of ``finished_at``, experiment and backend. Jobs
+    without an end (unfinished) are left out, as the migration's backfill leaves them out."""
+    sums: dict[tuple[int, object, object], list[float]] = {}
+    for row in jobs:
+        finished = row[_FINISHED]
+        if finished is None:
+            continue
+        key = (int(float(finished)) // 3600, row[_EXPERIMENT] or "", row[_BACKEND] or "")  # type: ignore[arg-type]
+        acc = sums.get(key)
+        if acc is None:
+            acc = sums[key] = [0.0, 0.0, 0]
+        acc[0] += row[_COST] or 0.0  # type: ignore[operator]
+        acc[1] += row[_QPU] or 0.0  # type: ignore[operator]
+        acc[2] += 1
+    return [(hour_key(h * 3600), e, b, c, q, int(n)) for (h, e, b), (c, q, n) in sums.items()]
 
 
 class SchemaTooNew(RuntimeError):

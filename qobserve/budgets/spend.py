@@ -1,0 +1,123 @@
+"""What the jobs in the event store spent, read for the budget check before each submission.
+
+Spend comes from ``job_spend``, the store's running totals per UTC hour, experiment and
+backend (kept by every write, see :mod:`qobserve.store.schema`): a month is at most 744 hours
+per experiment and backend, whatever the number of jobs. A period that starts inside an hour
+(a time zone offset of 30 or 45 minutes) reads that first part of an hour from the jobs
+themselves, through the ``finished_at`` index. On PostgreSQL the figures are the fleet's.
+
+Example::
+
+    reader = SpendReader(store.backend)
+    reader.since(datetime(2026, 12, 1, tzinfo=UTC))   # {("vqe", "ibm_kyiv"): (12.5, 7.8)}
+    reader.history("vqe", "ibm_kyiv")                   # History(jobs=50, qpu_seconds=..., ...)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from qobserve.events import iso
+from qobserve.store.backends import Backend, sql
+from qobserve.store.schema import hour_key
+
+#: (experiment, backend) -> (US dollars, QPU seconds)
+Spend = dict[tuple[str, str], tuple[float, float]]
+#: how many recent jobs of an experiment on a backend an estimate is based on
+HISTORY_JOBS = 50
+
+_HOURS = (
+    "SELECT experiment, backend, sum(cost_usd), sum(qpu_seconds) FROM job_spend "
+    "WHERE hour >= ? GROUP BY experiment, backend"
+)
+_PART_HOUR = (
+    "SELECT coalesce(experiment, ''), coalesce(backend, ''), coalesce(sum(cost_usd), 0), "
+    "coalesce(sum(qpu_seconds), 0) FROM job_events WHERE finished_at >= ? AND finished_at < ? "
+    "GROUP BY coalesce(experiment, ''), coalesce(backend, '')"
+)
+# the last jobs by the (experiment, backend, finished_at) index, then those with a QPU time:
+# bounded even where no job has one (simulators)
+_HISTORY = (
+    "SELECT count(qpu_seconds), sum(qpu_seconds), sum(CASE WHEN qpu_seconds IS NOT NULL "
+    "THEN shots END), count(CASE WHEN qpu_seconds IS NOT NULL THEN shots END) FROM "
+    "(SELECT qpu_seconds, shots FROM job_events WHERE experiment = ? AND backend = ? "
+    f"ORDER BY finished_at DESC LIMIT {HISTORY_JOBS}) recent"
+)
+
+
+@dataclass(frozen=True)
+class History:
+    """Recent jobs of one experiment on one backend that have a QPU time."""
+
+    jobs: int = 0
+    qpu_seconds: float = 0.0
+    #: shots of the jobs that have both shots and a QPU time, and how many those are
+    shots: float = 0.0
+    jobs_with_shots: int = 0
+
+    def qpu_estimate(self, shots: int | None) -> float | None:
+        """QPU seconds a job of ``shots`` shots will take: their QPU time per shot times
+        ``shots`` when every one of them has shots and ``shots`` is known, else their mean
+        per job; None without history.
+
+        >>> History(2, 4.0, 2000, 2).qpu_estimate(3000)
+        6.0
+        >>> History(2, 4.0).qpu_estimate(None)
+        2.0
+        """
+        if not self.jobs:
+            return None
+        if shots and self.shots > 0 and self.jobs_with_shots == self.jobs:
+            return self.qpu_seconds / self.shots * shots
+        return self.qpu_seconds / self.jobs
+
+
+class SpendReader:
+    """Read-only queries on one store; one connection per thread, reopened after a failure."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self._local = threading.local()
+
+    def _run(self, text: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self.backend.reader()
+        try:
+            return list(conn.execute(sql(self.backend, text), params).fetchall())
+        except BaseException:
+            self._local.conn = None  # the next query opens a fresh one
+            with contextlib.suppress(Exception):  # sqlite3's or psycopg's
+                conn.close()
+            raise
+
+    def since(self, start: datetime) -> Spend:
+        """Spend of the jobs finished at ``start`` or later, per experiment and backend."""
+        hour = start.replace(minute=0, second=0, microsecond=0)
+        whole = hour if hour == start else hour + timedelta(hours=1)
+        out: Spend = {}
+        rows = self._run(_HOURS, (hour_key(whole.timestamp()),))
+        if whole != start:
+            rows += self._run(_PART_HOUR, (iso(start.timestamp()), iso(whole.timestamp())))
+        for experiment, backend, usd, qpu in rows:
+            key = (str(experiment), str(backend))
+            had = out.get(key, (0.0, 0.0))
+            out[key] = (had[0] + float(usd or 0), had[1] + float(qpu or 0))
+        return out
+
+    def history(self, experiment: str, backend: str) -> History:
+        """The recent jobs of ``experiment`` on ``backend`` (see :class:`History`)."""
+        rows = self._run(_HISTORY, (experiment, backend))
+        jobs, qpu, shots, with_shots = rows[0] if rows else (0, None, None, 0)
+        return History(int(jobs or 0), float(qpu or 0), float(shots or 0), int(with_shots or 0))
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            conn.close()

@@ -121,7 +121,9 @@ def _check_all(slos: list[SLO], problems: Problems) -> None:  # noqa: C901 - one
                 f"differs from {folded.name!r} ({folded.source}) only in case: their rule "
                 "files would collide on a case-insensitive file system"
             )
-        for key, text in (("description", slo.description), ("runbook_url", slo.runbook_url)):
+        fields = (("description", slo.description), ("runbook_url", slo.runbook_url),
+                 ("policy", slo.policy))  # fmt: skip
+        for key, text in fields:
             if _CONTROL.search(text):
                 where.at(key).error("holds a control character (write plain text)")
         if slo.format == sloth.FORMAT and slo.period <= LONGEST_WINDOW:

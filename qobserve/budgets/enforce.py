@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -65,9 +66,16 @@ class _Admitted:
 class Enforcer:
     """The pre-submission hook that applies ``budgets`` (see the module docstring)."""
 
-    def __init__(self, budgets: Budgets, telemetry: Telemetry) -> None:
+    def __init__(
+        self,
+        budgets: Budgets,
+        telemetry: Telemetry,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        """``clock`` is the current time (which periods are current)."""
         self.budgets = budgets
         self.tel = telemetry
+        self.clock = clock
         self._reader: SpendReader | None = None
         self._warned: set[tuple[str, str]] = set()
         self._admitted: dict[int, _Admitted] = {}
@@ -82,7 +90,7 @@ class Enforcer:
             return
         try:
             estimate = self.estimate(submission, experiment)
-            verdicts = self._decide(caps, estimate, datetime.now(UTC))
+            verdicts = self._decide(caps, estimate, self.clock())
         except Exception as exc:  # the check failed, not the budget: the job goes
             self.tel.internal_error("budgets", exc)
             return
@@ -128,17 +136,19 @@ class Enforcer:
     ) -> list[tuple[Budget, str, BudgetExceeded]]:
         admitted = self._in_flight()
         reader = self._spend_reader()
-        periods: dict[datetime, Spend] = {}
+        read: dict[tuple[datetime, str, str | None], Spend] = {}
         out = []
         for cap in caps:
             start = cap.period_start(now)
-            spend = periods.get(start)
+            scope, name = cap.store_scope
+            spend = read.get((start, scope, name))
             if spend is None:
-                spend = periods[start] = reader.since(start) if reader is not None else {}
+                spend = reader.since(start, scope, name) if reader is not None else {}
+                read[(start, scope, name)] = spend
             spent = sum(
                 (usd if cap.unit == "usd" else qpu)
-                for (experiment, backend), (usd, qpu) in spend.items()
-                if cap.applies(experiment, backend)
+                for key, (usd, qpu) in spend.items()
+                if cap.counts(key)
             )
             spent += sum(
                 a.estimate.of(cap.unit)

@@ -62,6 +62,25 @@ class Budget:
             return False
         return not self.provider or any(fnmatch.fnmatchcase(backend, p) for p in self.backends)
 
+    @property
+    def store_scope(self) -> tuple[str, str | None]:
+        """Which running totals of the store hold this cap's spend: (``t`` in total, ``e`` per
+        experiment or ``b`` per backend, the one name to read or None to read every name and
+        keep those :meth:`counts`)."""
+        if self.experiment:
+            return "e", None if _is_pattern(self.experiment) else self.experiment
+        if self.backend:
+            return "b", None if _is_pattern(self.backend) else self.backend
+        if self.provider:
+            return "b", None
+        return "t", ""
+
+    def counts(self, name: str) -> bool:
+        """True when the running total named ``name`` (of :attr:`store_scope`) is this cap's."""
+        if self.experiment:
+            return fnmatch.fnmatchcase(name, self.experiment)
+        return self.applies("", name) if self.backend or self.provider else True
+
     def period_start(self, now: datetime) -> datetime:
         """The UTC instant the period holding ``now`` began, in the cap's time zone."""
         tz = ZoneInfo(self.timezone)
@@ -95,3 +114,7 @@ class Budgets:
     def applicable(self, experiment: str, backend: str) -> list[Budget]:
         """The caps a job of ``experiment`` on ``backend`` counts against."""
         return [b for b in self.budgets if b.applies(experiment, backend)]
+
+
+def _is_pattern(name: str) -> bool:
+    return any(ch in name for ch in "*?[")

@@ -1,16 +1,18 @@
 """What the jobs in the event store spent, read for the budget check before each submission.
 
-Spend comes from ``job_spend``, the store's running totals per UTC hour, experiment and
-backend (kept by every write, see :mod:`qobserve.store.schema`): a month is at most 744 hours
-per experiment and backend, whatever the number of jobs. A period that starts inside an hour
-(a time zone offset of 30 or 45 minutes) reads that first part of an hour from the jobs
-themselves, through the ``finished_at`` index. On PostgreSQL the figures are the fleet's.
+Spend comes from ``job_spend``, the store's running totals per UTC hour and per UTC day, in
+total, per experiment and per backend (kept by every write, see :mod:`qobserve.store.schema`).
+The spend since an instant is the days after it, the hours before its first whole day and,
+for a period that starts inside an hour (a time zone offset of 30 or 45 minutes), that part
+of an hour read from the jobs themselves through the ``finished_at`` index: a month is at
+most 31 + 23 rows per name, whatever the number of jobs. On PostgreSQL the figures are the
+fleet's.
 
 Example::
 
     reader = SpendReader(store.backend)
-    reader.since(datetime(2026, 12, 1, tzinfo=UTC))   # {("vqe", "ibm_kyiv"): (12.5, 7.8)}
-    reader.history("vqe", "ibm_kyiv")                   # History(jobs=50, qpu_seconds=..., ...)
+    reader.since(datetime(2026, 12, 1, tzinfo=UTC), "e", "vqe")   # {"vqe": (12.5, 7.8)}
+    reader.history("vqe", "ibm_kyiv")            # History(jobs=50, qpu_seconds=..., ...)
 """
 
 from __future__ import annotations
@@ -23,21 +25,21 @@ from typing import Any
 
 from qobserve.events import iso
 from qobserve.store.backends import Backend, sql
-from qobserve.store.schema import hour_key
+from qobserve.store.schema import bucket
 
-#: (experiment, backend) -> (US dollars, QPU seconds)
-Spend = dict[tuple[str, str], tuple[float, float]]
+#: name (experiment, backend, or '' in total) -> (US dollars, QPU seconds)
+Spend = dict[str, tuple[float, float]]
 #: how many recent jobs of an experiment on a backend an estimate is based on
 HISTORY_JOBS = 50
-
-_HOURS = (
-    "SELECT experiment, backend, sum(cost_usd), sum(qpu_seconds) FROM job_spend "
-    "WHERE hour >= ? GROUP BY experiment, backend"
+#: the column of job_events each scope of job_spend sums by
+_COLUMN = {"t": "''", "e": "coalesce(experiment, '')", "b": "coalesce(backend, '')"}
+_BUCKETS = (
+    "SELECT name, sum(cost_usd), sum(qpu_seconds) FROM job_spend WHERE scope = ? AND span = ? "
+    "AND bucket >= ? AND bucket < ?{name} GROUP BY name"
 )
 _PART_HOUR = (
-    "SELECT coalesce(experiment, ''), coalesce(backend, ''), coalesce(sum(cost_usd), 0), "
-    "coalesce(sum(qpu_seconds), 0) FROM job_events WHERE finished_at >= ? AND finished_at < ? "
-    "GROUP BY coalesce(experiment, ''), coalesce(backend, '')"
+    "SELECT {column}, coalesce(sum(cost_usd), 0), coalesce(sum(qpu_seconds), 0) FROM "
+    "job_events WHERE finished_at >= ? AND finished_at < ?{name}{group}"
 )
 # the last jobs by the (experiment, backend, finished_at) index, then those with a QPU time:
 # bounded even where no job has one (simulators)
@@ -47,6 +49,8 @@ _HISTORY = (
     "(SELECT qpu_seconds, shots FROM job_events WHERE experiment = ? AND backend = ? "
     f"ORDER BY finished_at DESC LIMIT {HISTORY_JOBS}) recent"
 )
+#: after every day bucket
+_LAST = "9999"
 
 
 @dataclass(frozen=True)
@@ -95,18 +99,33 @@ class SpendReader:
                 conn.close()
             raise
 
-    def since(self, start: datetime) -> Spend:
-        """Spend of the jobs finished at ``start`` or later, per experiment and backend."""
+    def since(self, start: datetime, scope: str, name: str | None = None) -> Spend:
+        """Spend of the jobs finished at ``start`` or later: in total (``scope`` ``t``), per
+        experiment (``e``) or per backend (``b``); only ``name``'s when given."""
         hour = start.replace(minute=0, second=0, microsecond=0)
-        whole = hour if hour == start else hour + timedelta(hours=1)
+        whole_hour = hour if hour == start else hour + timedelta(hours=1)
+        day = whole_hour.replace(hour=0)
+        whole_day = day if day == whole_hour else day + timedelta(days=1)
+        one = "" if name is None else " AND name = ?"
+        only: tuple[object, ...] = () if name is None else (name,)
+        rows = self._run(
+            _BUCKETS.format(name=one),
+            (scope, "d", bucket("d", whole_day.timestamp()), _LAST, *only),
+        )
+        if whole_hour < whole_day:
+            hours = (bucket("h", whole_hour.timestamp()), bucket("h", whole_day.timestamp()))
+            rows += self._run(_BUCKETS.format(name=one), (scope, "h", *hours, *only))
+        if start < whole_hour:
+            column = _COLUMN[scope]
+            group = "" if scope == "t" else f" GROUP BY {column}"  # PostgreSQL: no GROUP BY ''
+            filtered = "" if name is None or scope == "t" else f" AND {column} = ?"
+            part = _PART_HOUR.format(column=column, name=filtered, group=group)
+            span = (iso(start.timestamp()), iso(whole_hour.timestamp()))
+            rows += self._run(part, (*span, *(only if filtered else ())))
         out: Spend = {}
-        rows = self._run(_HOURS, (hour_key(whole.timestamp()),))
-        if whole != start:
-            rows += self._run(_PART_HOUR, (iso(start.timestamp()), iso(whole.timestamp())))
-        for experiment, backend, usd, qpu in rows:
-            key = (str(experiment), str(backend))
-            had = out.get(key, (0.0, 0.0))
-            out[key] = (had[0] + float(usd or 0), had[1] + float(qpu or 0))
+        for key, usd, qpu in rows:
+            had = out.get(str(key), (0.0, 0.0))
+            out[str(key)] = (had[0] + float(usd or 0), had[1] + float(qpu or 0))
         return out
 
     def history(self, experiment: str, backend: str) -> History:

@@ -25,7 +25,7 @@ from qobserve.exceptions import InputError
 from qobserve.instrument.adapter import CANCELLED, DONE, ERROR, NO_TIMING, Adapter
 from qobserve.instrument.pricing import load_price_model
 from qobserve.instrument.qiskit_adapter import QISKIT
-from qobserve.store.schema import ISO_FORMAT, UPSERT_SPEND
+from qobserve.store.schema import ISO_FORMAT, UPSERT_SPEND, spend_rows
 
 #: (job id, backend name) -> the provider's job handle
 Lookup = Callable[[str, str], Any]
@@ -37,12 +37,10 @@ _UPDATE = (
     "WHERE rowid = ? AND outcome = 'unfinished'"
 )
 
-#: a reconciled job's cost into ``job_spend`` (an unfinished job had no end, so no hour there)
-_ADD_SPEND = UPSERT_SPEND.replace(
-    "VALUES (?, ?, ?, ?, ?, ?)",
-    "SELECT substr(finished_at, 1, 13), coalesce(experiment, ''), coalesce(backend, ''), "
-    "coalesce(cost_usd, 0), coalesce(qpu_seconds, 0), 1 FROM job_events "
-    "WHERE rowid = ? AND finished_at IS NOT NULL",
+#: a reconciled job's figures for the budgets' running totals (finished_at in Unix seconds)
+_SPENT = (
+    "SELECT (julianday(finished_at) - 2440587.5) * 86400.0, experiment, backend, cost_usd, "
+    "qpu_seconds FROM job_events WHERE rowid = ?"
 )
 
 
@@ -99,7 +97,9 @@ def reconcile(
             if update is not None:
                 conn.execute("BEGIN IMMEDIATE")
                 if conn.execute(_UPDATE, (*update, rowid)).rowcount:
-                    conn.execute(_ADD_SPEND, (rowid,))  # the budgets' running totals
+                    # an unfinished job had no end, so it is in no running total yet
+                    job = conn.execute(_SPENT, (rowid,)).fetchall()
+                    conn.executemany(UPSERT_SPEND, spend_rows(job))
                 conn.execute("COMMIT")
     finally:
         conn.close()

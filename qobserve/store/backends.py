@@ -161,7 +161,7 @@ class SQLiteBackend:
             conn.execute("BEGIN IMMEDIATE")
             if jobs:
                 conn.executemany(schema.INSERT_JOB, jobs)
-                conn.executemany(schema.UPSERT_SPEND, schema.spend_rows(jobs))
+                conn.executemany(schema.UPSERT_SPEND, schema.spend_rows(schema.spent(jobs)))
             if runs:
                 conn.executemany(schema.INSERT_RUN, runs)
             if updates:  # after the inserts: an update may concern a job of this batch
@@ -281,7 +281,7 @@ class PostgresBackend:
         with conn.transaction(), conn.cursor() as cur:
             if jobs:
                 cur.executemany(_PG_INSERT_JOB, jobs)
-                cur.executemany(_PG_UPSERT_SPEND, schema.spend_rows(jobs))
+                cur.executemany(_PG_UPSERT_SPEND, schema.spend_rows(schema.spent(jobs)))
             if runs:
                 cur.executemany(_PG_INSERT_RUN, runs)
             if updates:

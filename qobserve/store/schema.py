@@ -62,21 +62,48 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE job_events ADD COLUMN execution_mode TEXT",
         "ALTER TABLE job_events ADD COLUMN session_id TEXT",
     ),
-    # 4: budgets (#20): spend per UTC hour, experiment and backend, kept by every write, so
-    # that a period's spend is read from a few hundred rows instead of a scan of its jobs;
-    # and the recent jobs of an experiment on a backend (the estimate of a new one)
+    # 4: budgets (#20): spend per UTC hour and per UTC day, in total, per experiment and per
+    # backend, kept by every write (backfilled here), so that a period's spend is read from a
+    # few dozen rows per name instead of a scan of its jobs; and the recent jobs of an
+    # experiment on a backend (the estimate of a new one)
     (
-        "CREATE TABLE job_spend (hour TEXT NOT NULL, experiment TEXT NOT NULL, "
-        "backend TEXT NOT NULL, cost_usd REAL NOT NULL, qpu_seconds REAL NOT NULL, "
-        "jobs INTEGER NOT NULL, PRIMARY KEY (hour, experiment, backend))",
-        "INSERT INTO job_spend (hour, experiment, backend, cost_usd, qpu_seconds, jobs) "
-        "SELECT substr(finished_at, 1, 13), coalesce(experiment, ''), coalesce(backend, ''), "
+        "CREATE TABLE job_spend (scope TEXT NOT NULL, span TEXT NOT NULL, bucket TEXT NOT NULL, "
+        "name TEXT NOT NULL, cost_usd REAL NOT NULL, qpu_seconds REAL NOT NULL, "
+        "jobs INTEGER NOT NULL, PRIMARY KEY (scope, span, bucket, name))",
+        "INSERT INTO job_spend (scope, span, bucket, name, cost_usd, qpu_seconds, jobs) "
+        "SELECT 't', 'h', substr(finished_at, 1, 13), '', "
         "coalesce(sum(cost_usd), 0), coalesce(sum(qpu_seconds), 0), count(*) FROM job_events "
         "WHERE finished_at IS NOT NULL "
-        "GROUP BY substr(finished_at, 1, 13), coalesce(experiment, ''), coalesce(backend, '')",
+        "GROUP BY substr(finished_at, 1, 13)",
+        "INSERT INTO job_spend (scope, span, bucket, name, cost_usd, qpu_seconds, jobs) "
+        "SELECT 't', 'd', substr(finished_at, 1, 10), '', "
+        "coalesce(sum(cost_usd), 0), coalesce(sum(qpu_seconds), 0), count(*) FROM job_events "
+        "WHERE finished_at IS NOT NULL "
+        "GROUP BY substr(finished_at, 1, 10)",
+        "INSERT INTO job_spend (scope, span, bucket, name, cost_usd, qpu_seconds, jobs) "
+        "SELECT 'e', 'h', substr(finished_at, 1, 13), coalesce(experiment, ''), "
+        "coalesce(sum(cost_usd), 0), coalesce(sum(qpu_seconds), 0), count(*) FROM job_events "
+        "WHERE finished_at IS NOT NULL "
+        "GROUP BY substr(finished_at, 1, 13), coalesce(experiment, '')",
+        "INSERT INTO job_spend (scope, span, bucket, name, cost_usd, qpu_seconds, jobs) "
+        "SELECT 'e', 'd', substr(finished_at, 1, 10), coalesce(experiment, ''), "
+        "coalesce(sum(cost_usd), 0), coalesce(sum(qpu_seconds), 0), count(*) FROM job_events "
+        "WHERE finished_at IS NOT NULL "
+        "GROUP BY substr(finished_at, 1, 10), coalesce(experiment, '')",
+        "INSERT INTO job_spend (scope, span, bucket, name, cost_usd, qpu_seconds, jobs) "
+        "SELECT 'b', 'h', substr(finished_at, 1, 13), coalesce(backend, ''), "
+        "coalesce(sum(cost_usd), 0), coalesce(sum(qpu_seconds), 0), count(*) FROM job_events "
+        "WHERE finished_at IS NOT NULL "
+        "GROUP BY substr(finished_at, 1, 13), coalesce(backend, '')",
+        "INSERT INTO job_spend (scope, span, bucket, name, cost_usd, qpu_seconds, jobs) "
+        "SELECT 'b', 'd', substr(finished_at, 1, 10), coalesce(backend, ''), "
+        "coalesce(sum(cost_usd), 0), coalesce(sum(qpu_seconds), 0), count(*) FROM job_events "
+        "WHERE finished_at IS NOT NULL "
+        "GROUP BY substr(finished_at, 1, 10), coalesce(backend, '')",
         "CREATE INDEX job_events_history ON job_events (experiment, backend, finished_at)",
     ),
 )
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: SQLite's own format of Unix seconds, identical to :func:`qobserve.events.iso`
@@ -95,48 +122,63 @@ def _insert(table: str, columns: tuple[str, ...]) -> str:
 INSERT_JOB = _insert("job_events", JOB_EVENT_COLUMNS)
 INSERT_RUN = _insert("experiment_runs", EXPERIMENT_RUN_COLUMNS)
 UPDATE_FIDELITY = "UPDATE job_events SET fidelity = ? WHERE job_id = ?"
-#: adds one (hour, experiment, backend) row of :func:`spend_rows` to the running totals
+#: adds one row of :func:`spend_rows` to the running totals of ``job_spend``
 UPSERT_SPEND = (
-    "INSERT INTO job_spend (hour, experiment, backend, cost_usd, qpu_seconds, jobs) "
-    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (hour, experiment, backend) DO UPDATE SET "
+    "INSERT INTO job_spend (scope, span, bucket, name, cost_usd, qpu_seconds, jobs) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope, span, bucket, name) DO UPDATE SET "
     "cost_usd = job_spend.cost_usd + excluded.cost_usd, "
     "qpu_seconds = job_spend.qpu_seconds + excluded.qpu_seconds, "
     "jobs = job_spend.jobs + excluded.jobs"
 )
-_FINISHED = JOB_EVENT_COLUMNS.index("finished_at")
-_EXPERIMENT = JOB_EVENT_COLUMNS.index("experiment")
-_BACKEND = JOB_EVENT_COLUMNS.index("backend")
-_COST = JOB_EVENT_COLUMNS.index("cost_usd")
-_QPU = JOB_EVENT_COLUMNS.index("qpu_seconds")
+#: ``job_spend.scope``: in total (name ''), per experiment, per backend
+SPEND_SCOPES = ("t", "e", "b")
+#: ``job_spend.span``: UTC hours (``2026-11-18T11``) and UTC days (``2026-11-18``)
+SPEND_SPANS = {"h": "%Y-%m-%dT%H", "d": "%Y-%m-%d"}
+_SPEND_COLUMNS = tuple(
+    JOB_EVENT_COLUMNS.index(c)
+    for c in ("finished_at", "experiment", "backend", "cost_usd", "qpu_seconds")
+)
+#: (finished_at Unix seconds, experiment, backend, cost_usd, qpu_seconds) of one job
+Spent = tuple[float | None, str | None, str | None, float | None, float | None]
 
 
-def hour_key(ts: float) -> str:
-    """The ``job_spend.hour`` of Unix time ``ts``: the UTC hour, as the first 13 characters
-    of the store's ISO text.
+def bucket(span: str, ts: float) -> str:
+    """The ``job_spend.bucket`` of Unix time ``ts``: the first 13 (hour) or 10 (day)
+    characters of the store's ISO text.
 
-    >>> hour_key(1795000000.0)
-    '2026-11-18T11'
+    >>> bucket("h", 1795000000.0), bucket("d", 1795000000.0)
+    ('2026-11-18T11', '2026-11-18')
     """
-    return time.strftime("%Y-%m-%dT%H", time.gmtime(ts))
+    return time.strftime(SPEND_SPANS[span], time.gmtime(ts))
 
 
-def spend_rows(jobs: Sequence[tuple[object, ...]]) -> list[tuple[object, ...]]:
-    """The :data:`UPSERT_SPEND` rows of a batch of job rows (``JobEvent.to_row()``): their
-    cost and QPU time summed per UTC hour of ``finished_at``, experiment and backend. Jobs
-    without an end (unfinished) are left out, as the migration's backfill leaves them out."""
-    sums: dict[tuple[int, object, object], list[float]] = {}
-    for row in jobs:
-        finished = row[_FINISHED]
+def spent(jobs: Sequence[tuple[object, ...]]) -> list[Spent]:
+    """The :data:`Spent` of job rows (``JobEvent.to_row()``)."""
+    return [tuple(row[i] for i in _SPEND_COLUMNS) for row in jobs]  # type: ignore[misc]
+
+
+def spend_rows(jobs: Sequence[Spent]) -> list[tuple[object, ...]]:
+    """The :data:`UPSERT_SPEND` rows of some jobs: their cost and QPU time summed per UTC hour
+    and day, in total, per experiment and per backend. Jobs without an end (unfinished) are
+    left out, as the migration's backfill leaves them out."""
+    sums: dict[tuple[str, int, str, str], list[float]] = {}
+    for finished, experiment, backend, cost, qpu in jobs:
         if finished is None:
             continue
-        key = (int(float(finished)) // 3600, row[_EXPERIMENT] or "", row[_BACKEND] or "")  # type: ignore[arg-type]
-        acc = sums.get(key)
-        if acc is None:
-            acc = sums[key] = [0.0, 0.0, 0]
-        acc[0] += row[_COST] or 0.0  # type: ignore[operator]
-        acc[1] += row[_QPU] or 0.0  # type: ignore[operator]
-        acc[2] += 1
-    return [(hour_key(h * 3600), e, b, c, q, int(n)) for (h, e, b), (c, q, n) in sums.items()]
+        hour = int(finished) // 3600
+        for span, unit in (("h", hour), ("d", hour // 24)):
+            for scope, name in (("t", ""), ("e", experiment or ""), ("b", backend or "")):
+                acc = sums.get((scope, unit, span, name))
+                if acc is None:
+                    acc = sums[(scope, unit, span, name)] = [0.0, 0.0, 0]
+                acc[0] += cost or 0.0
+                acc[1] += qpu or 0.0
+                acc[2] += 1
+    size = {"h": 3600, "d": 86400}
+    return [
+        (scope, span, bucket(span, unit * size[span]), name, c, q, int(n))
+        for (scope, unit, span, name), (c, q, n) in sums.items()
+    ]
 
 
 class SchemaTooNew(RuntimeError):

@@ -35,14 +35,18 @@ def _fill(store: EventStore) -> None:
 def _check(store: EventStore) -> None:
     reader = SpendReader(store.backend)
     try:
-        # India's 1 December began at 30 November 18:30 UTC: half an hour into an hour
-        assert reader.since(datetime(2026, 11, 30, 18, 30, tzinfo=UTC)) == {
-            ("vqe", "ibm_kyiv"): (14.0, 6.0),
-            ("qaoa", "sv1"): (16.0, 0.0),
+        # India's 1 December began at 30 November 18:30 UTC: half an hour into an hour, so
+        # that half hour comes from the jobs, 19:00 to midnight from the hours, then days
+        india = datetime(2026, 11, 30, 18, 30, tzinfo=UTC)
+        assert reader.since(india, "e", "vqe") == {"vqe": (14.0, 6.0)}
+        assert reader.since(india, "t", "") == {"": (30.0, 6.0)}
+        assert reader.since(india, "b") == {"ibm_kyiv": (14.0, 6.0), "sv1": (16.0, 0.0)}
+        assert reader.since(datetime(2026, 11, 30, 19, tzinfo=UTC), "e") == {
+            "vqe": (12.0, 4.0),
+            "qaoa": (16.0, 0.0),
         }
-        assert reader.since(datetime(2026, 11, 30, 19, tzinfo=UTC))[("vqe", "ibm_kyiv")] == (
-            12.0, 4.0,
-        )  # fmt: skip
+        assert reader.since(datetime(2026, 12, 1, tzinfo=UTC), "e", "vqe") == {"vqe": (8.0, 0.0)}
+        assert reader.since(datetime(2026, 12, 2, tzinfo=UTC), "t", "") == {}
         recent = reader.history("vqe", "ibm_kyiv")
         # the three jobs with a QPU time: 7 s over 300 shots
         assert (recent.jobs, recent.qpu_seconds, recent.shots) == (3, 7.0, 300.0)

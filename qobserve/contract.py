@@ -327,11 +327,38 @@ COLLECTOR_LAST_SUCCESS = _m(
     ("collector", _B),
 )
 
+# --- budgets, computed by the exporter from the event store (``--events STORE --budgets``) ---
+BUDGET_SPENT_USD = _m(
+    "quantum_budget_spent_usd", "gauge", "Spend of the budget's current period.", ("budget",)
+)
+BUDGET_LIMIT_USD = _m(
+    "quantum_budget_limit_usd", "gauge", "The budget's limit per period.", ("budget",)
+)
+BUDGET_SPENT_QPU = _m(
+    "quantum_budget_spent_qpu_seconds",
+    "gauge",
+    "QPU seconds of the budget's current period.",
+    ("budget",),
+)
+BUDGET_LIMIT_QPU = _m(
+    "quantum_budget_limit_qpu_seconds",
+    "gauge",
+    "The budget's limit of QPU seconds per period.",
+    ("budget",),
+)
+BUDGET_PERIOD_END = _m(
+    "quantum_budget_period_end_timestamp_seconds",
+    "gauge",
+    "Unix time the budget's current period ends.",
+    ("budget", "action"),
+)
+
 EXPORTER_METRICS: tuple[MetricSpec, ...] = (
     BACKEND_UP, BACKEND_PENDING_JOBS, BACKEND_CALIBRATION_TIMESTAMP, BACKEND_QUBITS, BACKEND_T1,
     BACKEND_T2, BACKEND_READOUT_ERROR, BACKEND_GATE_ERROR, QUBIT_T1, QUBIT_T2, QUBIT_READOUT_ERROR,
     USAGE_CONSUMED, USAGE_LIMIT, BACKEND_INFO, COLLECTOR_UP, COLLECTOR_ERRORS_TOTAL,
-    COLLECTOR_DURATION, COLLECTOR_LAST_SUCCESS,
+    COLLECTOR_DURATION, COLLECTOR_LAST_SUCCESS, BUDGET_SPENT_USD, BUDGET_LIMIT_USD,
+    BUDGET_SPENT_QPU, BUDGET_LIMIT_QPU, BUDGET_PERIOD_END,
 )  # fmt: skip
 
 ALL_METRICS: tuple[MetricSpec, ...] = INSTRUMENTATION_METRICS + EXPORTER_METRICS

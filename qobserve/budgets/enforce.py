@@ -140,16 +140,7 @@ class Enforcer:
         out = []
         for cap in caps:
             start = cap.period_start(now)
-            scope, name = cap.store_scope
-            spend = read.get((start, scope, name))
-            if spend is None:
-                spend = reader.since(start, scope, name) if reader is not None else {}
-                read[(start, scope, name)] = spend
-            spent = sum(
-                (usd if cap.unit == "usd" else qpu)
-                for key, (usd, qpu) in spend.items()
-                if cap.counts(key)
-            )
+            spent = reader.spent(cap, start, read) if reader is not None else 0.0
             spent += sum(
                 a.estimate.of(cap.unit)
                 for a in admitted

@@ -21,11 +21,14 @@ import contextlib
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qobserve.events import iso
 from qobserve.store.backends import Backend, sql
 from qobserve.store.schema import bucket
+
+if TYPE_CHECKING:
+    from qobserve.budgets.model import Budget
 
 #: name (experiment, backend, or '' in total) -> (US dollars, QPU seconds)
 Spend = dict[str, tuple[float, float]]
@@ -127,6 +130,18 @@ class SpendReader:
             had = out.get(str(key), (0.0, 0.0))
             out[str(key)] = (had[0] + float(usd or 0), had[1] + float(qpu or 0))
         return out
+
+    def spent(
+        self, cap: Budget, start: datetime, read: dict[tuple[datetime, str, str | None], Spend]
+    ) -> float:
+        """What the store's jobs in ``cap``'s scope spent since ``start``, in its unit;
+        ``read`` keeps the totals read, for the other caps of the same check."""
+        scope, name = cap.store_scope
+        spend = read.get((start, scope, name))
+        if spend is None:
+            spend = read[(start, scope, name)] = self.since(start, scope, name)
+        i = 0 if cap.unit == "usd" else 1
+        return sum(v[i] for key, v in spend.items() if cap.counts(key))
 
     def history(self, experiment: str, backend: str) -> History:
         """The recent jobs of ``experiment`` on ``backend`` (see :class:`History`)."""

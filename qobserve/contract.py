@@ -332,7 +332,7 @@ BUDGET_SPENT_USD = _m(
     "quantum_budget_spent_usd", "gauge", "Spend of the budget's current period.", ("budget",)
 )
 BUDGET_LIMIT_USD = _m(
-    "quantum_budget_limit_usd", "gauge", "The budget's limit per period.", ("budget",)
+    "quantum_budget_limit_usd", "gauge", "The budget's limit per period.", ("budget", "action")
 )
 BUDGET_SPENT_QPU = _m(
     "quantum_budget_spent_qpu_seconds",
@@ -344,7 +344,7 @@ BUDGET_LIMIT_QPU = _m(
     "quantum_budget_limit_qpu_seconds",
     "gauge",
     "The budget's limit of QPU seconds per period.",
-    ("budget",),
+    ("budget", "action"),
 )
 BUDGET_PERIOD_END = _m(
     "quantum_budget_period_end_timestamp_seconds",

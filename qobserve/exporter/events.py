@@ -104,7 +104,7 @@ class StoreCounts:
             spent, limit = specs[cap.unit]
             value = self._spend.spent(cap, cap.period_start(now), read)
             families[spent.name].add_metric([cap.name], value)
-            families[limit.name].add_metric([cap.name], cap.limit)
+            families[limit.name].add_metric([cap.name, cap.action], cap.limit)
             end = cap.period_end(now).timestamp()
             families[contract.BUDGET_PERIOD_END.name].add_metric([cap.name, cap.action], end)
         return list(families.values())

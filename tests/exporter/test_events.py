@@ -198,9 +198,11 @@ def test_budget_spend_and_limits_from_the_store(tmp_path: object) -> None:
         for s in family.samples
     }
     assert found[("quantum_budget_spent_usd", (("budget", "vqe"),))] == pytest.approx(3.7)
-    assert found[("quantum_budget_limit_usd", (("budget", "vqe"),))] == 50
+    assert found[("quantum_budget_limit_usd", (("action", "deny"), ("budget", "vqe")))] == 50
     assert found[("quantum_budget_spent_qpu_seconds", (("budget", "qpu"),))] == 7.0
-    assert found[("quantum_budget_limit_qpu_seconds", (("budget", "qpu"),))] == 600
+    assert (
+        found[("quantum_budget_limit_qpu_seconds", (("action", "warn"), ("budget", "qpu")))] == 600
+    )
     end = found[
         ("quantum_budget_period_end_timestamp_seconds", (("action", "warn"), ("budget", "qpu")))
     ]

@@ -6,9 +6,10 @@
 
 from __future__ import annotations
 
+import operator
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 
 from qobserve.events import (
     EXPERIMENT_RUN_COLUMNS,
@@ -134,9 +135,11 @@ UPSERT_SPEND = (
 SPEND_SCOPES = ("t", "e", "b")
 #: ``job_spend.span``: UTC hours (``2026-11-18T11``) and UTC days (``2026-11-18``)
 SPEND_SPANS = {"h": "%Y-%m-%dT%H", "d": "%Y-%m-%d"}
-_SPEND_COLUMNS = tuple(
-    JOB_EVENT_COLUMNS.index(c)
-    for c in ("finished_at", "experiment", "backend", "cost_usd", "qpu_seconds")
+_spent_fields = operator.itemgetter(
+    *(
+        JOB_EVENT_COLUMNS.index(c)
+        for c in ("finished_at", "experiment", "backend", "cost_usd", "qpu_seconds")
+    )
 )
 #: (finished_at Unix seconds, experiment, backend, cost_usd, qpu_seconds) of one job
 Spent = tuple[float | None, str | None, str | None, float | None, float | None]
@@ -152,32 +155,44 @@ def bucket(span: str, ts: float) -> str:
     return time.strftime(SPEND_SPANS[span], time.gmtime(ts))
 
 
-def spent(jobs: Sequence[tuple[object, ...]]) -> list[Spent]:
+def spent(jobs: Iterable[tuple[object, ...]]) -> Iterator[Spent]:
     """The :data:`Spent` of job rows (``JobEvent.to_row()``)."""
-    return [tuple(row[i] for i in _SPEND_COLUMNS) for row in jobs]  # type: ignore[misc]
+    return map(_spent_fields, jobs)
 
 
-def spend_rows(jobs: Sequence[Spent]) -> list[tuple[object, ...]]:
+def spend_rows(jobs: Iterable[Spent]) -> list[tuple[object, ...]]:
     """The :data:`UPSERT_SPEND` rows of some jobs: their cost and QPU time summed per UTC hour
     and day, in total, per experiment and per backend. Jobs without an end (unfinished) are
     left out, as the migration's backfill leaves them out."""
-    sums: dict[tuple[str, int, str, str], list[float]] = {}
+    # one dict operation per job (this runs in the writer, for every batch); the six running
+    # totals are then derived from the few (hour, experiment, backend) groups
+    hours: dict[tuple[int, str, str], list[float]] = {}
     for finished, experiment, backend, cost, qpu in jobs:
         if finished is None:
             continue
-        hour = int(finished) // 3600
+        key = (int(finished) // 3600, experiment or "", backend or "")
+        acc = hours.get(key)
+        if acc is None:
+            hours[key] = [cost or 0.0, qpu or 0.0, 1]
+        else:
+            acc[0] += cost or 0.0
+            acc[1] += qpu or 0.0
+            acc[2] += 1
+    sums: dict[tuple[str, str, int, str], list[float]] = {}
+    for (hour, experiment, backend), (c, q, n) in hours.items():
         for span, unit in (("h", hour), ("d", hour // 24)):
-            for scope, name in (("t", ""), ("e", experiment or ""), ("b", backend or "")):
-                acc = sums.get((scope, unit, span, name))
-                if acc is None:
-                    acc = sums[(scope, unit, span, name)] = [0.0, 0.0, 0]
-                acc[0] += cost or 0.0
-                acc[1] += qpu or 0.0
-                acc[2] += 1
+            for scope, name in (("t", ""), ("e", experiment), ("b", backend)):
+                total = sums.get((scope, span, unit, name))
+                if total is None:
+                    sums[(scope, span, unit, name)] = [c, q, n]
+                else:
+                    total[0] += c
+                    total[1] += q
+                    total[2] += n
     size = {"h": 3600, "d": 86400}
     return [
         (scope, span, bucket(span, unit * size[span]), name, c, q, int(n))
-        for (scope, unit, span, name), (c, q, n) in sums.items()
+        for (scope, span, unit, name), (c, q, n) in sums.items()
     ]
 
 

@@ -183,8 +183,10 @@ def _limit(item: Mapping[str, Any], at: Where) -> tuple[str, float]:
         at.error(f"give exactly one of {' or '.join(UNITS.values())}")
         return "usd", 0.0
     unit, key = limits[0]
-    limit = at.get(item, key, float, default=0.0)
-    if not isinstance(limit, int | float) or not 0 < limit < math.inf:
+    limit = at.get(item, key, float, required=True)  # records a missing or non-number value
+    if limit is None:
+        return unit, 0.0
+    if not 0 < limit < math.inf:
         at.at(key).error(f"must be a positive number, got {limit!r}")
     return unit, float(limit)
 

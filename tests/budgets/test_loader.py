@@ -78,6 +78,7 @@ def test_every_mistake_names_the_file_and_the_field(tmp_path: Path) -> None:
         "     action: deny}\n"
         "  - {name: a, experiment: x, backend: y, limit_usd: 1, period: day, action: deny,\n"
         "     cap: 3}\n"
+        "  - {name: c, limit_qpu_seconds: lots, period: day, action: deny}\n"
     )
     with pytest.raises(InputErrors) as err:
         load_budgets(bad)
@@ -93,6 +94,7 @@ def test_every_mistake_names_the_file_and_the_field(tmp_path: Path) -> None:
         "experiment, limit_qpu_seconds, limit_usd, name, period, provider, timezone)",
         f"{bad}: a: budgets[2].backend: give one of experiment, backend or provider, not "
         "['experiment', 'backend']",
+        f"{bad}: c: budgets[3].limit_qpu_seconds: must be a number, got str 'lots'",
     ]
 
 

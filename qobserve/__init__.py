@@ -20,16 +20,19 @@ from typing import TYPE_CHECKING, Any
 
 from qobserve.context import current_run
 from qobserve.errors import classify
-from qobserve.exceptions import InputError
+from qobserve.exceptions import BudgetExceeded, ErrorBudgetExhausted, InputError
 from qobserve.experiment import experiment
 from qobserve.telemetry import Telemetry, configure, get_telemetry, reset
 
 if TYPE_CHECKING:
     from qobserve.instrument.compare import compare
+    from qobserve.report.gate import require_error_budget
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BudgetExceeded",
+    "ErrorBudgetExhausted",
     "InputError",
     "Telemetry",
     "__version__",
@@ -41,6 +44,7 @@ __all__ = [
     "flush",
     "get_telemetry",
     "push",
+    "require_error_budget",
     "reset",
 ]
 
@@ -65,6 +69,10 @@ def __getattr__(name: str) -> Any:
         from qobserve.instrument.compare import compare
 
         return compare
+    if name == "require_error_budget":  # the report's figures: pandas, the `report` extra
+        from qobserve.report.gate import require_error_budget
+
+        return require_error_budget
     if name in ("jobs", "live_jobs"):
         import qobserve.notebook
 

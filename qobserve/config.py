@@ -22,6 +22,7 @@ Keyword arguments win over environment variables, which win over defaults.
 | ``job_metrics`` | ``QOBSERVE_JOB_METRICS`` | true (one ``job.metrics()`` call per job) |
 | ``event_logs`` | ``QOBSERVE_EVENT_LOGS`` | false (job events as OTel log records too) |
 | ``divergence_threshold`` | ``QOBSERVE_DIVERGENCE_THRESHOLD`` | 0.9 |
+| ``budgets`` | ``QOBSERVE_BUDGETS`` | none (no caps); ``budgets.yaml``, its folder, or a model |
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, TypedDict
 
+from qobserve.budgets.model import Budgets
 from qobserve.exceptions import InputError
 from qobserve.tracing import MODES
 
@@ -68,6 +70,7 @@ class Settings(TypedDict, total=False):
     job_metrics: bool
     event_logs: bool
     divergence_threshold: float
+    budgets: str | os.PathLike[str] | Budgets | None
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,8 @@ class Config:
     job_metrics: bool = True
     event_logs: bool = False
     divergence_threshold: float = 0.9
+    #: caps enforced before every submission (docs/budgets.md); None: none
+    budgets: Budgets | None = None
 
     @classmethod
     def resolve(
@@ -146,6 +151,8 @@ def _convert(name: str, raw: Any, source: str) -> Any:  # noqa: C901 - one branc
 
         if not is_url(str(raw)):
             raise InputError("must be a postgresql:// URL", field=source)
+    if name == "budgets":
+        return _budgets(raw)
     if name in ("store_path", "store_url", "otlp_endpoint", "push_gateway", "price_model"):
         if raw is None or (isinstance(raw, str) and raw.strip().lower() in _OFF):
             return None
@@ -187,3 +194,14 @@ def _convert(name: str, raw: Any, source: str) -> Any:  # noqa: C901 - one branc
             "must not be empty (it names the runner's Pushgateway group)", field=source
         )
     return str(raw)
+
+
+def _budgets(raw: Any) -> Budgets | None:
+    """The ``budgets`` setting: the loaded caps (a file, or a catalog folder's budgets.yaml)."""
+    from qobserve.budgets.loader import load_budgets
+
+    if isinstance(raw, Budgets):
+        return raw
+    if raw is None or (isinstance(raw, str) and raw.strip().lower() in _OFF):
+        return None
+    return load_budgets(os.fspath(raw))

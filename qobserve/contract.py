@@ -220,6 +220,13 @@ TELEMETRY_INCOMPLETE_TOTAL = _m(
     ("reason",),
     otel=("quantum.telemetry.incomplete", "{job}"),
 )
+BUDGET_DECISIONS_TOTAL = _m(
+    "quantum_budget_decisions_total",
+    "counter",
+    "Budget checks before submission, by budget and decision: allow, warn, deny.",
+    ("budget", "decision"),
+    otel=("quantum.budget.decisions", "{decision}"),
+)
 # --- the library's own health ------------------------------------------------------------------
 INTERNAL_ERRORS_TOTAL = _m(
     "qobserve_internal_errors_total",
@@ -250,7 +257,7 @@ INSTRUMENTATION_METRICS: tuple[MetricSpec, ...] = (
     JOBS_TOTAL, JOB_DURATION, JOB_QUEUE, JOB_EXECUTION, TRANSPILE_DURATION, JOBS_IN_FLIGHT,
     SHOTS_TOTAL, QPU_SECONDS_TOTAL, COST_USD_TOTAL, JOB_DUPLICATES_TOTAL, JOB_RETRIES_TOTAL,
     RESULT_CHECKS_TOTAL, RESULT_FIDELITY, EXPERIMENTS_TOTAL, EXPERIMENT_DURATION,
-    TELEMETRY_INCOMPLETE_TOTAL,
+    TELEMETRY_INCOMPLETE_TOTAL, BUDGET_DECISIONS_TOTAL,
     INTERNAL_ERRORS_TOTAL, LABEL_OVERFLOW_TOTAL, EVENTS_DROPPED_TOTAL,
 )  # fmt: skip
 
@@ -341,11 +348,38 @@ COLLECTOR_LAST_SUCCESS = _m(
     ("collector", _B),
 )
 
+# --- budgets, computed by the exporter from the event store (``--events STORE --budgets``) ---
+BUDGET_SPENT_USD = _m(
+    "quantum_budget_spent_usd", "gauge", "Spend of the budget's current period.", ("budget",)
+)
+BUDGET_LIMIT_USD = _m(
+    "quantum_budget_limit_usd", "gauge", "The budget's limit per period.", ("budget", "action")
+)
+BUDGET_SPENT_QPU = _m(
+    "quantum_budget_spent_qpu_seconds",
+    "gauge",
+    "QPU seconds of the budget's current period.",
+    ("budget",),
+)
+BUDGET_LIMIT_QPU = _m(
+    "quantum_budget_limit_qpu_seconds",
+    "gauge",
+    "The budget's limit of QPU seconds per period.",
+    ("budget", "action"),
+)
+BUDGET_PERIOD_END = _m(
+    "quantum_budget_period_end_timestamp_seconds",
+    "gauge",
+    "Unix time the budget's current period ends.",
+    ("budget", "action"),
+)
+
 EXPORTER_METRICS: tuple[MetricSpec, ...] = (
     BACKEND_UP, BACKEND_PENDING_JOBS, BACKEND_CALIBRATION_TIMESTAMP, BACKEND_QUBITS, BACKEND_T1,
     BACKEND_T2, BACKEND_READOUT_ERROR, BACKEND_GATE_ERROR, QUBIT_T1, QUBIT_T2, QUBIT_READOUT_ERROR,
     USAGE_CONSUMED, USAGE_LIMIT, BACKEND_INFO, EXPORTER_BUILD_INFO, COLLECTOR_UP,
-    COLLECTOR_ERRORS_TOTAL, COLLECTOR_DURATION, COLLECTOR_LAST_SUCCESS,
+    COLLECTOR_ERRORS_TOTAL, COLLECTOR_DURATION, COLLECTOR_LAST_SUCCESS, BUDGET_SPENT_USD,
+    BUDGET_LIMIT_USD, BUDGET_SPENT_QPU, BUDGET_LIMIT_QPU, BUDGET_PERIOD_END,
 )  # fmt: skip
 
 ALL_METRICS: tuple[MetricSpec, ...] = INSTRUMENTATION_METRICS + EXPORTER_METRICS

@@ -40,3 +40,32 @@ class InputErrors(InputError):
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)
+
+
+class BudgetExceeded(RuntimeError):
+    """A job was refused before submission: it would take a ``deny`` budget over its limit.
+
+    ``budget`` is the cap's name, ``spent`` what its period used so far, ``estimate`` the
+    job's estimated cost and ``limit`` the cap, all in ``unit`` (``usd`` or ``qpu_seconds``).
+    """
+
+    def __init__(self, budget: str, *, spent: float, estimate: float, limit: float, unit: str,
+                 period_start: str) -> None:  # fmt: skip
+        self.budget, self.spent, self.estimate = budget, spent, estimate
+        self.limit, self.unit, self.period_start = limit, unit, period_start
+        shown = "USD" if unit == "usd" else "QPU seconds"
+        super().__init__(
+            f"budget {budget!r} exceeded: spent {spent:.4g} {shown} since {period_start} "
+            f"+ this job's estimate {estimate:.4g} > limit {limit:.4g} {shown}; "
+            "nothing was submitted"
+        )
+
+
+class ErrorBudgetExhausted(RuntimeError):
+    """An SLO's remaining error budget is at or below the threshold a caller required
+    (:func:`qobserve.require_error_budget`); ``remaining`` is None without events."""
+
+    def __init__(self, slo: str, *, remaining: float, threshold: float, policy: str) -> None:
+        self.slo, self.remaining, self.threshold, self.policy = slo, remaining, threshold, policy
+        text = f"SLO {slo!r}: {remaining:.1%} of its error budget left, at or below {threshold:.1%}"
+        super().__init__(f"{text}. Policy: {policy}" if policy else text)

@@ -26,6 +26,11 @@ _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
 _UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 
 
+def local_midnight(day: date, tz: tzinfo) -> datetime:
+    """UTC instant of local midnight (zoneinfo resolves a skipped midnight forward)."""
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
 def parse_instant(
     text: str, *, field: str, tz: tzinfo = UTC, now: datetime | None = None
 ) -> datetime:

@@ -35,6 +35,7 @@ from qobserve.store import EventStore
 from qobserve.tracing import TracingSetup, setup_tracing
 
 if TYPE_CHECKING:
+    from qobserve.budgets.enforce import Enforcer
     from qobserve.instrument.state import InstrumentationState
 
 logger = logging.getLogger("qobserve")
@@ -77,6 +78,11 @@ class Telemetry:
         if config.event_logs or logger_provider is not None:
             self.event_logs = EventLogs(logger_provider, _version())
         self._instrumentation: InstrumentationState | None = None
+        self.budgets: Enforcer | None = None
+        if config.budgets is not None:
+            from qobserve.budgets.enforce import Enforcer
+
+            self.budgets = Enforcer(config.budgets, self)
         self._state_lock = threading.Lock()
         self._http_server: Any = None
         self._pushers: dict[tuple[object, ...], SeededPush] = {}
@@ -170,7 +176,8 @@ class Telemetry:
 
             with self._state_lock:
                 if self._instrumentation is None:
-                    self._instrumentation = InstrumentationState()
+                    hooks = (self.budgets,) if self.budgets is not None else ()
+                    self._instrumentation = InstrumentationState(hooks)
                 state = self._instrumentation
         return state
 

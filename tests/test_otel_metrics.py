@@ -33,6 +33,8 @@ LABEL_VALUES = {
     "reason": "unfinished",
     "component": "store",
     "label": "experiment",
+    "budget": "vqe-monthly",
+    "decision": "deny",
 }
 
 

@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dashboards": ("dashboards", "write Grafana dashboards for the SLO catalog"),
     "report": ("report", "write the weekly SLO report"),
     "events": ("events", "work with the embedded job event store"),
+    "gate": ("gate", "exit 1 when an SLO's error budget is too low to go ahead (CI)"),
 }
 
 EXIT_OK = 0

@@ -18,9 +18,12 @@ import sys
 import threading
 from collections.abc import Sequence
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qobserve.exceptions import InputError
+
+if TYPE_CHECKING:
+    from qobserve.budgets.model import Budgets
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -130,6 +133,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(SQLite path or postgresql:// URL), exact for every runner that writes it",
     )
     parser.add_argument(
+        "--budgets",
+        default=None,
+        metavar="PATH",
+        help="with --events: also serve each budget's spend and limit in its current period "
+        "(budgets.yaml or its catalog folder)",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["debug", "info", "warning", "error"],
@@ -175,6 +185,7 @@ def _serve(args: argparse.Namespace) -> int:
         web_config=args.web_config_file,
         provider_options=_provider_options(args.provider_option, providers),
         events=args.events,
+        budgets=_budgets(args.budgets),
     )
     stop = threading.Event()
 
@@ -247,3 +258,11 @@ def _provider_options(items: Sequence[str], providers: Sequence[str]) -> dict[st
             )
         out.setdefault(name, {})[option] = value
     return out
+
+
+def _budgets(path: str | None) -> Budgets | None:
+    if path is None:
+        return None
+    from qobserve.budgets.loader import load_budgets
+
+    return load_budgets(path)

@@ -6,7 +6,8 @@ Example::
     qobserve validate slo team-slos/checkout.yaml sloth/
     # qobserve validate: error: slo/jobs.yaml: job-success-qpu: slos[1].objective: must be ...
 
-Exit 0 when every spec is usable (warnings go to stderr), 2 when any is not.
+A catalog folder's ``budgets.yaml`` (or a budgets file named on the command line) is
+validated too. Exit 0 when every spec is usable (warnings go to stderr), 2 when any is not.
 """
 
 from __future__ import annotations
@@ -16,10 +17,16 @@ import sys
 import warnings
 from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from qobserve.budgets.loader import is_budgets_file
 from qobserve.exceptions import InputError, InputErrors
 from qobserve.slo import default_catalog
 from qobserve.slo.model import SLO
+
+if TYPE_CHECKING:
+    from qobserve.budgets.model import Budgets
 
 EXIT_OK, EXIT_USAGE = 0, 2
 #: how every command taking SLO specs documents its default
@@ -87,12 +94,37 @@ def print_errors(command: str, err: InputError) -> int:
     return EXIT_USAGE
 
 
+def load_budget_files(paths: Sequence[str]) -> list[Budgets]:
+    """The ``budgets.yaml`` files among ``paths`` (or in their folders), loaded; raises
+    :class:`InputErrors` with the problems of all of them."""
+    from qobserve.budgets.loader import budgets_file, load_budgets
+
+    found = [budgets_file(p) for p in paths if Path(p).is_dir() or is_budgets_file(p)]
+    loaded, errors = [], []
+    for path in dict.fromkeys(f for f in found if f is not None):
+        try:
+            loaded.append(load_budgets(path))
+        except InputError as err:
+            errors.extend(err.errors if isinstance(err, InputErrors) else [err])
+    if errors:
+        raise InputErrors(errors)
+    return loaded
+
+
 def run(args: argparse.Namespace) -> int:
-    """Validate the specs; returns the exit code."""
+    """Validate the specs (and the catalog's budgets); returns the exit code."""
     try:
-        slos = load_specs("validate", args.paths, args.sloth_period)
+        budgets = load_budget_files(args.paths)
+    except InputError as err:
+        print_errors("validate", err)
+        budgets = None
+    slo_paths = [p for p in args.paths if not is_budgets_file(p)]
+    try:
+        slos = load_specs("validate", slo_paths, args.sloth_period) if slo_paths else []
     except InputError as err:
         return print_errors("validate", err)
+    if budgets is None:
+        return EXIT_USAGE
     if args.prometheus is not None:
         from qobserve.promapi import PrometheusAPI, PrometheusError, check_url
         from qobserve.redact import redact
@@ -108,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
         for note in notes:
             print(f"qobserve validate: warning: {note}", file=sys.stderr)
     if not args.quiet:
-        width = max(len(s.name) for s in slos)
+        width = max((len(s.name) for s in slos), default=0)
         for s in slos:
             alerts = [
                 a
@@ -121,5 +153,8 @@ def run(args: argparse.Namespace) -> int:
                 f"{','.join(alerts) or 'none'}  ({s.source})"
             )
         files = len({s.source for s in slos})
-        print(f"ok: {len(slos)} SLOs in {files} file{'s' if files > 1 else ''}")
+        if slos:
+            print(f"ok: {len(slos)} SLOs in {files} file{'s' if files > 1 else ''}")
+        for b in budgets:
+            print(f"ok: {len(b.budgets)} budgets in {b.source}")
     return EXIT_OK

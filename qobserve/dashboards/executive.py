@@ -77,6 +77,11 @@ def _cost() -> Section:
     qpu = X.increase(C.QPU_SECONDS_TOTAL, by=("backend",))
     consumed = f"sum({X.replicas('max', C.USAGE_CONSUMED)})"
     limit = f"sum({X.replicas('max', C.USAGE_LIMIT)})"
+    budgets = " or ".join(
+        X.ratio(X.replicas("max", spent, by=("budget",)), X.replicas("max", cap, by=("budget",)))
+        for spent, cap in ((C.BUDGET_SPENT_USD, C.BUDGET_LIMIT_USD),
+                           (C.BUDGET_SPENT_QPU, C.BUDGET_LIMIT_QPU))
+    )  # fmt: skip
     return "Cost and quota", [
         timeseries("Cost burn (USD per day)", [q(per_day, "{{backend}}")], unit="currencyUSD",
                    w=8, stacked=True,
@@ -103,6 +108,15 @@ def _cost() -> Section:
                    [q(consumed, "consumed"), q(limit, "limit")], unit="s", w=20, h=6,
                    description="When will the quota run out? Usage consumed in the provider's "
                                "period against its limit."),
+        table("Budgets used this period",
+              [q(f"sort_desc({budgets})", table=True, expect_data=False,
+                 empty_reason="budgets are served by `qobserve exporter --events STORE "
+                              "--budgets slo` (docs/budgets.md)")],
+              unit="percentunit", decimals=1, w=24, h=6, sort_by="Used",
+              transformations=[organize({"Value": "Used", "budget": "Budget"})],
+              description="How much of each budget of budgets.yaml (US dollars or QPU "
+                          "seconds) has its current period used? At 100 % a deny budget "
+                          "refuses its jobs."),
     ]  # fmt: skip
 
 

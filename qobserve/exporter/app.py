@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from qobserve.budgets.model import Budgets
 from qobserve.collectors import CollectOptions, Provider, create_provider
 from qobserve.exceptions import InputError
 from qobserve.exporter.events import StoreCounts
@@ -69,6 +70,7 @@ class Exporter:
         max_backoff: float | None = None,
         web_config: WebConfig | None = None,
         events: str | None = None,
+        budgets: Budgets | None = None,
     ) -> None:
         if interval <= 0:
             raise InputError("must be positive", field="--interval")
@@ -92,7 +94,9 @@ class Exporter:
         self.cache = PayloadCache()
         self.cache.publish(())
         #: job counters from the event store (``--events``), recomputed every poll
-        self.store_counts = StoreCounts(events) if events else None
+        if budgets is not None and not events:
+            raise InputError("needs --events STORE: budgets are read from it", field="--budgets")
+        self.store_counts = StoreCounts(events, budgets) if events else None
         self._store_families: list[Any] = []
         if self.store_counts is not None:
             self._store_families = self.store_counts.families()  # a bad store fails here

@@ -24,14 +24,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from prometheus_client import utils
-from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.metrics_core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 
 from qobserve import contract
+from qobserve.budgets.model import Budgets
+from qobserve.budgets.spend import SpendReader
 from qobserve.contract import MetricSpec
-from qobserve.store.backends import reading
+from qobserve.store.backends import open_backend, reading
 
 TABLE = "job_events"
 #: bucket bounds spelt as the client library spells them (``600.0``), so series match
@@ -58,10 +66,13 @@ _HISTOGRAMS: tuple[tuple[MetricSpec, str], ...] = (
 
 
 class StoreCounts:
-    """The job metrics of the store at ``location`` (a path or a ``postgresql://`` URL)."""
+    """The job metrics of the store at ``location`` (a path or a ``postgresql://`` URL), and
+    the spend of each of ``budgets`` in its current period."""
 
-    def __init__(self, location: str | os.PathLike[str]) -> None:
+    def __init__(self, location: str | os.PathLike[str], budgets: Budgets | None = None) -> None:
         self.location = os.fspath(location)
+        self.budgets = budgets
+        self._spend: SpendReader | None = None
 
     def families(self) -> list[Metric]:
         """Every served family, computed now; raises InputError when the store is unusable."""
@@ -72,7 +83,31 @@ class StoreCounts:
                 out.append(_counter(conn, spec, aggregate, where, first_jobs))
             for spec, column in _HISTOGRAMS:
                 out.append(_histogram(conn, spec, column))
-            return out
+        if self.budgets is not None:
+            out.extend(self._budget_families(self.budgets))
+        return out
+
+    def _budget_families(self, budgets: Budgets) -> list[Metric]:
+        """Spend, limit and period end of every budget (the same figures the check before a
+        submission reads, without the jobs in flight of any runner)."""
+        if self._spend is None:
+            self._spend = SpendReader(open_backend(self.location))
+        now = datetime.now(UTC)
+        read: dict[Any, Any] = {}
+        specs = {"usd": (contract.BUDGET_SPENT_USD, contract.BUDGET_LIMIT_USD),
+                 "qpu_seconds": (contract.BUDGET_SPENT_QPU, contract.BUDGET_LIMIT_QPU)}  # fmt: skip
+        families = {
+            spec.name: GaugeMetricFamily(spec.name, spec.help, labels=spec.labels)
+            for spec in (*specs["usd"], *specs["qpu_seconds"], contract.BUDGET_PERIOD_END)
+        }
+        for cap in budgets.budgets:
+            spent, limit = specs[cap.unit]
+            value = self._spend.spent(cap, cap.period_start(now), read)
+            families[spent.name].add_metric([cap.name], value)
+            families[limit.name].add_metric([cap.name, cap.action], cap.limit)
+            end = cap.period_end(now).timestamp()
+            families[contract.BUDGET_PERIOD_END.name].add_metric([cap.name, cap.action], end)
+        return list(families.values())
 
 
 def _labels_sql(labels: Sequence[str]) -> str:

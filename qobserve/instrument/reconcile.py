@@ -33,7 +33,7 @@ from qobserve.instrument.pricing import load_price_model
 from qobserve.instrument.qiskit_adapter import QISKIT
 from qobserve.instrument.results import error_type_of
 from qobserve.redact import redact
-from qobserve.store.schema import ISO_FORMAT, SchemaTooNew, migrate
+from qobserve.store.schema import ISO_FORMAT, UPSERT_SPEND, SchemaTooNew, migrate, spend_rows
 
 #: (job id, backend name) -> the provider's job handle
 Lookup = Callable[[str, str], Any]
@@ -43,6 +43,12 @@ _UPDATE = (
     f"started_at = coalesce({_TIME}, started_at), finished_at = coalesce({_TIME}, finished_at), "
     "queue_seconds = ?, execution_seconds = ?, qpu_seconds = ?, cost_usd = ? "
     "WHERE rowid = ? AND outcome = 'unfinished'"
+)
+
+#: a reconciled job's figures for the budgets' running totals (finished_at in Unix seconds)
+_SPENT = (
+    "SELECT (julianday(finished_at) - 2440587.5) * 86400.0, experiment, backend, cost_usd, "
+    "qpu_seconds FROM job_events WHERE rowid = ?"
 )
 
 
@@ -137,7 +143,12 @@ def reconcile(
                 continue
             counts[status] += 1
             if update is not None:
-                conn.execute(_UPDATE, (*update, rowid))
+                conn.execute("BEGIN IMMEDIATE")
+                if conn.execute(_UPDATE, (*update, rowid)).rowcount:
+                    # an unfinished job had no end, so it is in no running total yet
+                    job = conn.execute(_SPENT, (rowid,)).fetchall()
+                    conn.executemany(UPSERT_SPEND, spend_rows(job))
+                conn.execute("COMMIT")
     finally:
         conn.close()
     return Reconciled(counts[DONE], counts[ERROR], counts[CANCELLED], counts[None], tuple(failures))

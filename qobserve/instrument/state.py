@@ -38,7 +38,8 @@ _MAX_BACKENDS = 10_000
 class InstrumentationState:
     """The instrumentation's memory (see the module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, pre_submit: tuple[PreSubmit, ...] = ()) -> None:
+        """``pre_submit``: hooks that stay through :meth:`reset` (the configured budgets)."""
         self.duplicates = DuplicateTracker()
         self.finisher = Finisher()
         # set.add/discard and list(set) are atomic under the GIL: no lock on the submit path
@@ -46,7 +47,8 @@ class InstrumentationState:
         self._origins: weakref.WeakKeyDictionary[Any, TrackedJob] = weakref.WeakKeyDictionary()
         self._prices: dict[str, PriceModel] = {}
         self._backend_types: dict[str, str] = {}
-        self._pre_submit: tuple[PreSubmit, ...] = ()
+        self._configured_hooks = pre_submit
+        self._pre_submit: tuple[PreSubmit, ...] = pre_submit
         self._series: set[tuple[str, ...]] = set()
         self._lock = threading.Lock()
         #: orders "a job's event is queued" against "a fidelity arrives" (both rare, short)
@@ -141,14 +143,15 @@ class InstrumentationState:
 
     # -- life cycle --------------------------------------------------------------------------
     def reset(self) -> None:
-        """Forget keys, results, prices, backend types and hooks. Jobs in flight keep their
-        telemetry: they still finish, and are still accounted for at exit."""
+        """Forget keys, results, prices, backend types and the hooks added since (the
+        configured ones stay). Jobs in flight keep their telemetry: they still finish, and are
+        still accounted for at exit."""
         self.duplicates.clear()
         with self._lock:
             self._origins = weakref.WeakKeyDictionary()
             self._prices = {}
             self._backend_types = {}
-            self._pre_submit = ()
+            self._pre_submit = self._configured_hooks
             self._series = set()
 
     def shutdown(self, timeout: float = 10.0) -> None:

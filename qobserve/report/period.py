@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from qobserve.exceptions import InputError
-from qobserve.instants import parse_instant
+from qobserve.instants import local_midnight, parse_instant
 
 _WEEK = re.compile(r"(\d{4})-W(\d{1,2})")
 #: years a window may fall in: reports look weeks back and ahead of it, and event times are
@@ -33,11 +33,6 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise InputError(f"unknown time zone {name!r}", field="--tz") from None
-
-
-def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    """UTC instant of local midnight (zoneinfo resolves a skipped midnight forward)."""
-    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -80,8 +75,8 @@ class Window:
         monday = day - timedelta(days=day.isoweekday() - 1)
         year, week, _ = monday.isocalendar()
         return cls(
-            _local_midnight(monday, tz),
-            _local_midnight(monday + timedelta(days=7), tz),
+            local_midnight(monday, tz),
+            local_midnight(monday + timedelta(days=7), tz),
             tz,
             f"{year}-W{week:02d}",
             "week",
@@ -169,8 +164,8 @@ class Window:
             out.append(
                 Day(
                     d,
-                    max(self.start, _local_midnight(d, self.tz)),
-                    min(self.end, _local_midnight(d + timedelta(days=1), self.tz)),
+                    max(self.start, local_midnight(d, self.tz)),
+                    min(self.end, local_midnight(d + timedelta(days=1), self.tz)),
                 )
             )
         return out
@@ -182,7 +177,7 @@ class Window:
         a, b = self.local(self.start), self.local(self.end)
         if a.time() == time(0) and b.time() == time(0):
             n = (b.date() - a.date()).days
-            start = _local_midnight(a.date() - timedelta(days=n), self.tz)
+            start = local_midnight(a.date() - timedelta(days=n), self.tz)
         else:
             start = self.start - (self.end - self.start)
         return Window(start, self.start, self.tz, f"before {self.label}", "range")

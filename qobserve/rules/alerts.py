@@ -20,6 +20,7 @@ from qobserve.rules.recording import budget_str, has_counts, record_labels, sele
 from qobserve.rules.windows import BurnWindow, max_burn, reachable, severities
 from qobserve.slo.gotemplate import literal
 from qobserve.slo.model import (
+    BUDGET_REMAINING_RECORD,
     SLO,
     AlertSpec,
     EventSLI,
@@ -35,6 +36,34 @@ Rule = dict[str, Any]
 ABSENT_ALERT = "SLIMetricAbsent"
 #: Go template printing the alert's value (the burn rate) with one decimal.
 BURN_VALUE = '{{ printf "%.1f" $value }}'
+#: The burn-rate alerts' annotation: how long the period's error budget left lasts at the burn
+#: that fired (the alert's value), computed by Prometheus when the alert fires.
+EXHAUSTION_ANNOTATION = "budget_exhaustion"
+#: What it says when the period's budget is already spent.
+SPENT_TEXT = "now: the period's error budget is spent"
+
+
+def exhaustion_template(slo: SLO) -> str:
+    """``budget_exhaustion``: ``remaining * period hours / burn``, queried at firing time from
+    the SLO's ``slo:period_error_budget_remaining:ratio`` (of the alert's group) and the
+    alert's value, printed in hours; :data:`SPENT_TEXT` once nothing is left."""
+    hours = fmt_number(slo.period.total_seconds() / 3600)
+    matchers = "".join(f",{g}=%q" for g in slo.group_by)
+    query = f'{BUDGET_REMAINING_RECORD}{{slo=\\"{slo.name}\\"{matchers}}} > 0) * {hours} / %f'
+    args = " ".join([*(f"$labels.{g}" for g in slo.group_by), "$value"])
+    return (
+        f'{{{{ with printf "({query}" {args} | query }}}}'
+        '{{ . | first | value | printf "%.1f" }} hours at this burn'
+        f"{{{{ else }}}}{SPENT_TEXT}{{{{ end }}}}"
+    )
+
+
+def exhaustion_text(slo: SLO, remaining: float, burn: float) -> str:
+    """What :func:`exhaustion_template` renders to with ``remaining`` of the period's budget
+    left and the alert's value ``burn`` (for the generated promtool tests)."""
+    if remaining <= 0:
+        return SPENT_TEXT
+    return f"{remaining * slo.period.total_seconds() / 3600 / burn:.1f} hours at this burn"
 
 
 def alert_rules(slo: SLO, options: RuleOptions) -> list[Rule]:
@@ -111,6 +140,7 @@ def _burn_alert(
         ),
         "runbook_url": runbook_url(slo, options),
         "dashboard_url": dashboard_url(slo, options),
+        EXHAUSTION_ANNOTATION: exhaustion_template(slo),
         **spec.annotations,
     }
     # the SLO's labels are plain values; alert labels are templates

@@ -1,9 +1,10 @@
 """Operational alerts from the exporter's and the library's own metrics, and their promtool tests.
 
 They complement the SLOs with causes: a backend is down, its calibration is stale, its queue is
-long, the quota will run out, money burns faster than budgeted, the exporter or a collector is
-down, telemetry is incomplete, qobserve itself drops data. All are ``severity: ticket``; the
-user-facing impact pages through the SLOs.
+long, the quota will run out, money burns faster than budgeted, a budget of ``budgets.yaml``
+runs out, the exporter or a collector is down, telemetry is incomplete, qobserve itself drops
+data. All are ``severity: ticket`` (the user-facing impact pages through the SLOs) but a used
+up ``deny`` budget, which refuses the jobs it caps.
 
 Example::
 
@@ -34,6 +35,7 @@ def _rule(
     description: str,
     *,
     backend: bool = False,
+    severity: str = "ticket",
 ) -> Rule:
     url = f"{options.grafana_url.rstrip('/')}/d/{options.oncall_dashboard}"
     if backend:
@@ -42,7 +44,7 @@ def _rule(
         "alert": name,
         "expr": expr,
         "for": for_,
-        "labels": {"severity": "ticket"},
+        "labels": {"severity": severity},
         "annotations": {
             "summary": summary,
             "description": description,
@@ -135,6 +137,7 @@ def operational_group(options: RuleOptions) -> dict[str, Any]:
             "Cost budget exceeded",
             f"${whole} spent on quantum jobs over the last 30 days, over the budget of ${budget}.",
         ),
+        *_budget_rules(options),
         _rule(
             options,
             "QObserveExporterDown",
@@ -186,6 +189,67 @@ def operational_group(options: RuleOptions) -> dict[str, Any]:
         ),
     ]
     return {"name": GROUP, "rules": rules}
+
+
+def _budget_rules(options: RuleOptions) -> list[Rule]:
+    """The budgets of ``budgets.yaml`` (served by ``exporter --events --budgets``): one runs
+    out before its period ends at the last 6 h's and the last day's pace (ticket), is used up
+    (page for a ``deny`` budget, whose jobs are now refused; ticket for ``warn``)."""
+    c = contract
+    units = ((c.BUDGET_SPENT_USD.name, c.BUDGET_LIMIT_USD.name),
+             (c.BUDGET_SPENT_QPU.name, c.BUDGET_LIMIT_QPU.name))  # fmt: skip
+    end = f"({c.BUDGET_PERIOD_END.name} - time())"
+
+    def projected(spent: str, limit: str, window: str) -> str:
+        return (
+            f"({spent} + deriv({spent}[{window}]) * ignoring (action) {end})\n"
+            f"> ignoring (action) {limit}"
+        )
+
+    forecast = "\nor\n".join(
+        f"{projected(spent, limit, '6h')}\nand ignoring (action)\n"
+        f"{projected(spent, limit, '1d')}\nand ignoring (action)\n"
+        f"{spent} < ignoring (action) {limit}"
+        for spent, limit in units
+    )
+
+    def used_up(action: str) -> str:
+        return "\nor\n".join(
+            f'{limit}{{action="{action}"}} <= ignoring (action) {spent}' for spent, limit in units
+        )
+
+    value = '{{ printf "%.1f" $value }}'
+    return [
+        _rule(
+            options,
+            "QuantumBudgetForecastExhausted",
+            forecast,
+            "30m",
+            "Budget {{ $labels.budget }} runs out before its period ends",
+            f"At the pace of the last 6 hours and of the last day, budget "
+            f"{{{{ $labels.budget }}}} reaches {value} by the end of its period, over its "
+            "limit.",
+        ),
+        _rule(
+            options,
+            "QuantumBudgetExhausted",
+            used_up("deny"),
+            "0s",
+            "Budget {{ $labels.budget }} is used up: its jobs are refused",
+            f"Budget {{{{ $labels.budget }}}} has reached its limit of {value} for this period; "
+            "qobserve.BudgetExceeded refuses its jobs before submission until the period ends.",
+            severity="page",
+        ),
+        _rule(
+            options,
+            "QuantumBudgetOverspent",
+            used_up("warn"),
+            "0s",
+            "Budget {{ $labels.budget }} is used up",
+            f"Budget {{{{ $labels.budget }}}} has reached its limit of {value} for this "
+            "period (action warn: its jobs still run).",
+        ),
+    ]
 
 
 # --- promtool tests -------------------------------------------------------------------------
@@ -293,6 +357,7 @@ def operational_tests(
                 )
             ],
         ),
+        _budget_scenario(rules),
         _scenario(
             rules,
             "exporter and telemetry",
@@ -368,3 +433,49 @@ def _scenario(
                 )
             s.alerts.append({"eval_time": at, "alertname": alert, "exp_alerts": expected})
     return s
+
+
+def _budget_scenario(rules: Mapping[str, Rule]) -> Scenario:
+    """A budget spending 1 USD a minute towards 100 in a period ending 10000 s in: the
+    forecast fires after its 30 minutes; a deny budget at its limit pages, a warn budget at its
+    QPU-seconds limit tickets; a budget spending slowly stays quiet."""
+    c = contract
+
+    def budget(name: str, action: str) -> tuple[dict[str, str], dict[str, str]]:
+        return {**_EXPORTER, "budget": name}, {**_EXPORTER, "budget": name, "action": action}
+
+    fast, fast_a = budget("fast", "deny")
+    spent, spent_a = budget("spent", "deny")
+    qpu, qpu_a = budget("qpu", "warn")
+    slow, slow_a = budget("slow", "deny")
+    series = [
+        _series(c.BUDGET_SPENT_USD.name, fast, "0+1x60"),
+        _series(c.BUDGET_LIMIT_USD.name, fast_a, "100x60"),
+        _series(c.BUDGET_SPENT_USD.name, spent, "50x10 120x50"),
+        _series(c.BUDGET_LIMIT_USD.name, spent_a, "100x60"),
+        _series(c.BUDGET_SPENT_QPU.name, qpu, "700x60"),
+        _series(c.BUDGET_LIMIT_QPU.name, qpu_a, "600x60"),
+        _series(c.BUDGET_SPENT_USD.name, slow, "0+0.001x60"),
+        _series(c.BUDGET_LIMIT_USD.name, slow_a, "100x60"),
+        *(
+            _series(c.BUDGET_PERIOD_END.name, labels, "10000x60")
+            for labels in (fast_a, spent_a, qpu_a, slow_a)
+        ),
+    ]
+    # at 40 min: 40 spent + 1/60 USD per second over the 7600 s left = 166.67
+    return _scenario(
+        rules,
+        "budgets",
+        series,
+        [
+            ("5m", {"QuantumBudgetOverspent": [(qpu, 600.0)]}),
+            (
+                "40m",
+                {
+                    "QuantumBudgetForecastExhausted": [(fast, 40 + 7600 / 60)],
+                    "QuantumBudgetExhausted": [(spent, 100.0)],
+                    "QuantumBudgetOverspent": [(qpu, 600.0)],
+                },
+            ),
+        ],
+    )

@@ -21,7 +21,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from qobserve.rules.alerts import ABSENT_ALERT, alert_rules
+from qobserve.rules.alerts import (
+    ABSENT_ALERT,
+    EXHAUSTION_ANNOTATION,
+    alert_rules,
+    exhaustion_template,
+    exhaustion_text,
+)
 from qobserve.rules.examples import (
     EventTraffic,
     GaugeSlices,
@@ -111,6 +117,7 @@ class _Generator:
         self.traffic = event_traffic(slo)
         self.gauge = gauge_slices(slo)
         self.absent = next((r for r in self.rules if r["alert"] == ABSENT_ALERT), None)
+        self.exhaustion_template = exhaustion_template(slo)
         self.absent_for = int(parse_duration(options.absent_for).total_seconds() // 60)
         # events per minute: enough for min_events within 10 minutes
         self.rate = max(10, self.slo.min_events)
@@ -142,9 +149,13 @@ class _Generator:
             "exp_samples": samples,
         }
 
-    def expect(self, at: str, firing: Mapping[str, float]) -> list[dict[str, Any]] | None:
+    def expect(
+        self, at: str, firing: Mapping[str, float], remaining: float | None = None
+    ) -> list[dict[str, Any]] | None:
         """alert_rule_tests at ``at``: the rules named in ``firing`` (severity -> value)
-        fire, every other alert of the SLO does not; None if annotations cannot be predicted."""
+        fire, every other alert of the SLO does not; ``remaining`` is the share of the period's
+        error budget left then (for ``budget_exhaustion``). None if annotations cannot be
+        predicted."""
         labels = self.series_labels()
         by_name: dict[str, list[dict[str, Any]]] = {name: [] for name in self.names}
         for rule in self.rules:
@@ -153,7 +164,12 @@ class _Generator:
                 continue
             value = firing[severity]
             base = {k: v for k, v in labels.items()} if rule["alert"] != ABSENT_ALERT else {}
-            annotations = {k: expand(v, base, value) for k, v in rule["annotations"].items()}
+            annotations = {
+                k: self.exhaustion(remaining, value)
+                if k == EXHAUSTION_ANNOTATION and v == self.exhaustion_template
+                else expand(v, base, value)
+                for k, v in rule["annotations"].items()
+            }
             exp_labels = {k: expand(v, base, value) for k, v in rule["labels"].items()}
             if None in annotations.values() or None in exp_labels.values():
                 return None
@@ -167,6 +183,10 @@ class _Generator:
             {"eval_time": at, "alertname": name, "exp_alerts": alerts}
             for name, alerts in by_name.items()
         ]
+
+    def exhaustion(self, remaining: float | None, burn: float) -> str | None:
+        """The ``budget_exhaustion`` annotation Prometheus renders (None: not predictable)."""
+        return None if remaining is None else exhaustion_text(self.slo, remaining, burn)
 
     def enabled(self, severity: str) -> bool:
         return any(
@@ -258,7 +278,10 @@ class _Generator:
             if self.enabled(sev) and any(w.factor(self.slo.period) < burn for w in windows)
         }
         if self.gauge is None or not self.slo.min_events:
-            s.alerts += self.expect("10m", firing) or []
+            # every event (or slice) of the period bad: the period's budget is spent
+            budget = self.slo.error_budget
+            spent = 1 - 1 / budget if budget > 0 else -math.inf  # 100 %: one error spends all
+            s.alerts += self.expect("10m", firing, remaining=spent) or []
         s.exprs += [
             self.sample(sli_error_record("5m"), 1.0, "10m"),
             self.sample(CURRENT_BURN_RECORD, burn, "10m"),
@@ -276,8 +299,8 @@ class _Generator:
             f"{self.slo.name}: slow burn {burn:.2f}x",
             self.event_series(self.traffic, [(good, bad, 30)]),
         )
-        for at in ("15m", "30m"):
-            s.alerts += self.expect(at, {"ticket": burn}) or []
+        for at in ("15m", "30m"):  # the whole period burns alike: (1 - burn) of it is left
+            s.alerts += self.expect(at, {"ticket": burn}, remaining=1 - burn) or []
         return s
 
     def low_traffic(self) -> Scenario | None:

@@ -16,6 +16,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from qobserve import budgets
 from qobserve.slo import alert_windows, gotemplate, openslo, pyrra, qobserve_v1, sloth
 from qobserve.slo.model import SLO, EventSLI, duration_str
 from qobserve.slo.problems import Problems, Where
@@ -100,6 +101,8 @@ def _parse(
     doc: Mapping[str, Any], where: Where, refs: openslo.Refs, sloth_period: timedelta
 ) -> list[SLO]:
     version, api, kind = doc.get("version"), doc.get("apiVersion"), doc.get("kind")
+    if version == budgets.FORMAT:
+        return []  # spending caps, named on the command line: read by qobserve.budgets
     if version == qobserve_v1.FORMAT:
         return qobserve_v1.parse(doc, where)
     if version == sloth.FORMAT or (api == sloth.CRD_API_VERSION and kind == sloth.CRD_KIND):
@@ -141,7 +144,9 @@ def _check_all(slos: list[SLO], problems: Problems) -> None:  # noqa: C901 - one
                 f"differs from {folded.name!r} ({folded.source}) only in case: their rule "
                 "files would collide on a case-insensitive file system"
             )
-        for key, text in (("description", slo.description), ("runbook_url", slo.runbook_url)):
+        fields = (("description", slo.description), ("runbook_url", slo.runbook_url),
+                 ("policy", slo.policy))  # fmt: skip
+        for key, text in fields:
             if _CONTROL.search(text):
                 where.at(key).error("holds a control character (write plain text)")
         if slo.format == sloth.FORMAT and slo.period <= LONGEST_WINDOW:

@@ -178,6 +178,8 @@ class SLO:
     location: str = ""
     #: the input format: "qobserve/v1", "openslo/v1" or "prometheus/v1" (Sloth)
     format: str = "qobserve/v1"
+    #: the error-budget policy: what the team does when the budget is spent (``qobserve gate``)
+    policy: str = ""
     #: labels the SLI is evaluated per (e.g. ``("backend",)``): every record and alert of the
     #: SLO carries them; empty means one series per SLO
     group_by: tuple[str, ...] = ()

@@ -44,7 +44,7 @@ MAX_MIN_EVENTS = 1_000_000_000
 
 _TOP_KEYS = ("version", "service", "labels", "slos")
 _SLO_KEYS = ("name", "description", "objective", "period", "sli", "labels", "group_by",
-             "min_events", "runbook_url", "alerting", "service")  # fmt: skip
+             "min_events", "runbook_url", "alerting", "service", "policy")  # fmt: skip
 _ALERT_KEYS = ("disable", "name", "labels", "annotations")
 
 
@@ -203,6 +203,7 @@ def _slo(
         ticket_alert=ticket,
         min_events=min_events,
         runbook_url=where.get(item, "runbook_url", str, default=""),
+        policy=where.get(item, "policy", str, default=""),
         group_by=tuple(str(g) for g in group_by),
         source=where.path,
         location=where.field,

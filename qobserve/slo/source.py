@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from qobserve import budgets
 from qobserve.slo.problems import Problems, Where
 
 SUFFIXES = (".yaml", ".yml")
@@ -25,7 +26,8 @@ SUFFIXES = (".yaml", ".yml")
 
 def find_files(paths: Sequence[str | os.PathLike[str]], problems: Problems) -> list[Path]:
     """The SLO files named by ``paths``: files as given, folders' ``*.yaml``/``*.yml`` files
-    (not recursive, hidden files skipped), deduplicated and sorted."""
+    (not recursive, hidden files and the catalog's ``budgets.yaml`` skipped), deduplicated
+    and sorted."""
     found: set[Path] = set()
     for raw in paths:
         path = Path(raw)
@@ -34,7 +36,10 @@ def find_files(paths: Sequence[str | os.PathLike[str]], problems: Problems) -> l
                 found.update(
                     p
                     for p in path.iterdir()
-                    if p.suffix in SUFFIXES and p.is_file() and not p.name.startswith(".")
+                    if p.suffix in SUFFIXES
+                    and p.is_file()
+                    and not p.name.startswith(".")
+                    and p.name not in budgets.FILE_NAMES
                 )
             elif path.is_file():
                 found.add(path)

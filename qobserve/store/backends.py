@@ -161,6 +161,7 @@ class SQLiteBackend:
             conn.execute("BEGIN IMMEDIATE")
             if jobs:
                 conn.executemany(schema.INSERT_JOB, jobs)
+                conn.executemany(schema.UPSERT_SPEND, schema.spend_rows(schema.spent(jobs)))
             if runs:
                 conn.executemany(schema.INSERT_RUN, runs)
             if updates:  # after the inserts: an update may concern a job of this batch
@@ -221,6 +222,7 @@ def _pg_insert(table: str, columns: tuple[str, ...]) -> str:
 _PG_INSERT_JOB = _pg_insert("job_events", JOB_EVENT_COLUMNS)
 _PG_INSERT_RUN = _pg_insert("experiment_runs", EXPERIMENT_RUN_COLUMNS)
 _PG_UPDATE_FIDELITY = schema.UPDATE_FIDELITY.replace("?", "%s")
+_PG_UPSERT_SPEND = schema.UPSERT_SPEND.replace("?", "%s")
 
 
 class PostgresBackend:
@@ -279,6 +281,7 @@ class PostgresBackend:
         with conn.transaction(), conn.cursor() as cur:
             if jobs:
                 cur.executemany(_PG_INSERT_JOB, jobs)
+                cur.executemany(_PG_UPSERT_SPEND, schema.spend_rows(schema.spent(jobs)))
             if runs:
                 cur.executemany(_PG_INSERT_RUN, runs)
             if updates:

@@ -6,7 +6,10 @@
 
 from __future__ import annotations
 
+import operator
 import sqlite3
+import time
+from collections.abc import Iterable, Iterator
 
 from qobserve.events import (
     EXPERIMENT_RUN_COLUMNS,
@@ -62,15 +65,53 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 4: the primitive options that change results (IBM resilience, twirling, dynamical
     # decoupling), where the primitive sets them (#11); provider, who runs the backend (the
-    # job metrics' ``provider`` label, #12)
+    # job metrics' ``provider`` label, #12); budgets (#20): spend per UTC hour and per UTC day,
+    # in total, per experiment and per backend, kept by every write (backfilled here), so that
+    # a period's spend is read from a few dozen rows per name instead of a scan of its jobs,
+    # and the recent jobs of an experiment on a backend (the estimate of a new one)
     (
         "ALTER TABLE job_events ADD COLUMN resilience_level INTEGER",
         "ALTER TABLE job_events ADD COLUMN twirling_gates INTEGER",
         "ALTER TABLE job_events ADD COLUMN twirling_measure INTEGER",
         "ALTER TABLE job_events ADD COLUMN dynamical_decoupling INTEGER",
         "ALTER TABLE job_events ADD COLUMN provider TEXT",
+        "CREATE TABLE job_spend (scope TEXT NOT NULL, span TEXT NOT NULL, bucket TEXT NOT NULL, "
+        "name TEXT NOT NULL, cost_usd REAL NOT NULL, qpu_seconds REAL NOT NULL, "
+        "jobs INTEGER NOT NULL, PRIMARY KEY (scope, span, bucket, name))",
+        "INSERT INTO job_spend (scope, span, bucket, name, cost_usd, qpu_seconds, jobs) "
+        "SELECT 't', 'h', substr(finished_at, 1, 13), '', "
+        "coalesce(sum(cost_usd), 0), coalesce(sum(qpu_seconds), 0), count(*) FROM job_events "
+        "WHERE finished_at IS NOT NULL "
+        "GROUP BY substr(finished_at, 1, 13)",
+        "INSERT INTO job_spend (scope, span, bucket, name, cost_usd, qpu_seconds, jobs) "
+        "SELECT 't', 'd', substr(finished_at, 1, 10), '', "
+        "coalesce(sum(cost_usd), 0), coalesce(sum(qpu_seconds), 0), count(*) FROM job_events "
+        "WHERE finished_at IS NOT NULL "
+        "GROUP BY substr(finished_at, 1, 10)",
+        "INSERT INTO job_spend (scope, span, bucket, name, cost_usd, qpu_seconds, jobs) "
+        "SELECT 'e', 'h', substr(finished_at, 1, 13), coalesce(experiment, ''), "
+        "coalesce(sum(cost_usd), 0), coalesce(sum(qpu_seconds), 0), count(*) FROM job_events "
+        "WHERE finished_at IS NOT NULL "
+        "GROUP BY substr(finished_at, 1, 13), coalesce(experiment, '')",
+        "INSERT INTO job_spend (scope, span, bucket, name, cost_usd, qpu_seconds, jobs) "
+        "SELECT 'e', 'd', substr(finished_at, 1, 10), coalesce(experiment, ''), "
+        "coalesce(sum(cost_usd), 0), coalesce(sum(qpu_seconds), 0), count(*) FROM job_events "
+        "WHERE finished_at IS NOT NULL "
+        "GROUP BY substr(finished_at, 1, 10), coalesce(experiment, '')",
+        "INSERT INTO job_spend (scope, span, bucket, name, cost_usd, qpu_seconds, jobs) "
+        "SELECT 'b', 'h', substr(finished_at, 1, 13), coalesce(backend, ''), "
+        "coalesce(sum(cost_usd), 0), coalesce(sum(qpu_seconds), 0), count(*) FROM job_events "
+        "WHERE finished_at IS NOT NULL "
+        "GROUP BY substr(finished_at, 1, 13), coalesce(backend, '')",
+        "INSERT INTO job_spend (scope, span, bucket, name, cost_usd, qpu_seconds, jobs) "
+        "SELECT 'b', 'd', substr(finished_at, 1, 10), coalesce(backend, ''), "
+        "coalesce(sum(cost_usd), 0), coalesce(sum(qpu_seconds), 0), count(*) FROM job_events "
+        "WHERE finished_at IS NOT NULL "
+        "GROUP BY substr(finished_at, 1, 10), coalesce(backend, '')",
+        "CREATE INDEX job_events_history ON job_events (experiment, backend, finished_at)",
     ),
 )
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: SQLite's own format of Unix seconds, identical to :func:`qobserve.events.iso`
@@ -89,6 +130,77 @@ def _insert(table: str, columns: tuple[str, ...]) -> str:
 INSERT_JOB = _insert("job_events", JOB_EVENT_COLUMNS)
 INSERT_RUN = _insert("experiment_runs", EXPERIMENT_RUN_COLUMNS)
 UPDATE_FIDELITY = "UPDATE job_events SET fidelity = ? WHERE job_id = ?"
+#: adds one row of :func:`spend_rows` to the running totals of ``job_spend``
+UPSERT_SPEND = (
+    "INSERT INTO job_spend (scope, span, bucket, name, cost_usd, qpu_seconds, jobs) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope, span, bucket, name) DO UPDATE SET "
+    "cost_usd = job_spend.cost_usd + excluded.cost_usd, "
+    "qpu_seconds = job_spend.qpu_seconds + excluded.qpu_seconds, "
+    "jobs = job_spend.jobs + excluded.jobs"
+)
+#: ``job_spend.scope``: in total (name ''), per experiment, per backend
+SPEND_SCOPES = ("t", "e", "b")
+#: ``job_spend.span``: UTC hours (``2026-11-18T11``) and UTC days (``2026-11-18``)
+SPEND_SPANS = {"h": "%Y-%m-%dT%H", "d": "%Y-%m-%d"}
+_spent_fields = operator.itemgetter(
+    *(
+        JOB_EVENT_COLUMNS.index(c)
+        for c in ("finished_at", "experiment", "backend", "cost_usd", "qpu_seconds")
+    )
+)
+#: (finished_at Unix seconds, experiment, backend, cost_usd, qpu_seconds) of one job
+Spent = tuple[float | None, str | None, str | None, float | None, float | None]
+
+
+def bucket(span: str, ts: float) -> str:
+    """The ``job_spend.bucket`` of Unix time ``ts``: the first 13 (hour) or 10 (day)
+    characters of the store's ISO text.
+
+    >>> bucket("h", 1795000000.0), bucket("d", 1795000000.0)
+    ('2026-11-18T11', '2026-11-18')
+    """
+    return time.strftime(SPEND_SPANS[span], time.gmtime(ts))
+
+
+def spent(jobs: Iterable[tuple[object, ...]]) -> Iterator[Spent]:
+    """The :data:`Spent` of job rows (``JobEvent.to_row()``)."""
+    return map(_spent_fields, jobs)
+
+
+def spend_rows(jobs: Iterable[Spent]) -> list[tuple[object, ...]]:
+    """The :data:`UPSERT_SPEND` rows of some jobs: their cost and QPU time summed per UTC hour
+    and day, in total, per experiment and per backend. Jobs without an end (unfinished) are
+    left out, as the migration's backfill leaves them out."""
+    # one dict operation per job (this runs in the writer, for every batch); the six running
+    # totals are then derived from the few (hour, experiment, backend) groups
+    hours: dict[tuple[int, str, str], list[float]] = {}
+    for finished, experiment, backend, cost, qpu in jobs:
+        if finished is None:
+            continue
+        key = (int(finished) // 3600, experiment or "", backend or "")
+        acc = hours.get(key)
+        if acc is None:
+            hours[key] = [cost or 0.0, qpu or 0.0, 1]
+        else:
+            acc[0] += cost or 0.0
+            acc[1] += qpu or 0.0
+            acc[2] += 1
+    sums: dict[tuple[str, str, int, str], list[float]] = {}
+    for (hour, experiment, backend), (c, q, n) in hours.items():
+        for span, unit in (("h", hour), ("d", hour // 24)):
+            for scope, name in (("t", ""), ("e", experiment), ("b", backend)):
+                total = sums.get((scope, span, unit, name))
+                if total is None:
+                    sums[(scope, span, unit, name)] = [c, q, n]
+                else:
+                    total[0] += c
+                    total[1] += q
+                    total[2] += n
+    size = {"h": 3600, "d": 86400}
+    return [
+        (scope, span, bucket(span, unit * size[span]), name, c, q, int(n))
+        for (scope, span, unit, name), (c, q, n) in sums.items()
+    ]
 
 
 class SchemaTooNew(RuntimeError):

@@ -163,3 +163,62 @@ def _wait(api: PrometheusAPI, expr: str, want: float, timeout: float = 60) -> No
             return
         time.sleep(0.3)
     pytest.fail(f"{expr} never reached {want}; last {api.scalar(expr)}")
+
+
+def test_budget_spend_and_limits_from_the_store(tmp_path: object) -> None:
+    """``exporter --events STORE --budgets FILE``: each budget's spend in its current period,
+    its limit and the end of the period, the figures the check before a submission reads."""
+    from pathlib import Path
+
+    from qobserve.budgets.loader import load_budgets
+    from qobserve.events import JobEvent
+    from qobserve.store import EventStore
+
+    folder = Path(str(tmp_path))
+    (folder / "budgets.yaml").write_text(
+        "version: qobserve.budgets/v1\n"
+        "budgets:\n"
+        "  - {name: vqe, experiment: vqe, limit_usd: 50, period: month, action: deny}\n"
+        "  - {name: qpu, backend: 'ibm_*', limit_qpu_seconds: 600, period: day, action: warn}\n"
+    )
+    store = EventStore(folder / "events.db", flush_interval=0.05)
+    now = time.time()
+    for i, (exp, backend, usd, qpu) in enumerate(
+        [("vqe", "ibm_kyiv", 3.2, 2.0), ("vqe", "aer", 0.5, None), ("qaoa", "ibm_fez", 8.0, 5.0)]
+    ):
+        store.add_job(JobEvent(job_id=f"j{i}", experiment=exp, backend=backend,
+                               outcome="success", finished_at=now - 5, cost_usd=usd,
+                               qpu_seconds=qpu))  # fmt: skip
+    assert store.flush(10)
+    store.close()
+    counts = StoreCounts(folder / "events.db", load_budgets(folder))
+    found = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in counts.families()
+        if family.name.startswith("quantum_budget_")
+        for s in family.samples
+    }
+    assert found[("quantum_budget_spent_usd", (("budget", "vqe"),))] == pytest.approx(3.7)
+    assert found[("quantum_budget_limit_usd", (("action", "deny"), ("budget", "vqe")))] == 50
+    assert found[("quantum_budget_spent_qpu_seconds", (("budget", "qpu"),))] == 7.0
+    assert (
+        found[("quantum_budget_limit_qpu_seconds", (("action", "warn"), ("budget", "qpu")))] == 600
+    )
+    end = found[
+        ("quantum_budget_period_end_timestamp_seconds", (("action", "warn"), ("budget", "qpu")))
+    ]
+    assert now < end <= now + 86400
+
+
+def test_budgets_need_the_event_store(tmp_path: object, capsys: pytest.CaptureFixture[str]) -> None:
+    from pathlib import Path
+
+    from qobserve.cli import main
+
+    caps = Path(str(tmp_path)) / "budgets.yaml"
+    caps.write_text(
+        "version: qobserve.budgets/v1\n"
+        "budgets: [{name: all, limit_usd: 5, period: day, action: warn}]\n"
+    )
+    assert main(["exporter", "--budgets", str(caps), "--listen", "127.0.0.1:0"]) == 2
+    assert "--budgets: needs --events STORE" in capsys.readouterr().err

@@ -61,10 +61,17 @@ def test_jobs_outliving_the_process(
     assert rows[ids[2]][:2] == ("cancelled", "cancelled")
     assert rows[ids[3]][:2] == ("unfinished", "none")
 
+    # the ended jobs now count in the budgets' running totals, in the hour they finished
+    totals = "SELECT scope, span, bucket, name, jobs, qpu_seconds FROM job_spend ORDER BY 1, 2, 4"
+    spend = store.query(totals)
+    assert ("t", "h", "2026-11-21T10", "", 3, 6.0) in spend
+    assert ("b", "d", "2026-11-21", "ibm_fakecloud", 3, 6.0) in spend
+
     before = store.query("SELECT * FROM job_events ORDER BY rowid")
     again = reconcile(store.path, _lookup(ibm_backend))
     assert again == Reconciled(0, 0, 0, 1)  # only the queued one is looked up again
     assert store.query("SELECT * FROM job_events ORDER BY rowid") == before
+    assert store.query(totals) == spend  # counted once
 
 
 def test_cli_names_a_missing_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

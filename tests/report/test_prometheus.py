@@ -448,3 +448,24 @@ def test_credentials_in_the_url_never_reach_messages_or_reports() -> None:
 def test_tidy_removes_float_error_only() -> None:
     assert tidy(183.99999999999997) == 184.0 and tidy(0.5) == 0.5 and tidy(1e-12) == 0.0
     assert tidy(2.000001) == 2.000001 and math.isnan(tidy(math.nan))
+
+
+def test_gate_reads_the_same_budget_from_prometheus_as_from_the_store(
+    servers: tuple[str, Path],
+) -> None:
+    """``qobserve gate`` / ``require_error_budget`` on the shipped catalog's QPU success SLO,
+    at the end of the backfilled weeks: a real Prometheus and the store agree."""
+    from qobserve.report.gate import error_budget_status
+
+    url, store = servers
+    at = WEEK.end
+    prom = error_budget_status("job-success-qpu", slos=CATALOG, prometheus=url, now=at)
+    local = error_budget_status("job-success-qpu", slos=CATALOG, store=store, now=at)
+    assert local.result.period_counts.total > 100
+    assert prom.result.period_counts == local.result.period_counts
+    assert prom.remaining == pytest.approx(local.remaining)
+    # about 15 % of the jobs fail against a 1 % budget: overspent, the gate closes
+    assert local.remaining is not None and local.remaining < 0
+    assert not prom.ok
+    assert prom.lines()[0].startswith("job-success-qpu: error budget left -")
+    assert prom.lines()[-1] == f"  policy: {prom.slo.policy}"

@@ -124,12 +124,19 @@ def test_operational_alerts(catalog: list[SLO]) -> None:
         "QObserveExporterDown",
         "QObserveCollectorDown",
         "QuantumTelemetryIncomplete",
+        "QuantumBudgetForecastExhausted",
+        "QuantumBudgetOverspent",
     ):
         assert wanted in names
     assert 'up{job="qobserve-exporter"}' in next(
         r["expr"] for r in group["rules"] if r["alert"] == "QObserveExporterDown"
     )
-    assert all(r["labels"] == {"severity": "ticket"} for r in group["rules"])
+    # a used-up deny budget refuses jobs: the one operational page
+    pages = [r["alert"] for r in group["rules"] if r["labels"] == {"severity": "page"}]
+    assert pages == ["QuantumBudgetExhausted"]
+    assert all(
+        r["labels"] == {"severity": "ticket"} for r in group["rules"] if r["alert"] not in pages
+    )
 
 
 def test_regenerating_replaces_stale_generated_files_only(

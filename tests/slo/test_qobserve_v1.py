@@ -129,7 +129,7 @@ def test_objective_out_of_range(write: Write, objective: object, message: str) -
      "min_events: must be between 0 and 1,000,000,000, got -1"),
     ("{kind: job_success}", "    objetive: 99",
      "objetive: unknown field (expected one of: alerting, description, group_by, labels, "
-     "min_events, name, objective, period, runbook_url, service, sli)"),
+     "min_events, name, objective, period, policy, runbook_url, service, sli)"),
     ("{kind: raw, error_ratio: 'sum(rate(errors[5m])) / sum(rate(total[5m]))'}", "",
      "sli.error_ratio: query has no {{.window}} placeholder: the query must use it as its "
      "range, e.g. [{{.window}}]"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ RELEASED = {
     1: "46728f945ccda32d",
     2: "7be4b4b88dad11e0",
     3: "169c5bdb778ad1e6",
-    4: "fc898fc61d818146",  # IBM result-changing options (#11), provider (#12)
+    4: "9c1190d5ebea0cef",  # IBM result-changing options (#11), provider (#12), spend (#20)
 }
 
 
@@ -97,3 +98,31 @@ def test_every_past_version_migrates_to_a_fresh_store(tmp_path: Path, version: i
         ).fetchall()
     assert rows == [("new", "error", None, None, None),
                     ("old", "success", 100, "2026-11-16T10:00:00.000Z", 0.5)]  # fmt: skip
+
+
+def test_the_spend_totals_start_from_the_jobs_already_stored(tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    _store_of_version(old, 3)
+    with sqlite3.connect(old) as conn:
+        conn.execute(
+            "INSERT INTO job_events (job_id, experiment, backend, outcome, finished_at, "
+            "cost_usd, qpu_seconds) VALUES ('b', 'vqe', 'ibm_kyiv', 'success', "
+            "'2026-11-16T10:59:59.000Z', 1.5, 2.0), ('c', 'vqe', 'ibm_kyiv', 'success', "
+            "'2026-11-16T10:30:00.000Z', 0.5, NULL), ('u', 'vqe', 'ibm_kyiv', 'unfinished', "
+            "NULL, NULL, NULL)"
+        )
+    store = EventStore(old)  # migrates to 4; a new job of the same hour adds to its row
+    at = datetime(2026, 11, 16, 10, 45, tzinfo=UTC).timestamp()
+    store.add_job(JobEvent(job_id="n", experiment="vqe", backend="ibm_kyiv", outcome="success",
+                           finished_at=at, cost_usd=1.0))  # fmt: skip
+    store.close()
+    with sqlite3.connect(old) as conn:
+        rows = conn.execute(
+            "SELECT * FROM job_spend WHERE scope = 't' OR name = 'vqe' ORDER BY scope, span"
+        ).fetchall()
+    assert rows == [  # in total: the job of _store_of_version too; the unfinished one: not yet
+        ("e", "d", "2026-11-16", "vqe", 3.0, 2.0, 3),
+        ("e", "h", "2026-11-16T10", "vqe", 3.0, 2.0, 3),
+        ("t", "d", "2026-11-16", "", 3.0, 2.0, 4),
+        ("t", "h", "2026-11-16T10", "", 3.0, 2.0, 4),
+    ]

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import itertools
 import statistics
-import tempfile
 import time
 import warnings
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks.harness import Result
+from benchmarks.harness import Result, best_batch, telemetry
 
 warnings.filterwarnings("ignore", "The (Sampler|Estimator)V2 class is deprecated")
 
@@ -61,44 +60,6 @@ class _StubSampler:
         return _StubJob(self._result)
 
 
-def _telemetry() -> Any:
-    """The process's telemetry for the benchmark: an SDK tracer (no exporter), a fresh
-    registry, a temporary store; as in bench_core."""
-    from opentelemetry.sdk.trace import TracerProvider
-    from prometheus_client import CollectorRegistry
-
-    from qobserve.config import Config
-    from qobserve.telemetry import Telemetry, _install
-
-    tel = Telemetry(
-        Config(tracing="none", store_path=f"{tempfile.mkdtemp()}/events.db"),
-        registry=CollectorRegistry(),
-    )
-    tel.tracer = TracerProvider().get_tracer("bench")
-    _install(tel)
-    return tel
-
-
-def _best_batch(fn: Callable[[], Any], batches: int = 300, size: int = 20) -> float:
-    """Seconds per call of ``fn``: the fastest of ``batches`` batches of ``size`` calls.
-
-    Small batches, and the best of many, because the machine is shared: load and garbage
-    collection only ever add time. Jobs a batch returns are finished after it, off the clock
-    (a program holds a few jobs in flight, not thousands)."""
-    best = float("inf")
-    for _ in range(batches):
-        out = []
-        start = time.perf_counter()
-        for _ in range(size):
-            out.append(fn())
-        best = min(best, (time.perf_counter() - start) / size)
-        for item in out:
-            finish = getattr(item, "result", None)
-            if finish is not None:
-                finish()
-    return best
-
-
 def run() -> list[Result]:
     """Per-job and per-call overhead of the Qiskit instrumentation."""
     from qiskit import QuantumCircuit
@@ -112,7 +73,7 @@ def run() -> list[Result]:
     from qobserve.instrument.primitives import PRIMITIVE_TARGETS
     from qobserve.instrument.submit import wrap_submit
 
-    tel = _telemetry()
+    tel = telemetry()
     backend = FakeManilaV2()
     bell = QuantumCircuit(2)
     bell.h(0)
@@ -140,7 +101,7 @@ def run() -> list[Result]:
     def lifecycle(sampler: Any) -> Callable[[], Any]:
         return lambda: sampler.run(pubs, shots=shots).result()
 
-    per_job = _best_batch(lifecycle(stub)) - _best_batch(lifecycle(plain_stub))
+    per_job = best_batch(lifecycle(stub)) - best_batch(lifecycle(plain_stub))
     job_time = statistics.median(plain_real)
 
     # A/B of real jobs, interleaved so that load drift hits both alike
@@ -165,8 +126,8 @@ def run() -> list[Result]:
 
     submit_ratios, submit_over, decorator_over = [], [], []
     for _ in range(5):
-        dec = _best_batch(decorated) - _best_batch(trivial)
-        sub = _best_batch(lambda: stub.run(pubs, shots=shots)) - _best_batch(
+        dec = best_batch(decorated) - best_batch(trivial)
+        sub = best_batch(lambda: stub.run(pubs, shots=shots)) - best_batch(
             lambda: plain_stub.run(pubs, shots=shots)
         )
         submit_ratios.append(sub / dec)

@@ -14,29 +14,11 @@
 from __future__ import annotations
 
 import statistics
-import tempfile
 import warnings
-from typing import Any
 
-from benchmarks.harness import Result, per_call_seconds
+from benchmarks.harness import Result, per_call_seconds, telemetry
 
 warnings.filterwarnings("ignore", "The (Sampler|Estimator)V2 class is deprecated")
-
-
-def _telemetry() -> Any:
-    from opentelemetry.sdk.trace import TracerProvider
-    from prometheus_client import CollectorRegistry
-
-    from qobserve.config import Config
-    from qobserve.telemetry import Telemetry, _install
-
-    tel = Telemetry(
-        Config(tracing="none", store_path=f"{tempfile.mkdtemp()}/events.db"),
-        registry=CollectorRegistry(),
-    )
-    tel.tracer = TracerProvider().get_tracer("bench")
-    _install(tel)
-    return tel
 
 
 def _bell_ratio() -> Result:
@@ -45,7 +27,7 @@ def _bell_ratio() -> Result:
 
     from qobserve.instrument import QiskitInstrumentor
 
-    tel = _telemetry()
+    tel = telemetry()
     aer = AerSimulator()
     bell = QuantumCircuit(2)
     bell.h(0)

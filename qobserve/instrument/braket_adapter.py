@@ -60,9 +60,13 @@ _STATUS = {"COMPLETED": DONE, "FAILED": ERROR, "CANCELLED": CANCELLED}
 
 
 class BraketWork:
-    """The circuits (or OpenQASM programs) of one Braket submission, summarised lazily."""
+    """The circuits (or OpenQASM programs) of one Braket submission, summarised lazily.
 
-    __slots__ = ("device_qubits", "inputs", "items", "shots")
+    A circuit's ``instructions`` property sorts its moments at every access, which cost more
+    than the rest of the job's telemetry: its instructions are read once, in the moments' own
+    order, with their time slot, and kept for the noise check, the shape and the fingerprint."""
+
+    __slots__ = ("_instructions", "device_qubits", "inputs", "items", "shots")
 
     def __init__(
         self, items: Sequence[Any], shots: int | None, inputs: Any, device_qubits: int | None
@@ -71,10 +75,28 @@ class BraketWork:
         self.shots = shots
         self.inputs = inputs
         self.device_qubits = device_qubits
+        self._instructions: list[list[tuple[int, Any]] | None] | None = None
 
     @property
     def num_circuits(self) -> int:
         return len(self.items)
+
+    def instructions(self) -> list[list[tuple[int, Any]] | None]:
+        """Each item's (time slot, instruction) pairs, None for an OpenQASM program (not
+        parsed). The items of a one-shot iterable arrive as the SDK reads them: the ones read
+        since are added."""
+        if self._instructions is None:
+            self._instructions = []
+        listed = self._instructions
+        for item in self.items[len(listed) :]:
+            listed.append(_instructions(item))
+        return listed
+
+    def noisy(self) -> bool:
+        """True when a circuit has noise channels."""
+        return any(
+            _is_noise(ins.operator) for listed in self.instructions() for _, ins in listed or ()
+        )
 
     def requested_shots(self) -> int | None:
         """Shots over all circuits; None for analytic (0-shot) simulation."""
@@ -84,14 +106,14 @@ class BraketWork:
         qubits: int | None = None
         depth: int | None = None
         two_qubit: int | None = None
-        for item in self.items:
-            if not hasattr(item, "instructions"):  # an OpenQASM program: not parsed
+        for item, listed in zip(self.items, self.instructions(), strict=True):
+            if listed is None:
                 continue
             qubits = max(qubits or 0, int(item.qubit_count))
-            depth = max(depth or 0, int(item.depth) if item.instructions else 0)
+            depth = max(depth or 0, int(item.depth) if listed else 0)
             gates = sum(
                 1
-                for ins in item.instructions
+                for _, ins in listed
                 if len(ins.target) + len(getattr(ins, "control", ()) or ()) == 2
                 and not _is_noise(ins.operator)
             )
@@ -102,31 +124,43 @@ class BraketWork:
         h = hashlib.sha256()
         for part in (*context, self.shots, repr(sorted((self.inputs or {}).items()))):
             h.update(f"{part!r};".encode())
-        for item in self.items:
-            h.update(_program_text(item).encode())
+        for item, listed in zip(self.items, self.instructions(), strict=True):
+            # a circuit's instructions and result types say all it does; serialising it to
+            # OpenQASM (or the instructions' own repr) cost more than the job's telemetry
+            if listed is None:  # an OpenQASM program: its text
+                h.update(str(getattr(item, "source", item)).encode())
+                continue
+            # by time slot: the instructions of one slot act on distinct qubits, so their
+            # order (which depends on whether the SDK sorted the moments yet) changes nothing
+            texts = []
+            for time, ins in listed:
+                control = getattr(ins, "control", ()) or ()
+                texts.append((time, f"{ins.operator!r}{tuple(map(int, ins.target))}"
+                                    f"{tuple(map(int, control))}"
+                                    f"{getattr(ins, 'control_state', '')}"
+                                    f"{getattr(ins, 'power', '')}"))  # fmt: skip
+            for time, text in sorted(texts):
+                h.update(f"{time}:{text};".encode())
+            h.update(repr(getattr(item, "result_types", "")).encode())
         return h.hexdigest()
 
 
-def _program_text(item: Any) -> str:
-    to_ir = getattr(item, "to_ir", None)
-    if callable(to_ir):
-        from braket.circuits.serialization import IRType
-
-        try:
-            return str(to_ir(IRType.OPENQASM).source)
-        except Exception:  # what the SDK refused to serialise: unique, never a duplicate
-            return f"unserialisable:{id(item)}"
-    return str(getattr(item, "source", item))
+def _instructions(item: Any) -> list[tuple[int, Any]] | None:
+    """(time slot, instruction) of a circuit, unsorted; None for an OpenQASM program."""
+    items = getattr(getattr(item, "moments", None), "items", None)
+    if callable(items):
+        return [(int(getattr(key, "time", 0)), ins) for key, ins in items()]
+    found = getattr(item, "instructions", None)
+    return list(enumerate(found)) if found is not None else None
 
 
 def _is_noise(operator: Any) -> bool:
-    return any(cls.__name__ == "Noise" for cls in type(operator).__mro__)
+    return _noise_class(type(operator))  # type: ignore[arg-type]  # classes are hashable
 
 
-def _noisy(items: Sequence[Any]) -> bool:
-    return any(
-        _is_noise(ins.operator) for item in items for ins in getattr(item, "instructions", ())
-    )
+@functools.lru_cache(maxsize=256)
+def _noise_class(cls: type) -> bool:
+    return any(c.__name__ == "Noise" for c in cls.__mro__)
 
 
 class BraketAdapter(Adapter):
@@ -263,11 +297,11 @@ def _describer(kind: str, shots_at: int, inputs_at: int, batch: bool) -> Describ
             backend, backend_type, qubits = _aws_backend(device)
             if shots is None:
                 shots = 1000 if backend_type == "qpu" else 0  # the SDK's own defaults
+        work = BraketWork(items, shots if isinstance(shots, int) else None, inputs, qubits)
         if backend_type == "simulator" and (
-            _noisy(items) or getattr(device, "_noise_model", None) is not None
+            work.noisy() or getattr(device, "_noise_model", None) is not None
         ):
             backend_type = "emulator"
-        work = BraketWork(items, shots if isinstance(shots, int) else None, inputs, qubits)
         submission = Submission(
             BRAKET,
             "run_batch" if batch else "run",
@@ -293,9 +327,9 @@ def _describe_batch_task(
 
     arn, spec, shots = args[2], args[3], args[5]
     kind = backend_type("SIMULATOR" if "quantum-simulator" in arn else "QPU")
-    if kind == "simulator" and _noisy([spec]):
-        kind = "emulator"
     work = BraketWork([spec], shots if isinstance(shots, int) else None, kwargs.get("inputs"), None)
+    if kind == "simulator" and work.noisy():
+        kind = "emulator"
     return Submission(BRAKET, "run_batch", backend_name(arn), kind, work, provider="aws"), (
         args,
         kwargs,

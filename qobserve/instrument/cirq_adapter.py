@@ -79,9 +79,23 @@ class CirqWork:
         for part in (*context, self.repetitions):
             h.update(f"{part!r};".encode())
         for circuit, sweep in zip(self.circuits, self.sweeps, strict=False):
-            h.update(repr(circuit).encode())  # cirq's repr is its exact, evaluable form
+            h.update(_circuit_text(circuit).encode())
             h.update(repr([r.param_dict for r in _resolvers(sweep)]).encode())
         return h.hexdigest()
+
+
+def _circuit_text(circuit: Any) -> str:
+    """The circuit's operations, moment by moment, exactly: each gate's repr on its qubits.
+    (``repr(circuit)`` says the same, but rebuilds every operation to print it: it cost more
+    than the rest of the job's telemetry.)"""
+    parts = []
+    for moment in circuit:
+        for op in moment.operations:
+            gate = op.gate
+            plain = gate is not None and not op.tags
+            parts.append(f"{gate!r}{op.qubits!r}" if plain else repr(op))
+        parts.append("|")
+    return "".join(parts)
 
 
 def _resolvers(sweep: Any) -> list[Any]:

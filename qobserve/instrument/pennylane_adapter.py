@@ -76,8 +76,9 @@ class PennyLaneWork:
         qubits = depth = two_qubit = 0
         for tape in self.tapes:
             qubits = max(qubits, len(tape.wires))
-            depth = max(depth, _depth(tape.operations))
-            two_qubit += sum(1 for op in tape.operations if len(op.wires) == 2)
+            wires = [_wires(op) for op in tape.operations]
+            depth = max(depth, _depth(wires))
+            two_qubit += sum(1 for w in wires if len(w) == 2)
         return Shape(len(self.tapes), qubits, depth, two_qubit)
 
     def fingerprint(self, *context: object) -> str:
@@ -89,13 +90,25 @@ class PennyLaneWork:
         return h.hexdigest()
 
 
-def _depth(operations: Sequence[Any]) -> int:
-    """Layers of operations, each on wires free in its layer (what ``specs`` calls depth)."""
+def _wires(op: Any) -> tuple[Any, ...]:
+    """An operation's wires. A controlled operation (``CNOT``...) builds its ``wires`` from
+    its control, target and work wires at every access, which cost more than the rest of a
+    job's telemetry: those are read directly."""
+    target = getattr(op, "target_wires", None)
+    if target is not None:
+        control = getattr(op, "control_wires", ())
+        return (*control, *target, *getattr(op, "work_wires", ()))
+    return tuple(op.wires)
+
+
+def _depth(wires: Sequence[tuple[Any, ...]]) -> int:
+    """Layers of operations (given by their wires), each on wires free in its layer (what
+    ``specs`` calls depth)."""
     level: dict[Any, int] = {}
     deepest = 0
-    for op in operations:
-        layer = 1 + max((level.get(w, 0) for w in op.wires), default=0)
-        for w in op.wires:
+    for op_wires in wires:
+        layer = 1 + max((level.get(w, 0) for w in op_wires), default=0)
+        for w in op_wires:
             level[w] = layer
         deepest = max(deepest, layer)
     return deepest

@@ -56,6 +56,14 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     ),
     Attribute("quantum.job.id", "string", "The provider's job id.", f"`submit`, {_JOB}"),
     Attribute(
+        "server.address",
+        "string",
+        "Host of the provider API a remote job is sent to (IBM Quantum, Amazon Braket), as "
+        "semantic conventions name it on CLIENT spans; absent for jobs that run in the process.",
+        "`submit`",
+    ),
+    Attribute("server.port", "int", "Port of that API.", "`submit`"),
+    Attribute(
         "quantum.job.queue_position",
         "int",
         "The job's position in the provider's queue, each time it changes (Braket's `queueInfo`).",

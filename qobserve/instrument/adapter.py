@@ -90,7 +90,9 @@ class Submission:
     twirling...): they go into the automatic idempotency key. ``attributes`` are extra span
     attributes of the job (``quantum.*``). ``calibration_at`` is the backend's last
     calibration (Unix seconds) at submission; ``execution_mode`` ``job``, ``session`` or
-    ``batch`` (IBM), with the session or batch id in ``session_id``.
+    ``batch`` (IBM), with the session or batch id in ``session_id``. ``server`` is the
+    (host, port) of the provider API the job is sent to (``server.address``/``server.port``
+    on the CLIENT submit span); None for a job that runs in this process.
     """
 
     adapter: Adapter
@@ -106,6 +108,7 @@ class Submission:
     execution_mode: str = ""
     session_id: str = ""
     provider: str = ""
+    server: tuple[str, int] | None = None
 
 
 def package_provider(cls: type, plugin_prefix: str) -> str:
@@ -122,6 +125,25 @@ def package_provider(cls: type, plugin_prefix: str) -> str:
 
 
 Args = tuple[tuple[Any, ...], dict[str, Any]]
+
+
+def server_of(url: object) -> tuple[str, int] | None:
+    """(host, port) of an API base URL (the scheme's port when it names none); None for
+    anything that is not an http(s) URL.
+
+    >>> server_of("https://quantum.cloud.ibm.com/api/v1"), server_of("http://127.0.0.1:8080")
+    (('quantum.cloud.ibm.com', 443), ('127.0.0.1', 8080))
+    """
+    from urllib.parse import urlsplit
+
+    if not isinstance(url, str):
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    except ValueError:
+        return None
+    return (parts.hostname, port) if parts.hostname and port else None
 #: reads a submit call: (owner, args, kwargs) -> (submission, (args, kwargs) to pass on)
 Describe = Callable[[Any, tuple[Any, ...], dict[str, Any]], tuple[Submission, Args]]
 

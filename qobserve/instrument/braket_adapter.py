@@ -49,6 +49,7 @@ from qobserve.instrument.adapter import (
     Shape,
     Submission,
     Work,
+    server_of,
 )
 from qobserve.instrument.patching import Patcher
 from qobserve.instrument.patching_instrumentor import PatchingInstrumentor
@@ -311,6 +312,7 @@ def _describer(kind: str, shots_at: int, inputs_at: int, batch: bool) -> Describ
             returns_result=kind == "local",
             # local simulation runs here, under the SDK; AwsDevice tasks run on Amazon Braket
             provider="braket" if kind == "local" else "aws",
+            server=None if kind == "local" else _server(getattr(device, "aws_session", None)),
         )
         return submission, (args, kwargs)
 
@@ -330,10 +332,16 @@ def _describe_batch_task(
     work = BraketWork([spec], shots if isinstance(shots, int) else None, kwargs.get("inputs"), None)
     if kind == "simulator" and work.noisy():
         kind = "emulator"
-    return Submission(BRAKET, "run_batch", backend_name(arn), kind, work, provider="aws"), (
-        args,
-        kwargs,
+    submission = Submission(
+        BRAKET, "run_batch", backend_name(arn), kind, work, provider="aws", server=_server(args[1])
     )
+    return submission, (args, kwargs)
+
+
+def _server(aws_session: Any) -> tuple[str, int] | None:
+    """The Braket API endpoint of an ``AwsSession`` (its boto client's endpoint URL)."""
+    client = getattr(aws_session, "braket_client", None)
+    return server_of(getattr(getattr(client, "meta", None), "endpoint_url", None))
 
 
 #: the leading parameters of ``AwsQuantumTaskBatch._create_task`` the describe function reads

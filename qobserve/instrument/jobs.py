@@ -88,8 +88,15 @@ class TrackedJob:
         self.t_end = 0.0
         self.notes: list[Note] = []
         tracer = tel.tracer
+        server = submission.server
         self.submit_span: Any = (
-            tracer.start_span(f"submit {submission.primitive} {submission.backend}", kind=CLIENT)
+            tracer.start_span(
+                f"submit {submission.primitive} {submission.backend}",
+                kind=CLIENT,
+                attributes={"server.address": server[0], "server.port": server[1]}
+                if server
+                else None,
+            )
             if tracer is not None
             else None
         )

@@ -21,7 +21,7 @@ import importlib
 from typing import Any, NamedTuple
 
 from qobserve.instrument import backends
-from qobserve.instrument.adapter import Args, Describe, Submission
+from qobserve.instrument.adapter import Args, Describe, Submission, server_of
 from qobserve.instrument.inputs import Inputs
 from qobserve.instrument.qiskit_adapter import QISKIT
 from qobserve.instrument.submit import recorded
@@ -159,6 +159,13 @@ def _calibration(backend: Any) -> float | None:
     return float(timestamp()) if callable(timestamp) else None
 
 
+def _server(backend: Any) -> tuple[str, int] | None:
+    """The IBM Quantum API an IBM backend talks to: its ``RuntimeClient``'s session base URL
+    (private to qiskit-ibm-runtime, so read defensively: no address rather than no job)."""
+    session = getattr(getattr(backend, "_api_client", None), "_session", None)
+    return server_of(getattr(session, "base_url", None))
+
+
 def submission(
     primitive: str, backend: Any, work: Inputs, tags: tuple[str, ...] = (),
     options: dict[str, Any] | None = None, attributes: dict[str, Any] | None = None,
@@ -170,7 +177,7 @@ def submission(
     return Submission(
         QISKIT, primitive, backends.backend_name(backend), kind, work,
         tags, options or {}, attributes or {}, calibration_at=_calibration(backend),
-        execution_mode=mode[0], session_id=mode[1],
+        execution_mode=mode[0], session_id=mode[1], server=_server(backend),
         provider="qiskit" if reference else backends.provider(backend),
     )  # fmt: skip
 

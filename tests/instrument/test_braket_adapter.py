@@ -68,6 +68,8 @@ def test_local_simulator_task_is_one_job(cap: Capture) -> None:
     assert (event["num_circuits"], event["num_qubits"], event["depth"]) == (1, 3, 3)
     [job_span] = [s for s in cap.spans() if s.name == "job braket_sv"]
     assert job_span.attributes["quantum.job.id"] == task.id
+    [submit_span] = [s for s in cap.spans() if s.name.startswith("submit ")]
+    assert "server.address" not in submit_span.attributes  # it ran in this process
 
 
 def test_results_are_unchanged_by_instrumentation(braket: Any) -> None:
@@ -138,6 +140,12 @@ def test_aws_task_outcome_timing_and_cost_match_braket_tracker(
     assert children["queue"].end_time == children["execute"].start_time
     assert [e.attributes["quantum.job.queue_position"] for e in job.events
             if e.name == "queue position"] == [1]  # fmt: skip
+    # the CLIENT span names the Braket endpoint botocore sent the task to
+    [submit_span] = [s for s in cap.spans() if s.name == "submit run ionq_forte_1"]
+    host, port = braket_devices.url.removeprefix("http://").split(":")
+    assert (submit_span.attributes["server.address"], submit_span.attributes["server.port"]) == (
+        host, int(port)
+    )  # fmt: skip
 
 
 def test_task_never_seen_running_has_no_queue_split(

@@ -75,7 +75,13 @@ def test_cloud_job_with_server_timestamps_and_cost(
         assert span.attributes["qobserve.timing.source"] == "server"
         queue, execute = spans["queue"], spans["execute"]
         assert queue.parent.span_id == execute.parent.span_id == span.context.span_id
-        assert span.parent.span_id == spans["submit sampler ibm_fakecloud"].context.span_id
+        submit_span = spans["submit sampler ibm_fakecloud"]
+        assert span.parent.span_id == submit_span.context.span_id
+        # the CLIENT span names the API the SDK sent the job to, as semantic conventions ask
+        host, port = ibm_api.url.removeprefix("http://").split(":")
+        assert submit_span.kind.name == "CLIENT"
+        server = submit_span.attributes["server.address"], submit_span.attributes["server.port"]
+        assert server == (host, int(port))
         assert (queue.end_time - queue.start_time) / 1e9 == pytest.approx(30.0)
         assert (execute.end_time - execute.start_time) / 1e9 == pytest.approx(2.5)
 

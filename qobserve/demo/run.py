@@ -231,7 +231,7 @@ def print_summary(summary: DemoSummary, stream: TextIO = sys.stdout) -> None:
         + ", ".join(
             f"{k.split('/')[1]} {n}"
             for k, n in sorted(summary.jobs.items())
-            if not k.startswith("success/")
+            if not k.startswith("success/") and n  # every series exists from 0
         )
         + ")\n"
     )

@@ -37,18 +37,24 @@ def divergence_threshold(slos: Sequence[SLO]) -> float | None:
 
 
 def coverage_notes(results: Sequence[SLOResult], window: Window) -> list[str]:
-    """One note per SLO whose period has data for only part of it (a new deployment, a
-    Prometheus that keeps less than the period): its figures cover that part only."""
-    notes = []
+    """A note for the SLOs whose period has data for only part of it (a new deployment, a
+    Prometheus that keeps less than the period): their figures cover that part only. SLOs
+    covered alike (the same period and days) share one note."""
+    groups: dict[tuple[timedelta, str], list[SLOResult]] = {}
     for r in results:
         share = r.period_coverage(window.end) if r.available else None
         if share is not None and share < 0.99 and r.period_data_from is not None:
-            days = share * r.period / timedelta(days=1)
-            notes.append(
-                f"{r.name}: data covers {days:.1f} of its {duration_str(r.period)} period "
-                f"(since {window.local(r.period_data_from):%Y-%m-%d %H:%M}); the period's "
-                "figures are over that part only."
-            )
+            days = f"{share * r.period / timedelta(days=1):.1f}"
+            groups.setdefault((r.period, days), []).append(r)
+    notes = []
+    for (period, days), group in groups.items():
+        since = min(r.period_data_from for r in group if r.period_data_from is not None)
+        their = "its" if len(group) == 1 else "their"
+        notes.append(
+            f"{', '.join(r.name for r in group)}: data covers {days} of {their} "
+            f"{duration_str(period)} period (since {window.local(since):%Y-%m-%d %H:%M}); the "
+            "period's figures are over that part only."
+        )
     return notes
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import statistics
 import warnings
+from typing import Any
 
 from benchmarks.harness import Result, per_call_seconds, telemetry
 

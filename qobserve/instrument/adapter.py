@@ -144,6 +144,8 @@ def server_of(url: object) -> tuple[str, int] | None:
     except ValueError:
         return None
     return (parts.hostname, port) if parts.hostname and port else None
+
+
 #: reads a submit call: (owner, args, kwargs) -> (submission, (args, kwargs) to pass on)
 Describe = Callable[[Any, tuple[Any, ...], dict[str, Any]], tuple[Submission, Args]]
 

@@ -37,7 +37,7 @@ def quantiles(values: Iterable[float | None]) -> list[tuple[str, float]]:
     corrupt: every quantile is then NaN, which the exporter drops and counts.
 
     >>> quantiles([1.0, "n/a"])
-    [('0.1', nan), ('0.5', nan), ('0.9', nan)]
+    [('p10', nan), ('p50', nan), ('p90', nan)]
     """
     known = _known(values)
     if known is None:

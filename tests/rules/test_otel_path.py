@@ -106,14 +106,25 @@ def _pages(rules: dict[str, str], port: int) -> set[tuple[tuple[str, str], ...]]
     return {tuple(sorted(a["metric"].items())) for a in firing}
 
 
+def _first_jobs(port: int) -> bytes:
+    """The workload's exposition once it holds the job counter: the workload says ready
+    before its first jobs, and a loaded machine can take seconds to record them."""
+    deadline = time.monotonic() + 60
+    while True:
+        exposition: bytes = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read()
+        if b"quantum_jobs_total{" in exposition:
+            return exposition
+        assert time.monotonic() < deadline, "no job counter in the exposition"
+        time.sleep(0.5)
+
+
 def test_otel_only_path_pages_as_the_prometheus_client_path(rules: dict[str, str]) -> None:
     require_binary("prometheus")
     promtool_binary = require_binary("promtool")
     pages = {}
     for path in ("prometheus", "otel"):
         with workload(path) as port:
-            exposition = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read()
-            assert b"quantum_jobs_total{" in exposition
+            exposition = _first_jobs(port)
             check = subprocess.run(
                 [promtool_binary, "check", "metrics"],
                 input=exposition,

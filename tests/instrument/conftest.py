@@ -3,11 +3,12 @@ local IBM API for cloud jobs."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -104,15 +105,24 @@ def isa_bell(fake_manila: Any, bell: Any) -> Any:
     return generate_preset_pass_manager(backend=fake_manila, optimization_level=1).run(bell)
 
 
-@pytest.fixture
-def instrumented() -> Iterator[QiskitInstrumentor]:
-    """The SDK instrumented for one test; every original restored after it."""
-    instrumentor = QiskitInstrumentor()
+_I = TypeVar("_I", bound=Any)
+
+
+@contextlib.contextmanager
+def instrumenting(instrumentor: _I) -> Iterator[_I]:
+    """``instrumentor`` instrumented for the ``with`` block; every original restored after it."""
     instrumentor.instrument()
     try:
         yield instrumentor
     finally:
         instrumentor.uninstrument()
+
+
+@pytest.fixture
+def instrumented() -> Iterator[QiskitInstrumentor]:
+    """The SDK instrumented for one test; every original restored after it."""
+    with instrumenting(QiskitInstrumentor()) as instrumentor:
+        yield instrumentor
 
 
 @pytest.fixture
@@ -179,12 +189,8 @@ def braket() -> Iterator[Any]:
     require_module("braket.devices", "braket")
     from qobserve.instrument.braket_adapter import BraketInstrumentor
 
-    instrumentor = BraketInstrumentor()
-    instrumentor.instrument()
-    try:
+    with instrumenting(BraketInstrumentor()) as instrumentor:
         yield instrumentor
-    finally:
-        instrumentor.uninstrument()
 
 
 @pytest.fixture

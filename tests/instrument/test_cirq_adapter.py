@@ -11,6 +11,7 @@ import pytest
 import qobserve
 from qobserve.testing import Capture, capture
 from tests.conftest import require_module
+from tests.instrument.conftest import instrumenting
 
 
 @pytest.fixture
@@ -18,12 +19,8 @@ def cirq_instrumented() -> Iterator[Any]:
     require_module("cirq", "cirq")
     from qobserve.instrument.cirq_adapter import CirqInstrumentor
 
-    instrumentor = CirqInstrumentor()
-    instrumentor.instrument()
-    try:
+    with instrumenting(CirqInstrumentor()) as instrumentor:
         yield instrumentor
-    finally:
-        instrumentor.uninstrument()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 import qobserve
 from qobserve.testing import Capture, capture
 from tests.conftest import require_module
+from tests.instrument.conftest import instrumenting
 
 
 @pytest.fixture
@@ -17,12 +18,8 @@ def pl_instrumented() -> Iterator[Any]:
     require_module("pennylane", "pennylane")
     from qobserve.instrument.pennylane_adapter import PennyLaneInstrumentor
 
-    instrumentor = PennyLaneInstrumentor()
-    instrumentor.instrument()
-    try:
+    with instrumenting(PennyLaneInstrumentor()) as instrumentor:
         yield instrumentor
-    finally:
-        instrumentor.uninstrument()
 
 
 @pytest.fixture

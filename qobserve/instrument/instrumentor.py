@@ -15,10 +15,9 @@ import importlib
 from collections.abc import Collection
 from typing import Any
 
-from qobserve.exceptions import InputError
 from qobserve.instrument.base import BaseInstrumentor, use_providers
-from qobserve.instrument.idempotency import AUTO_SCOPES
 from qobserve.instrument.patching import Patcher, WrapperFactory
+from qobserve.instrument.patching_instrumentor import check_options
 from qobserve.instrument.primitives import BACKEND_BASE, PRIMITIVE_TARGETS, REFERENCE_TARGETS
 from qobserve.instrument.propagation import patch_threads
 from qobserve.instrument.submit import wrap_submit
@@ -97,13 +96,7 @@ class QiskitInstrumentor(BaseInstrumentor):
         meter_provider: Any = None,
         **unknown: Any,
     ) -> None:
-        if unknown:
-            raise TypeError(f"unknown instrument() option(s): {', '.join(sorted(unknown))}")
-        if auto_idempotency not in AUTO_SCOPES:
-            raise InputError(
-                f"{auto_idempotency!r} is not one of {', '.join(AUTO_SCOPES)}",
-                field="auto_idempotency",
-            )
+        check_options(unknown, auto_idempotency)
         # without Qiskit, ModuleNotFoundError: opentelemetry-instrument skips us quietly
         importlib.import_module("qiskit")
         use_providers(tracer_provider, meter_provider)

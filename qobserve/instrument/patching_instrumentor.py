@@ -22,6 +22,17 @@ from qobserve.instrument.patching import Patcher
 from qobserve.telemetry import current_telemetry
 
 
+def check_options(unknown: dict[str, Any], auto_idempotency: str) -> None:
+    """Refuse ``instrument()`` options no instrumentor knows and a bad ``auto_idempotency``."""
+    if unknown:
+        raise TypeError(f"unknown instrument() option(s): {', '.join(sorted(unknown))}")
+    if auto_idempotency not in AUTO_SCOPES:
+        raise InputError(
+            f"{auto_idempotency!r} is not one of {', '.join(AUTO_SCOPES)}",
+            field="auto_idempotency",
+        )
+
+
 class PatchingInstrumentor(BaseInstrumentor):
     """``instrument(auto_idempotency="run")`` patches what :meth:`_patch` names;
     ``uninstrument()`` restores every original and resets the instrumentation state. The
@@ -42,13 +53,7 @@ class PatchingInstrumentor(BaseInstrumentor):
         meter_provider: Any = None,
         **unknown: Any,
     ) -> None:
-        if unknown:
-            raise TypeError(f"unknown instrument() option(s): {', '.join(sorted(unknown))}")
-        if auto_idempotency not in AUTO_SCOPES:
-            raise InputError(
-                f"{auto_idempotency!r} is not one of {', '.join(AUTO_SCOPES)}",
-                field="auto_idempotency",
-            )
+        check_options(unknown, auto_idempotency)
         use_providers(tracer_provider, meter_provider)
         self._patcher = Patcher()
         self._patch(self._patcher, auto_idempotency)
